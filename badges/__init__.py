@@ -1,0 +1,3 @@
+"""Badge codes, rendering and printing; a plain library importable without Flask."""
+
+from __future__ import annotations
