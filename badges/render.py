@@ -1,0 +1,644 @@
+"""Badge images and PDFs: colour band per category, photo, name, QR code."""
+
+from __future__ import annotations
+
+import enum
+import io
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import qrcode
+import qrcode.constants
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
+
+from badges.codes import normalise
+
+__all__ = [
+    "CATEGORY_COLOURS",
+    "CATEGORY_LABELS",
+    "FORMAT_SIZES_MM",
+    "BadgeData",
+    "BadgeFormat",
+    "find_font",
+    "qr_matrix",
+    "render_image",
+    "render_pdf",
+    "render_png",
+]
+
+MM_PER_INCH = 25.4
+PT_PER_INCH = 72.0
+
+CATEGORY_COLOURS: dict[str, tuple[int, int, int]] = {
+    "state_party": (0, 71, 133),
+    "state_not_party": (0, 122, 77),
+    "united_nations": (0, 158, 219),
+    "igo": (109, 60, 150),
+    "icrc": (200, 16, 46),
+    "ngo": (242, 169, 0),
+    "other": (96, 99, 102),
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "state_party": "STATE PARTY",
+    "state_not_party": "STATE NOT PARTY",
+    "united_nations": "UNITED NATIONS",
+    "igo": "INTERGOVERNMENTAL ORGANIZATION",
+    "icrc": "ICRC",
+    "ngo": "NGO",
+    "other": "OTHER",
+}
+
+INK = (24, 24, 27)
+MUTED = (70, 72, 77)
+WHITE = (255, 255, 255)
+PLACEHOLDER_BG = (226, 229, 233)
+PLACEHOLDER_FG = (160, 166, 174)
+
+_FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path(__file__).resolve().parent.parent / "static" / "fonts",
+)
+
+_FONT_FILES: dict[tuple[str, bool], tuple[str, ...]] = {
+    ("latin", False): ("NotoSans-Regular.ttf", "DejaVuSans.ttf", "LiberationSans-Regular.ttf"),
+    ("latin", True): ("NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"),
+    ("arabic", False): ("NotoNaskhArabic-Regular.ttf", "NotoSansArabic-Regular.ttf"),
+    ("arabic", True): ("NotoNaskhArabic-Bold.ttf", "NotoSansArabic-Bold.ttf"),
+    ("cjk", False): ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf"),
+    ("cjk", True): ("NotoSansCJK-Bold.ttc", "NotoSansCJKsc-Bold.otf"),
+}
+# Face index in the Noto Sans CJK collection: JP, KR, SC (Chinese is the default).
+_CJK_FACE = {"cjk-jp": 0, "cjk-kr": 1, "cjk": 2}
+_LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+
+
+class BadgeFormat(enum.Enum):
+    """The physical size of a badge."""
+
+    CARD_LANDSCAPE = "card_landscape"
+    CARD_PORTRAIT = "card_portrait"
+    A6 = "a6"
+
+
+FORMAT_SIZES_MM: dict[BadgeFormat, tuple[float, float]] = {
+    BadgeFormat.CARD_LANDSCAPE: (85.60, 53.98),
+    BadgeFormat.CARD_PORTRAIT: (53.98, 85.60),
+    BadgeFormat.A6: (105.0, 148.0),
+}
+
+
+@dataclass(frozen=True)
+class BadgeData:
+    """What is printed on one badge."""
+
+    event_title: str
+    event_dates: str
+    name: str
+    delegation: str
+    function: str | None
+    category: str
+    category_label: str
+    badge_number: str
+    code: str
+    photo: bytes | None = None
+    venue: str | None = None
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A rectangle in pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+def _script(text: str) -> str:
+    """Return the font family a string needs: latin, arabic, cjk, cjk-jp or cjk-kr."""
+    kana = hangul = han = arabic = False
+    for char in text:
+        code = ord(char)
+        if (
+            0x0600 <= code <= 0x08FF
+            or 0xFB50 <= code <= 0xFDFF
+            or 0xFE70 <= code <= 0xFEFF
+            or 0x0590 <= code <= 0x05FF
+        ):
+            arabic = True
+        elif 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
+            kana = True
+        elif 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+            hangul = True
+        elif (
+            0x2E80 <= code <= 0x2FFF
+            or 0x3000 <= code <= 0x303F
+            or 0x3400 <= code <= 0x4DBF
+            or 0x4E00 <= code <= 0x9FFF
+            or 0xF900 <= code <= 0xFAFF
+            or 0xFF00 <= code <= 0xFFEF
+            or 0x20000 <= code <= 0x3FFFF
+        ):
+            han = True
+    if arabic:
+        return "arabic"
+    if kana:
+        return "cjk-jp"
+    if hangul:
+        return "cjk-kr"
+    if han:
+        return "cjk"
+    return "latin"
+
+
+def _is_rtl(text: str) -> bool:
+    """Return True if the first strong character of text is right-to-left."""
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction in ("R", "AL"):
+            return True
+        if direction == "L":
+            return False
+    return False
+
+
+@cache
+def find_font(script: str, bold: bool = False) -> tuple[str, int]:
+    """Return (path, face index) of the font for a script, from Debian's fonts or static/fonts."""
+    family = "cjk" if script.startswith("cjk") else script
+    candidates = _FONT_FILES[(family, bold)] + _FONT_FILES[(family, not bold)]
+    if family != "latin":
+        candidates += _FONT_FILES[("latin", bold)]
+    for name in candidates:
+        for root in _FONT_DIRS:
+            if not root.is_dir():
+                continue
+            direct = root / name
+            found = direct if direct.is_file() else next(root.rglob(name), None)
+            if found is not None:
+                index = _CJK_FACE.get(script, 2) if found.suffix == ".ttc" else 0
+                return str(found), index
+    raise FileNotFoundError(
+        f"No font found for {script} text; install fonts-noto-core and fonts-noto-cjk."
+    )
+
+
+@lru_cache(maxsize=512)
+def _font(script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    """Return a loaded font for a script, weight and pixel size."""
+    path, index = find_font(script, bold)
+    return ImageFont.truetype(path, size=max(size, 1), index=index, layout_engine=_LAYOUT)
+
+
+def _ink_width(font: ImageFont.FreeTypeFont, text: str) -> int:
+    """Return the horizontal extent of text as drawn, covering both advance and ink."""
+    if not text:
+        return 0
+    left, _, right, _ = font.getbbox(text, anchor="ls")
+    return int(max(right, font.getlength(text)) - min(left, 0)) + 1
+
+
+def _units(text: str, script: str) -> tuple[list[str], str]:
+    """Return the breakable units of text and the string that joins them."""
+    if script.startswith("cjk") and " " not in text.strip():
+        return list(text), ""
+    return text.split(), " "
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, script: str, width: int) -> list[str]:
+    """Greedily wrap text to width, breaking over-long words between characters."""
+    units, joiner = _units(text, script)
+    lines: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current}{joiner}{unit}" if current else unit
+        if _ink_width(font, candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        if _ink_width(font, unit) <= width:
+            current = unit
+            continue
+        for char in unit:
+            if current and _ink_width(font, current + char) > width:
+                lines.append(current)
+                current = ""
+            current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _block_height(font: ImageFont.FreeTypeFont, lines: int, spacing: float) -> int:
+    """Return the height of a block of lines, ascender of the first to descender of the last."""
+    ascent, descent = font.getmetrics()
+    return ascent + descent + round((lines - 1) * font.size * spacing)
+
+
+def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """Return text cut with an ellipsis so that it fits width."""
+    while text and _ink_width(font, text + "…") > width:
+        text = text[:-1].rstrip()
+    return text + "…"
+
+
+def _fit(
+    text: str,
+    box: _Box,
+    *,
+    bold: bool,
+    max_px: int,
+    min_px: int,
+    max_lines: int = 1,
+    spacing: float = 1.15,
+) -> tuple[ImageFont.FreeTypeFont, list[str], str]:
+    """Choose a size and line breaks so text fits box: shrink on one line, then wrap."""
+    script = _script(text)
+    min_px = max(min(min_px, max_px), 4)
+    sizes = []
+    size = max_px
+    while size > min_px:
+        sizes.append(size)
+        size = min(size - 1, int(size * 0.93))
+    sizes.append(min_px)
+    single_floor = max(min_px, int(max_px * 0.72))
+    for size in sizes:
+        font = _font(script, bold, size)
+        if size < single_floor and max_lines > 1:
+            break
+        if _ink_width(font, text) <= box.w and _block_height(font, 1, spacing) <= box.h:
+            return font, [text], script
+    for size in sizes:
+        font = _font(script, bold, size)
+        lines = _wrap(text, font, script, box.w)
+        if len(lines) <= max_lines and _block_height(font, len(lines), spacing) <= box.h:
+            return font, lines, script
+    font = _font(script, bold, min_px)
+    fitting = max(
+        1, min(max_lines, 1 + int((box.h - _block_height(font, 1, spacing)) // (min_px * spacing)))
+    )
+    lines = _wrap(text, font, script, box.w)
+    if len(lines) > fitting:
+        lines = lines[: fitting - 1] + [_ellipsize(lines[fitting - 1], font, box.w)]
+    return font, lines, script
+
+
+def _draw_text(
+    draw: ImageDraw.ImageDraw | None,
+    text: str,
+    box: _Box,
+    *,
+    bold: bool = False,
+    max_px: int,
+    min_px: int,
+    max_lines: int = 1,
+    align: str = "start",
+    valign: str = "top",
+    fill: tuple[int, int, int] = INK,
+    spacing: float = 1.15,
+) -> int:
+    """Draw text fitted into box (or only measure it when draw is None); return its height."""
+    text = " ".join(text.split())
+    if not text:
+        return 0
+    font, lines, _ = _fit(
+        text, box, bold=bold, max_px=max_px, min_px=min_px, max_lines=max_lines, spacing=spacing
+    )
+    height = _block_height(font, len(lines), spacing)
+    if draw is None:
+        return height
+    ascent, _ = font.getmetrics()
+    top = box.y if valign == "top" else box.y + (box.h - height) // 2
+    if align == "start":
+        align = "right" if _is_rtl(text) else "left"
+    step = round(font.size * spacing)
+    for index, line in enumerate(lines):
+        baseline = top + ascent + index * step
+        left = font.getbbox(line, anchor="ls")[0]
+        width = _ink_width(font, line)
+        offset = -min(left, 0)
+        if align == "left":
+            x = box.x + offset
+        elif align == "right":
+            x = box.x + box.w - width + offset
+        else:
+            x = box.x + (box.w - width) // 2 + offset
+        draw.text((x, baseline), line, font=font, fill=fill, anchor="ls")
+    return height
+
+
+def qr_matrix(code: str) -> list[list[bool]]:
+    """Return the QR modules of a code (error correction M, 4-module quiet zone included)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
+    qr.add_data(normalise(code))
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def _qr_image(code: str, max_px: int) -> Image.Image:
+    """Return the QR code as an image with whole-pixel modules no larger than max_px."""
+    matrix = qr_matrix(code)
+    modules = len(matrix)
+    scale = max(1, max_px // modules)
+    small = Image.new("L", (modules, modules), 255)
+    small.putdata([0 if dark else 255 for row in matrix for dark in row])
+    return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
+
+
+def _photo(photo: bytes | None, size: tuple[int, int]) -> Image.Image:
+    """Return the participant photo cropped to size, or a silhouette placeholder."""
+    if photo:
+        try:
+            with Image.open(io.BytesIO(photo)) as source:
+                source.load()
+                image = ImageOps.exif_transpose(source) or source
+                return ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+            pass
+    width, height = size
+    image = Image.new("RGB", size, PLACEHOLDER_BG)
+    draw = ImageDraw.Draw(image)
+    head = width * 0.19
+    cx, cy = width / 2, height * 0.40
+    draw.ellipse((cx - head, cy - head * 1.15, cx + head, cy + head * 1.15), fill=PLACEHOLDER_FG)
+    draw.ellipse((width * 0.14, height * 0.66, width * 0.86, height * 1.25), fill=PLACEHOLDER_FG)
+    return image
+
+
+def _band_text_colour(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Return black or white, whichever contrasts more with the band colour (WCAG)."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = sum(w * channel(v) for w, v in zip((0.2126, 0.7152, 0.0722), colour, strict=True))
+    return WHITE if (1.05 / (luminance + 0.05)) >= ((luminance + 0.05) / 0.05) else INK
+
+
+def _size_px(fmt: BadgeFormat, dpi: int) -> tuple[int, int]:
+    """Return the pixel size of a format at dpi."""
+    width_mm, height_mm = FORMAT_SIZES_MM[fmt]
+    return round(width_mm * dpi / MM_PER_INCH), round(height_mm * dpi / MM_PER_INCH)
+
+
+class _Canvas:
+    """A badge image with helpers that work in millimetres and points."""
+
+    def __init__(self, fmt: BadgeFormat, dpi: int) -> None:
+        """Create a white badge of the format's size."""
+        self.dpi = dpi
+        self.width_mm, self.height_mm = FORMAT_SIZES_MM[fmt]
+        self.image = Image.new("RGB", _size_px(fmt, dpi), WHITE)
+        self.draw = ImageDraw.Draw(self.image)
+
+    def px(self, mm: float) -> int:
+        """Return millimetres as pixels."""
+        return round(mm * self.dpi / MM_PER_INCH)
+
+    def pt(self, points: float) -> int:
+        """Return a font size in points as pixels."""
+        return max(1, round(points * self.dpi / PT_PER_INCH))
+
+    def box(self, x: float, y: float, w: float, h: float) -> _Box:
+        """Return a box given in millimetres."""
+        return _Box(self.px(x), self.px(y), self.px(w), self.px(h))
+
+    def text(
+        self,
+        text: str,
+        box: _Box,
+        size_pt: float,
+        min_pt: float,
+        *,
+        measure: bool = False,
+        bold: bool = False,
+        max_lines: int = 1,
+        align: str = "start",
+        valign: str = "top",
+        fill: tuple[int, int, int] = INK,
+        spacing: float = 1.15,
+    ) -> int:
+        """Draw (or only measure) fitted text with sizes in points; return its height."""
+        return _draw_text(
+            None if measure else self.draw,
+            text,
+            box,
+            bold=bold,
+            max_px=self.pt(size_pt),
+            min_px=self.pt(min_pt),
+            max_lines=max_lines,
+            align=align,
+            valign=valign,
+            fill=fill,
+            spacing=spacing,
+        )
+
+    def band(self, data: BadgeData, height_mm: float, margin_mm: float, size_pt: float) -> None:
+        """Draw the full-bleed category band at the bottom with its label."""
+        colour = CATEGORY_COLOURS.get(data.category, CATEGORY_COLOURS["other"])
+        top = self.image.height - self.px(height_mm)
+        self.draw.rectangle((0, top, self.image.width, self.image.height), fill=colour)
+        label = data.category_label or CATEGORY_LABELS.get(data.category, data.category)
+        inner = _Box(
+            self.px(margin_mm),
+            top + self.px(0.8),
+            self.image.width - 2 * self.px(margin_mm),
+            self.image.height - top - self.px(0.8) - self.px(margin_mm * 0.6),
+        )
+        self.text(
+            label.upper(),
+            inner,
+            size_pt,
+            5,
+            bold=True,
+            max_lines=2,
+            align="center",
+            valign="center",
+            fill=_band_text_colour(colour),
+            spacing=1.0,
+        )
+
+    def paste_photo(self, data: BadgeData, box: _Box) -> None:
+        """Paste the photo (or placeholder) into box with a thin frame."""
+        self.image.paste(_photo(data.photo, (box.w, box.h)), (box.x, box.y))
+        self.draw.rectangle(
+            (box.x, box.y, box.x + box.w - 1, box.y + box.h - 1), outline=PLACEHOLDER_FG, width=1
+        )
+
+    def paste_qr(self, code: str, x_mm: float, y_mm: float, max_mm: float) -> _Box:
+        """Paste the QR code (quiet zone included) centred in a square; return its box."""
+        qr = _qr_image(code, self.px(max_mm))
+        x = self.px(x_mm) + (self.px(max_mm) - qr.width) // 2
+        y = self.px(y_mm)
+        self.image.paste(qr.convert("RGB"), (x, y))
+        return _Box(x, y, qr.width, qr.height)
+
+    def badge_number(self, number: str, qr: _Box, height_mm: float, size_pt: float) -> None:
+        """Write the badge number centred under the QR code (inside its quiet zone's width)."""
+        quiet = qr.w * 4 // 49
+        box = _Box(qr.x, qr.y + qr.h - quiet // 2, qr.w, self.px(height_mm))
+        self.text(number, box, size_pt, 5, bold=True, align="center")
+
+    def people(self, data: BadgeData, area: _Box, scale: float, align: str) -> None:
+        """Stack name, delegation and function, centred vertically in area."""
+        gap = self.px(1.4 * scale)
+        small_gap = self.px(0.5 * scale)
+        deleg = dict(bold=True, max_lines=2, align=align, spacing=1.05)
+        func = dict(fill=MUTED, max_lines=2, align=align, spacing=1.05)
+        deleg_box = _Box(area.x, 0, area.w, area.h * 3 // 10)
+        func_box = _Box(area.x, 0, area.w, area.h * 22 // 100)
+        deleg_h = self.text(data.delegation, deleg_box, 9 * scale, 5.5, measure=True, **deleg)
+        func_h = (
+            self.text(data.function, func_box, 7.5 * scale, 5, measure=True, **func)
+            if data.function
+            else 0
+        )
+        rest = area.h - deleg_h - func_h - gap - (small_gap if func_h else 0)
+        name_box = _Box(area.x, 0, area.w, max(rest, self.pt(8)))
+        name = dict(bold=True, max_lines=4, align=align, spacing=1.08)
+        name_h = self.text(data.name, name_box, 14 * scale, 6, measure=True, **name)
+        total = name_h + gap + deleg_h + (small_gap + func_h if func_h else 0)
+        y = area.y + max(0, (area.h - total) // 2)
+        self.text(data.name, _Box(area.x, y, area.w, name_box.h), 14 * scale, 6, **name)
+        y += name_h + gap
+        self.text(data.delegation, _Box(area.x, y, area.w, deleg_box.h), 9 * scale, 5.5, **deleg)
+        if data.function:
+            y += deleg_h + small_gap
+            self.text(data.function, _Box(area.x, y, area.w, func_box.h), 7.5 * scale, 5, **func)
+
+
+def _header(canvas: _Canvas, data: BadgeData, m: float, h: float, align: str, s: float) -> None:
+    """Draw the event title and the dates and venue line across the top."""
+    w = canvas.width_mm - 2 * m
+    title_h = h * 0.62
+    title_box = canvas.box(m, m, w, title_h)
+    canvas.text(
+        data.event_title, title_box, 8.5 * s, 5, bold=True, max_lines=2, align=align, spacing=1.05
+    )
+    line = " · ".join(part for part in (data.event_dates, data.venue) if part)
+    line_box = canvas.box(m, m + title_h, w, h - title_h)
+    canvas.text(line, line_box, 6 * s, 4.5, fill=MUTED, align=align)
+
+
+def _render_landscape(data: BadgeData, dpi: int) -> Image.Image:
+    """Lay out a landscape card: header, photo, name block, QR, category band."""
+    canvas = _Canvas(BadgeFormat.CARD_LANDSCAPE, dpi)
+    m, band_h, header_h, qr_mm = 3.0, 9.0, 8.5, 24.0
+    width, height = canvas.width_mm, canvas.height_mm
+    _header(canvas, data, m, header_h, "left", 1.0)
+    top = m + header_h + 1.0
+    bottom = height - band_h - 1.5
+    body_h = bottom - top
+    photo_w = body_h * 0.75
+    canvas.paste_photo(data, canvas.box(m, top, photo_w, body_h))
+    qr = canvas.paste_qr(data.code, width - m - qr_mm, top - 1.2, min(qr_mm, body_h - 2.0))
+    canvas.badge_number(data.badge_number, qr, 3.6, 7)
+    text_x = m + photo_w + 2.5
+    canvas.people(data, canvas.box(text_x, top, width - m - qr_mm - text_x, body_h), 0.93, "start")
+    canvas.band(data, band_h, m, 13)
+    return canvas.image
+
+
+def _render_portrait(data: BadgeData, fmt: BadgeFormat, dpi: int) -> Image.Image:
+    """Lay out a portrait badge: header, photo and QR side by side, name block, category band."""
+    canvas = _Canvas(fmt, dpi)
+    width, height = canvas.width_mm, canvas.height_mm
+    s = min(width / 53.98, height / 85.6)
+    m = 3.0 * s
+    band_h = 10.0 * s
+    header_h = 9.5 * s
+    _header(canvas, data, m, header_h, "center", s)
+    top = m + header_h + 1.0 * s
+    inner_w = width - 2 * m
+    photo_w = inner_w * 0.42
+    photo_h = photo_w / 0.75
+    canvas.paste_photo(data, canvas.box(m, top, photo_w, photo_h))
+    qr_max = inner_w - photo_w - 2.0 * s
+    qr = canvas.paste_qr(data.code, width - m - qr_max, top - 1.0 * s, qr_max)
+    canvas.badge_number(data.badge_number, qr, 4.0 * s, 7 * s)
+    y_mm = top + photo_h + 1.5 * s
+    bottom = height - band_h - 1.5 * s
+    canvas.people(data, canvas.box(m, y_mm, inner_w, bottom - y_mm), s, "center")
+    canvas.band(data, band_h, m, 13 * s)
+    return canvas.image
+
+
+def render_image(
+    data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300
+) -> Image.Image:
+    """Return the badge as an RGB Pillow image of the format's size at dpi."""
+    if fmt is BadgeFormat.CARD_LANDSCAPE:
+        return _render_landscape(data, dpi)
+    return _render_portrait(data, fmt, dpi)
+
+
+def render_png(
+    data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300
+) -> bytes:
+    """Return the badge as PNG bytes (CR80 at 300 dpi is 1011 × 638 px)."""
+    buffer = io.BytesIO()
+    render_image(data, fmt, dpi).save(buffer, "PNG", dpi=(dpi, dpi), compress_level=3)
+    return buffer.getvalue()
+
+
+def _pdf_from_image(image: Image.Image, width_pt: float, height_pt: float, title: str) -> bytes:
+    """Return a one-page PDF of exactly width × height points showing image, losslessly."""
+    rgb = image.convert("RGB")
+    pixels = zlib.compress(rgb.tobytes(), 6)
+    content = f"q {width_pt:.3f} 0 0 {height_pt:.3f} 0 0 cm /Im0 Do Q".encode("ascii")
+    safe_title = "".join(c if c.isascii() and c.isprintable() else "?" for c in title)
+    safe_title = safe_title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width_pt:.3f} {height_pt:.3f}] "
+            f"/Resources << /XObject << /Im0 4 0 R >> >> /Contents 5 0 R >>"
+        ).encode("ascii"),
+        (
+            f"<< /Type /XObject /Subtype /Image /Width {rgb.width} /Height {rgb.height} "
+            f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode "
+            f"/Length {len(pixels)} >>\nstream\n"
+        ).encode("ascii")
+        + pixels
+        + b"\nendstream",
+        f"<< /Length {len(content)} >>\nstream\n".encode("ascii") + content + b"\nendstream",
+        f"<< /Title ({safe_title}) /Producer (badges.render) >>".encode("ascii"),
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode("ascii") + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode("ascii"))
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode("ascii"))
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
+        f"startxref\n{xref}\n%%EOF\n".encode("ascii")
+    )
+    return out.getvalue()
+
+
+def render_pdf(
+    data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300
+) -> bytes:
+    """Return the badge as a one-page PDF whose page is exactly the format's size."""
+    width_mm, height_mm = FORMAT_SIZES_MM[fmt]
+    to_pt = PT_PER_INCH / MM_PER_INCH
+    return _pdf_from_image(
+        render_image(data, fmt, dpi),
+        width_mm * to_pt,
+        height_mm * to_pt,
+        f"Badge {data.badge_number}",
+    )
