@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image
 
 from badges.codes import CodeKind, CodePayload, generate_key, sign
 from badges.render import CATEGORY_LABELS, BadgeData
@@ -42,3 +46,16 @@ def make_badge(**overrides: object) -> BadgeData:
     }
     values.update(overrides)
     return BadgeData(**values)  # type: ignore[arg-type]
+
+
+def rasterise(pdf: Path, dpi: int = 300) -> Image.Image:
+    """Return the first page of a PDF file rendered by poppler's pdftoppm at dpi."""
+    out_root = pdf.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(pdf), str(out_root)],
+        check=True,
+        capture_output=True,
+    )
+    with Image.open(out_root.with_suffix(".png")) as image:
+        image.load()
+        return image.copy()

@@ -23,7 +23,7 @@ from badges.render import (
     render_pdf,
     render_png,
 )
-from tests.badges.helpers import CODE, NOW, PUBLIC_KEYS, make_badge
+from tests.badges.helpers import CODE, NOW, PUBLIC_KEYS, make_badge, rasterise
 
 LONG_NAME = (
     "Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Senior of the Very Long Name "
@@ -115,7 +115,7 @@ def test_small_dpi_still_decodes() -> None:
     assert decode_qr(image).text == CODE
 
 
-def test_pdf_page_size_and_qr() -> None:
+def test_pdf_page_size_and_qr(tmp_path: Path) -> None:
     needs_poppler()
     pdf = render_pdf(make_badge())
     assert pdf.startswith(b"%PDF-")
@@ -127,13 +127,9 @@ def test_pdf_page_size_and_qr() -> None:
     assert match, info
     assert float(match.group(1)) == pytest.approx(242.65, abs=0.05)
     assert float(match.group(2)) == pytest.approx(153.01, abs=0.05)
-    png = subprocess.run(
-        ["pdftoppm", "-r", "300", "-png", "-singlefile", "-", "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout
-    raster = Image.open(io.BytesIO(png))
+    path = tmp_path / "badge.pdf"
+    path.write_bytes(pdf)
+    raster = rasterise(path)
     assert abs(raster.width - 1011) <= 2 and abs(raster.height - 638) <= 2
     assert verify(decode_qr(raster).text, PUBLIC_KEYS, now=NOW).ok
 
