@@ -1,0 +1,52 @@
+"""Configuration classes; the environment overrides them (DATABASE_URL, SECRET_KEY, MAIL_*, ...)."""
+
+from __future__ import annotations
+
+import os
+
+
+def database_url(url: str) -> str:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// spellings; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
+    REDIS_URL = os.environ.get("REDIS_URL")
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Zurich"
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "accreditation@localhost")
+    MAIL_TIMEOUT = 5
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    JSON_SORT_KEYS = False
+
+
+class DevelopmentConfig(Config):
+    """Local demo: a fixed secret key is acceptable here and only here."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+
+
+class ProductionConfig(Config):
+    """Venue servers: SECRET_KEY must come from the environment."""
+
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

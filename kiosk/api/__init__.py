@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1 (see shared/API.md): bearer tokens, problem+json errors."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kiosk.api import meta, registration
+from kiosk.extensions import csrf
+
+BLUEPRINTS = (meta.bp, registration.bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API blueprints; they use bearer tokens, so no CSRF cookie applies."""
+    for bp in BLUEPRINTS:
+        csrf.exempt(bp)
+        app.register_blueprint(bp)

@@ -1,0 +1,301 @@
+"""Registration API: events, delegations, participants and their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from kiosk.api.schemas import array_of, delegation_json, event_json, participant_json, ref
+from kiosk.api.spec import route
+from kiosk.extensions import db
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Mode, Participant, Role, Status
+from kiosk.services import mail, registration
+from kiosk.services.errors import (
+    DelegationFull,
+    DuplicateParticipant,
+    InvalidTransition,
+    NotFound,
+    RegistrationClosed,
+    ValidationFailed,
+)
+
+bp = Blueprint("api_registration", __name__, url_prefix="/api/v1")
+
+ORGANIZER, DESK, FOCAL_POINT = Role.ORGANIZER, Role.DESK, Role.FOCAL_POINT
+ANY_ROLE = tuple(Role)
+ADD_ERRORS = (DelegationFull, RegistrationClosed, DuplicateParticipant, ValidationFailed)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 422 problem if there is none."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed(_("Send a JSON object in the request body."))
+    return data
+
+
+def event_or_404(slug: str) -> Event:
+    """The event named `slug`, visible to the caller's token."""
+    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    if event is None or (g.principal.event_id and g.principal.event_id != event.id):
+        raise NotFound(_("There is no event “%(slug)s”.", slug=slug))
+    return event
+
+
+def participant_or_404(participant_id: int) -> Participant:
+    """A participant the caller may act on: focal points see only their own delegation."""
+    participant = db.session.get(Participant, participant_id)
+    principal = g.principal
+    if (
+        participant is None
+        or (principal.role == FOCAL_POINT and participant.delegation_id != principal.delegation_id)
+        or (principal.event_id and participant.event_id != principal.event_id)
+    ):
+        raise NotFound(_("There is no participant %(id)d.", id=participant_id))
+    return participant
+
+
+def commit() -> None:
+    """Commit the request's work, then hand any queued e-mail to the mail server."""
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+
+
+@route(
+    bp,
+    "/events",
+    "GET",
+    summary="List events",
+    roles=ANY_ROLE,
+    response=array_of("Event"),
+    tag="registration",
+)
+def list_events():
+    query = select(Event).order_by(Event.starts_on)
+    if g.principal.event_id:
+        query = query.where(Event.id == g.principal.event_id)
+    return jsonify([event_json(e) for e in db.session.execute(query).scalars()])
+
+
+@route(
+    bp,
+    "/delegations/me",
+    "GET",
+    summary="The focal point's own delegation",
+    roles=(FOCAL_POINT,),
+    response=ref("DelegationWithParticipants"),
+    tag="registration",
+)
+def my_delegation():
+    delegation = db.session.get(Delegation, g.principal.delegation_id)
+    if delegation is None:
+        raise NotFound(_("This token is not bound to a delegation."))
+    body = delegation_json(delegation, registration.places_used(db.session, delegation.id))
+    body["participants"] = [participant_json(p) for p in delegation.participants]
+    body["event"] = event_json(delegation.event)
+    return jsonify(body)
+
+
+@route(
+    bp,
+    "/events/<slug>/delegations",
+    "GET",
+    summary="List an event's delegations",
+    roles=(ORGANIZER, DESK),
+    response=array_of("Delegation"),
+    errors=(NotFound,),
+    tag="registration",
+)
+def list_delegations(slug: str):
+    event = event_or_404(slug)
+    used = dict(
+        db.session.execute(
+            select(Participant.delegation_id, func.count())
+            .where(
+                Participant.event_id == event.id,
+                Participant.mode == Mode.IN_PERSON,
+                Participant.status.in_(ACTIVE_STATUSES),
+            )
+            .group_by(Participant.delegation_id)
+        ).all()
+    )
+    delegations = db.session.execute(
+        select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+    ).scalars()
+    return jsonify([delegation_json(d, used.get(d.id, 0)) for d in delegations])
+
+
+@route(
+    bp,
+    "/events/<slug>/participants",
+    "GET",
+    summary="List and search participants",
+    roles=(ORGANIZER, DESK),
+    response=array_of("Participant"),
+    errors=(NotFound, ValidationFailed),
+    query=(
+        ("delegation_id", "integer", "Only this delegation"),
+        ("status", "string", "pending, accredited, rejected or withdrawn"),
+        ("q", "string", "Part of a given or family name"),
+        ("limit", "integer", "At most this many (default 500, max 5000)"),
+        ("offset", "integer", "Skip this many"),
+    ),
+    tag="registration",
+)
+def list_participants(slug: str):
+    event = event_or_404(slug)
+    query = select(Participant).where(Participant.event_id == event.id)
+    args = request.args
+    try:
+        if args.get("delegation_id"):
+            query = query.where(Participant.delegation_id == int(args["delegation_id"]))
+        limit = min(int(args.get("limit", 500)), 5000)
+        offset = max(int(args.get("offset", 0)), 0)
+    except ValueError:
+        raise ValidationFailed(_("delegation_id, limit and offset must be whole numbers.")) from None
+    if args.get("status"):
+        if args["status"] not in {s.value for s in Status}:
+            raise ValidationFailed(
+                _("Unknown status “%(s)s”.", s=args["status"]),
+                {"status": [_("Use pending, accredited, rejected or withdrawn.")]},
+            )
+        query = query.where(Participant.status == Status(args["status"]))
+    if args.get("q"):
+        like = f"%{args['q'].strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Participant.given_name).like(like), func.lower(Participant.family_name).like(like))
+        )
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(Participant.family_name, Participant.id).limit(limit).offset(offset)
+    ).scalars()
+    response = jsonify([participant_json(p) for p in rows])
+    response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+@route(
+    bp,
+    "/events/<slug>/participants",
+    "POST",
+    summary="Register a participant",
+    roles=(FOCAL_POINT, ORGANIZER),
+    status=201,
+    request_body=ref("ParticipantCreate"),
+    response=ref("Participant"),
+    errors=(*ADD_ERRORS, NotFound),
+    tag="registration",
+)
+def create_participant(slug: str):
+    event = event_or_404(slug)
+    data = json_body()
+    principal = g.principal
+    if principal.role == FOCAL_POINT:
+        delegation_id = principal.delegation_id
+        if data.get("delegation_id") not in (None, delegation_id):
+            raise ValidationFailed(
+                _("You may only register people in your own delegation."),
+                {"delegation_id": [_("This is not your delegation.")]},
+            )
+    else:
+        delegation_id = data.get("delegation_id")
+        if not isinstance(delegation_id, int):
+            raise ValidationFailed(
+                _("Say which delegation the participant belongs to."),
+                {"delegation_id": [_("delegation_id is required.")]},
+            )
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.event_id != event.id:
+        raise ValidationFailed(
+            _("There is no such delegation in this event."), {"delegation_id": [_("Unknown delegation.")]}
+        )
+    fields = {k: v for k, v in data.items() if k != "delegation_id"}
+    participant = registration.add_participant(db.session, delegation, fields, principal.actor)
+    commit()
+    return jsonify(participant_json(participant)), 201
+
+
+@route(
+    bp,
+    "/participants/<int:participant_id>",
+    "PATCH",
+    summary="Edit a participant",
+    roles=(FOCAL_POINT, ORGANIZER),
+    request_body=ref("ParticipantPatch"),
+    response=ref("Participant"),
+    errors=(*ADD_ERRORS, InvalidTransition, NotFound),
+    tag="registration",
+)
+def patch_participant(participant_id: int):
+    participant = participant_or_404(participant_id)
+    registration.update_participant(db.session, participant, json_body(), g.principal.actor)
+    commit()
+    return jsonify(participant_json(participant))
+
+
+def _status_route(rule: str, status: Status, summary: str, roles: tuple[Role, ...], errors: tuple) -> None:
+    def view(participant_id: int):
+        participant = participant_or_404(participant_id)
+        registration.change_status(db.session, participant, status, g.principal.actor)
+        commit()
+        return jsonify(participant_json(participant))
+
+    view.__name__ = f"{status.value}_participant"
+    route(
+        bp,
+        rule,
+        "POST",
+        summary=summary,
+        roles=roles,
+        response=ref("Participant"),
+        errors=(*errors, InvalidTransition, NotFound),
+        tag="registration",
+    )(view)
+
+
+_status_route(
+    "/participants/<int:participant_id>/withdraw",
+    Status.WITHDRAWN,
+    "Withdraw a participant",
+    (FOCAL_POINT, ORGANIZER),
+    (RegistrationClosed,),
+)
+_status_route(
+    "/participants/<int:participant_id>/accredit",
+    Status.ACCREDITED,
+    "Accredit a participant",
+    (ORGANIZER,),
+    (DelegationFull,),
+)
+_status_route(
+    "/participants/<int:participant_id>/reject", Status.REJECTED, "Reject a participant", (ORGANIZER,), ()
+)
+_status_route(
+    "/participants/<int:participant_id>/reinstate",
+    Status.PENDING,
+    "Bring a withdrawn or rejected participant back to pending",
+    (FOCAL_POINT, ORGANIZER),
+    (DelegationFull, RegistrationClosed),
+)
+
+
+@route(
+    bp,
+    "/participants/<int:participant_id>/substitute",
+    "POST",
+    summary="Replace a participant by another person, in one transaction",
+    roles=(FOCAL_POINT, ORGANIZER),
+    status=201,
+    request_body=ref("ParticipantInput"),
+    response=ref("Participant"),
+    errors=(*ADD_ERRORS, InvalidTransition, NotFound),
+    tag="registration",
+)
+def substitute_participant(participant_id: int):
+    old = participant_or_404(participant_id)
+    new = registration.substitute(db.session, old, json_body(), g.principal.actor)
+    commit()
+    return jsonify(participant_json(new)), 201

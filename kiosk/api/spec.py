@@ -1,0 +1,173 @@
+"""One decorator declares an API route: its path, roles, input and output, and its OpenAPI entry."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, g, request
+from flask_babel import gettext as _
+
+from kiosk.api.problems import problem
+from kiosk.api.schemas import COMPONENTS
+from kiosk.extensions import db
+from kiosk.models import Role
+from kiosk.services.auth import authenticate
+from kiosk.services.errors import DomainError
+
+PREFIX = "/api/v1"
+
+
+@dataclass
+class Operation:
+    """One documented API operation."""
+
+    method: str
+    path: str
+    summary: str
+    roles: tuple[Role, ...]
+    status: int
+    response: dict[str, Any] | None
+    request: dict[str, Any] | None
+    errors: tuple[type[DomainError], ...]
+    query: tuple[tuple[str, str, str], ...]
+    media_type: str = "application/json"
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def bearer_secret() -> str:
+    """The secret of an `Authorization: Bearer …` header, or an empty string."""
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+def route(
+    bp: Blueprint,
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    roles: Iterable[Role],
+    status: int = 200,
+    response: dict[str, Any] | None = None,
+    request_body: dict[str, Any] | None = None,
+    errors: Iterable[type[DomainError]] = (),
+    query: Iterable[tuple[str, str, str]] = (),
+    media_type: str = "application/json",
+    tag: str = "",
+) -> Callable:
+    """Register `rule` on `bp`, allow only `roles`, and document it in the OpenAPI document."""
+    allowed = tuple(roles)
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            principal = authenticate(db.session, bearer_secret())
+            if principal is None:
+                return problem(
+                    401,
+                    "unauthorized",
+                    "Unauthorized",
+                    _("Send a valid token in the Authorization header (Bearer …)."),
+                )
+            if principal.role not in allowed:
+                return problem(
+                    403,
+                    "forbidden",
+                    "Forbidden",
+                    _("Your role (%(role)s) may not do this.", role=principal.role.value),
+                )
+            g.principal = principal
+            try:
+                return view(*args, **kwargs)
+            except DomainError as exc:
+                db.session.rollback()
+                return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors or None)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=guarded, methods=[method])
+        OPERATIONS.append(
+            Operation(
+                method=method.lower(),
+                path=PREFIX + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule),
+                summary=summary,
+                roles=allowed,
+                status=status,
+                response=response,
+                request=request_body,
+                errors=tuple(errors),
+                query=tuple(query),
+                media_type=media_type,
+                tags=(tag,) if tag else (),
+            )
+        )
+        return guarded
+
+    return decorator
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI 3.1 document, built from the registered operations and schemas."""
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        parameters = [
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if name.endswith("id") else "string"},
+            }
+            for name in re.findall(r"{(\w+)}", op.path)
+        ] + [
+            {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
+            for name, kind, text in op.query
+        ]
+        responses: dict[str, Any] = {
+            str(op.status): {
+                "description": "Success",
+                **({"content": {op.media_type: {"schema": op.response}}} if op.response else {}),
+            },
+            "401": {"$ref": "#/components/responses/Unauthorized"},
+            "403": {"$ref": "#/components/responses/Forbidden"},
+        }
+        for error in op.errors:
+            entry = responses.setdefault(
+                str(error.status),
+                {
+                    "description": "",
+                    "content": {
+                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    },
+                },
+            )
+            entry["description"] = (
+                entry["description"] + " " if entry["description"] else ""
+            ) + f"`{error.code}`"
+        operation: dict[str, Any] = {
+            "summary": op.summary,
+            "description": "Roles: " + ", ".join(r.value for r in op.roles),
+            "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
+            "parameters": parameters,
+            "responses": responses,
+            "security": [{"bearer": []}],
+        }
+        if op.tags:
+            operation["tags"] = list(op.tags)
+        if op.request:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": op.request}},
+            }
+        paths.setdefault(op.path, {})[op.method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Accreditation, check-in and badges API", "version": "1.0.0"},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": COMPONENTS,
+    }

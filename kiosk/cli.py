@@ -1,0 +1,158 @@
+"""Command line: flask --app kiosk init-db | seed-demo | create-user | create-token | …"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from kiosk.extensions import db
+from kiosk.models import STAFF_ROLES, Delegation, Event, Role, User
+from kiosk.services import auth, delegations, demo, mail
+from kiosk.services.audit import Actor
+from kiosk.services.errors import DomainError
+
+CLI_ACTOR = Actor("cli", None)
+
+
+def fail(message: str) -> None:
+    """Stop with a one-line reason on stderr and a non-zero exit status."""
+    raise click.ClickException(message)
+
+
+def event_by_slug(slug: str) -> Event:
+    """The event named `slug`, or stop with a reason."""
+    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    if event is None:
+        fail(f"No event with slug {slug!r}.")
+    return event
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or migrate the database to the latest schema."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database is up to date.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo event (slug im2024) with delegations and participants."""
+    try:
+        result = demo.seed(db.session)
+    except demo.AlreadySeeded as exc:
+        fail(str(exc))
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    click.echo(
+        f"Demo event {result.event.slug!r}: {result.delegations} delegations, "
+        f"{result.participants} participants."
+    )
+    click.echo(f"Organizer sign-in: {result.organizer_email} / {result.organizer_password}")
+    for name, secret in result.links[:5]:
+        click.echo(f"Private link of {name}: /d/{secret}")
+    click.echo(f"All {len(result.links)} private links are in {result.links_file}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user(email: str, role: str, password: str) -> None:
+    """Create a staff user who signs in with a password."""
+    email = email.strip().lower()
+    if "@" not in email:
+        fail(f"{email!r} is not an e-mail address.")
+    if len(password) < 10:
+        fail("The password must have at least 10 characters.")
+    if db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none():
+        fail(f"A user with e-mail {email} already exists.")
+    user = User(email=email, role=Role(role))
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"User {email} created with role {role}.")
+
+
+@click.command("create-token")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", required=True, help="Who or what holds the token, e.g. 'Kiosk 3'.")
+@click.option("--delegation", "delegation_id", type=int, help="Delegation id (focal_point tokens).")
+@click.option("--event", "event_slug", help="Limit the token to one event.")
+def create_token(role: str, name: str, delegation_id: int | None, event_slug: str | None) -> None:
+    """Create an API token; its secret is printed alone on the last line."""
+    event_id = event_by_slug(event_slug).id if event_slug else None
+    if role == Role.FOCAL_POINT:
+        if delegation_id is None:
+            fail("A focal_point token needs --delegation ID.")
+        delegation = db.session.get(Delegation, delegation_id)
+        if delegation is None:
+            fail(f"No delegation with id {delegation_id}.")
+        event_id = delegation.event_id
+    elif delegation_id is not None:
+        fail("--delegation is only for focal_point tokens.")
+    token, secret = auth.create_token(
+        db.session, role=Role(role), name=name, delegation_id=delegation_id, event_id=event_id
+    )
+    db.session.commit()
+    click.echo(f"Token {token.id} ({role}) for {name}:")
+    click.echo(secret)
+
+
+@click.command("import-delegations")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--event", "event_slug", required=True)
+def import_delegations(file: Path, event_slug: str) -> None:
+    """Import delegations from a CSV or XLSX file: all rows or none."""
+    event = event_by_slug(event_slug)
+    try:
+        rows = delegations.read_rows(file.name, file.read_bytes())
+        created = delegations.import_delegations(db.session, event, rows, CLI_ACTOR)
+    except DomainError as exc:
+        db.session.rollback()
+        lines = [f"{where}: {'; '.join(msgs)}" for where, msgs in exc.errors.items()]
+        fail(" ".join([exc.detail, *lines]))
+    db.session.commit()
+    click.echo(f"Imported {len(created)} delegations into {event.slug}.")
+
+
+@click.command("delegation-link")
+@click.argument("delegation_id", type=int)
+def delegation_link(delegation_id: int) -> None:
+    """Issue a new private link for a delegation (the old one stops working)."""
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None:
+        fail(f"No delegation with id {delegation_id}.")
+    secret = auth.reset_delegation_link(db.session, delegation)
+    db.session.commit()
+    click.echo(f"New private link of {delegation.name}:")
+    click.echo(f"/d/{secret}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option("--interval", default=5.0, help="Seconds between passes.")
+def worker(once: bool, interval: float) -> None:
+    """Deliver queued e-mail, retrying with back-off, until stopped."""
+    transport = mail.transport_from_config(current_app.config)
+    while True:
+        sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
+        if sent or waiting:
+            click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
+        db.session.remove()
+        if once:
+            return
+        time.sleep(interval)
+
+
+COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
+
+
+def init_app(app: Flask) -> None:
+    """Add the commands to `flask --app kiosk`."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

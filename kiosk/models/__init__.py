@@ -1,0 +1,42 @@
+"""The data model: one module per aggregate."""
+
+from __future__ import annotations
+
+from kiosk.models.audit import AuditEntry
+from kiosk.models.base import Base
+from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
+from kiosk.models.event import Event, EventKey, Meeting, Venue
+from kiosk.models.mail import MailStatus, OutgoingMail
+from kiosk.models.participant import (
+    ACTIVE_STATUSES,
+    TRANSITIONS,
+    Gender,
+    Mode,
+    Participant,
+    Status,
+)
+from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "STATE_CATEGORIES",
+    "STAFF_ROLES",
+    "TRANSITIONS",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Category",
+    "Delegation",
+    "Event",
+    "EventKey",
+    "Gender",
+    "MailStatus",
+    "Meeting",
+    "Mode",
+    "OutgoingMail",
+    "Participant",
+    "Role",
+    "Status",
+    "User",
+    "Venue",
+]

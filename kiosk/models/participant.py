@@ -1,0 +1,95 @@
+"""Participants and the rules of their status."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kiosk.models.base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from kiosk.models.delegation import Delegation
+
+
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
+class Status(enum.StrEnum):
+    """Where a participant stands in accreditation."""
+
+    PENDING = "pending"
+    ACCREDITED = "accredited"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+#: The only status changes allowed; everything else is refused.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.ACCREDITED, Status.REJECTED, Status.WITHDRAWN}),
+    Status.ACCREDITED: frozenset({Status.WITHDRAWN}),
+    Status.REJECTED: frozenset({Status.PENDING}),
+    Status.WITHDRAWN: frozenset({Status.PENDING}),
+}
+
+#: Statuses that hold a place in the delegation.
+ACTIVE_STATUSES = frozenset({Status.PENDING, Status.ACCREDITED})
+
+
+class Mode(enum.StrEnum):
+    """How a participant attends; only in-person participants take a place at the venue."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+
+
+class Gender(enum.StrEnum):
+    """Gender as declared by the delegation, for the balance figures."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNDISCLOSED = "undisclosed"
+
+
+class Participant(Base):
+    """A person registered by a delegation."""
+
+    __tablename__ = "participants"
+    __table_args__ = (Index("ix_participants_delegation_status", "delegation_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    title: Mapped[str] = mapped_column(String(40), default="")
+    given_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(120))
+    function: Mapped[str] = mapped_column(String(120), default="")
+    gender: Mapped[Gender] = mapped_column(_enum(Gender), default=Gender.UNDISCLOSED)
+    email: Mapped[str] = mapped_column(String(200), default="")
+    mode: Mapped[Mode] = mapped_column(_enum(Mode), default=Mode.IN_PERSON)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PENDING, index=True)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    badge_serial: Mapped[int] = mapped_column(default=1)
+    substitute_for_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    delegation: Mapped[Delegation] = relationship(back_populates="participants")
+
+    @property
+    def full_name(self) -> str:
+        """Given and family name, as printed on a badge."""
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def holds_place(self) -> bool:
+        """Whether this participant counts against the delegation's cap."""
+        return self.mode == Mode.IN_PERSON and self.status in ACTIVE_STATUSES

@@ -1,0 +1,70 @@
+"""Staff users, API tokens and their roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.models.base import Base, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user or a device may do."""
+
+    ORGANIZER = "organizer"
+    DESK = "desk"
+    KIOSK = "kiosk"
+    SECURITY = "security"
+    FOCAL_POINT = "focal_point"
+
+
+#: Roles a staff user (who logs in with a password) may hold.
+STAFF_ROLES = (Role.ORGANIZER, Role.DESK, Role.SECURITY, Role.KIOSK)
+
+_role_type = Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class User(UserMixin, Base):
+    """A member of the secretariat, the desk or security who signs in with a password."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(_role_type)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash of `password`."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+
+class ApiToken(Base):
+    """A bearer token for a user or a device; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_role_type)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"))
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Business rules: plain functions over a session and values, raising domain errors."""

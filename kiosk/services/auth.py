@@ -1,0 +1,109 @@
+"""Bearer tokens and delegation links: created once, stored only as a hash."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.models import ApiToken, Delegation, Role
+from kiosk.services.audit import Actor
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of a token, in hex: what the database keeps."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """A fresh random secret, safe in a URL."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever presented a valid token."""
+
+    role: Role
+    label: str
+    delegation_id: int | None = None
+    event_id: int | None = None
+    user_id: int | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The principal as an actor for the audit log."""
+        return Actor(self.label, self.role, self.delegation_id)
+
+
+def create_token(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    user_id: int | None = None,
+    delegation_id: int | None = None,
+    event_id: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create an API token; return the row and the secret, which is shown only this once."""
+    secret = new_secret()
+    token = ApiToken(
+        name=name,
+        role=role,
+        token_hash=hash_secret(secret),
+        user_id=user_id,
+        delegation_id=delegation_id,
+        event_id=event_id,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def reset_delegation_link(session: Session, delegation: Delegation) -> str:
+    """Give a delegation a new private link secret; the old link stops working."""
+    secret = new_secret()
+    delegation.access_token_hash = hash_secret(secret)
+    return secret
+
+
+def delegation_for_secret(session: Session, secret: str) -> Delegation | None:
+    """The delegation whose private link carries `secret`, if any."""
+    digest = hash_secret(secret)
+    delegation = session.execute(
+        select(Delegation).where(Delegation.access_token_hash == digest)
+    ).scalar_one_or_none()
+    if delegation and hmac.compare_digest(delegation.access_token_hash or "", digest):
+        return delegation
+    return None
+
+
+def authenticate(session: Session, secret: str) -> Principal | None:
+    """Resolve a bearer secret: an API token, or a delegation's private link secret."""
+    if not secret:
+        return None
+    digest = hash_secret(secret)
+    token = session.execute(
+        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False))
+    ).scalar_one_or_none()
+    if token and hmac.compare_digest(token.token_hash, digest):
+        return Principal(
+            role=token.role,
+            label=f"token:{token.id}",
+            delegation_id=token.delegation_id,
+            event_id=token.event_id,
+            user_id=token.user_id,
+        )
+    delegation = delegation_for_secret(session, secret)
+    if delegation:
+        return Principal(
+            role=Role.FOCAL_POINT,
+            label=f"delegation:{delegation.id}",
+            delegation_id=delegation.id,
+            event_id=delegation.event_id,
+        )
+    return None

@@ -1,0 +1,267 @@
+"""The demo event from the seed letters: Intersessional Meetings, 18–20 June 2024, WMO building."""
+
+from __future__ import annotations
+
+import os
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pycountry
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.models import Category, Delegation, Event, Meeting, Role, Status, User, Venue
+from kiosk.models.base import utcnow
+from kiosk.services import auth, registration
+from kiosk.services.audit import Actor
+
+SLUG = "im2024"
+ZURICH = ZoneInfo("Europe/Zurich")
+SEED_ACTOR = Actor("seed-demo", Role.ORGANIZER)
+
+STATES_PARTIES = [
+    "CH",
+    "CO",
+    "KH",
+    "JP",
+    "NO",
+    "CL",
+    "FR",
+    "SN",
+    "TH",
+    "CA",
+    "MX",
+    "AT",
+    "IE",
+    "ZA",
+    "PE",
+    "IQ",
+    "BE",
+    "DE",
+    "MZ",
+    "PH",
+    "LK",
+    "UA",
+    "JO",
+    "NG",
+    "DZ",
+    "TJ",
+    "AF",
+    "YE",
+]
+STATES_NOT_PARTY = ["US", "CN", "IN", "PK", "EG", "KR", "MA", "RU", "LB", "VN"]
+ORGANIZATIONS = [
+    ("United Nations Office for Disarmament Affairs", Category.UNITED_NATIONS),
+    ("United Nations Mine Action Service", Category.UNITED_NATIONS),
+    ("United Nations Development Programme", Category.UNITED_NATIONS),
+    ("European Union", Category.IGO),
+    ("Organization for Security and Co-operation in Europe", Category.IGO),
+    ("Organization of American States", Category.IGO),
+    ("International Committee of the Red Cross", Category.ICRC),
+    ("International Campaign to Ban Landmines – Cluster Munition Coalition", Category.NGO),
+    ("Humanity & Inclusion", Category.NGO),
+    ("The HALO Trust", Category.NGO),
+    ("Mines Advisory Group", Category.NGO),
+    ("Norwegian People's Aid", Category.NGO),
+    ("Geneva International Centre for Humanitarian Demining", Category.OTHER),
+]
+#: Names by language, so badges and lists show every script the meeting uses.
+NAMES = {
+    "en": [
+        ("Sarah", "Mitchell", "female"),
+        ("James", "Okafor", "male"),
+        ("Emily", "Clarke", "female"),
+        ("Daniel", "Nguyen", "male"),
+        ("Grace", "Mensah", "female"),
+        ("Thomas", "Becker", "male"),
+    ],
+    "fr": [
+        ("Claire", "Dubois", "female"),
+        ("Mamadou", "Diallo", "male"),
+        ("Isabelle", "Moreau", "female"),
+        ("Jean-Baptiste", "Lefèvre", "male"),
+        ("Aïssatou", "Ndiaye", "female"),
+    ],
+    "es": [
+        ("María José", "Rodríguez Ospina", "female"),
+        ("Alejandro", "Fuentes", "male"),
+        ("Camila", "Herrera", "female"),
+        ("Diego", "Valenzuela", "male"),
+    ],
+    "ar": [
+        ("ليلى", "الحداد", "female"),
+        ("Omar", "Al-Khatib", "male"),
+        ("Rania", "Mansour", "female"),
+        ("أحمد", "العبيدي", "male"),
+    ],
+    "zh": [("王", "芳", "female"), ("Li", "Wei", "male"), ("张", "伟", "male")],
+    "ru": [("Анна", "Петрова", "female"), ("Dmitri", "Sokolov", "male"), ("Ольга", "Иванова", "female")],
+}
+LANGUAGE_OF = {
+    "FR": "fr",
+    "SN": "fr",
+    "BE": "fr",
+    "DZ": "ar",
+    "MA": "fr",
+    "LB": "ar",
+    "CO": "es",
+    "CL": "es",
+    "MX": "es",
+    "PE": "es",
+    "IQ": "ar",
+    "JO": "ar",
+    "EG": "ar",
+    "YE": "ar",
+    "CN": "zh",
+    "RU": "ru",
+    "UA": "ru",
+    "TJ": "ru",
+}
+FUNCTIONS = ["Head of delegation", "Deputy head of delegation", "Delegate", "Adviser", "Expert"]
+TITLES = {"female": ["Ms.", "Dr.", "H.E. Ms."], "male": ["Mr.", "Dr.", "H.E. Mr."]}
+
+
+class AlreadySeeded(Exception):
+    """The demo event exists already."""
+
+
+@dataclass
+class SeedResult:
+    """What seed() created, for the command to report."""
+
+    event: Event
+    delegations: int = 0
+    participants: int = 0
+    organizer_email: str = ""
+    organizer_password: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)
+    links_file: Path | None = None
+
+
+def country_name(alpha_2: str) -> str:
+    """A country's short name as delegations use it."""
+    country = pycountry.countries.get(alpha_2=alpha_2)
+    return getattr(country, "common_name", None) or country.name
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZURICH)
+
+
+def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
+    """Create the demo event, its delegations, participants in every status and an organizer."""
+    if session.execute(select(Event).filter_by(slug=SLUG)).scalar_one_or_none():
+        raise AlreadySeeded(f"The demo event {SLUG!r} exists already.")
+    rng = random.Random(rng_seed)
+    venue = Venue(
+        name="World Meteorological Organization (WMO) building",
+        address="7bis Avenue de la Paix, 1211 Genève, Switzerland",
+        capacity=300,
+    )
+    first, last = date(2024, 6, 18), date(2024, 6, 20)
+    event = Event(
+        slug=SLUG,
+        title="Intersessional Meetings of the Anti-Personnel Mine Ban Convention",
+        starts_on=first,
+        ends_on=last,
+        timezone="Europe/Zurich",
+        venue=venue,
+        registration_opens_at=utcnow() - timedelta(days=30),
+        # The real deadline has passed; the demo keeps registration open so its forms can be tried.
+        registration_deadline=utcnow() + timedelta(days=60),
+        default_cap=3,
+        cap_in_person=True,
+        contact_email="isu@apminebanconvention.org",
+        secretariat="Implementation Support Unit, Anti-Personnel Mine Ban Convention",
+    )
+    event.meetings = [
+        Meeting(
+            title="Intersessional Meetings", starts_at=_at(first, 10), ends_at=_at(last, 13), room="Salle A"
+        ),
+        Meeting(
+            title="First Preparatory Meeting of the Fifth Review Conference",
+            starts_at=_at(last, 15),
+            ends_at=_at(last, 18),
+            room="Salle A",
+        ),
+    ]
+    session.add(event)
+    session.flush()
+    result = SeedResult(event=event)
+
+    specs = [(country_name(c), Category.STATE_PARTY, c) for c in STATES_PARTIES]
+    specs += [(country_name(c), Category.STATE_NOT_PARTY, c) for c in STATES_NOT_PARTY]
+    specs += [(name, category, None) for name, category in ORGANIZATIONS]
+    for name, category, country in specs:
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+        delegation = Delegation(
+            event_id=event.id,
+            name=name,
+            category=category,
+            country=country,
+            cap_override=5 if category == Category.ICRC else None,
+            focal_point_name=f"Focal point, {name}",
+            focal_point_email=f"focal.{slug}@example.org",
+        )
+        session.add(delegation)
+        session.flush()
+        result.links.append((name, auth.reset_delegation_link(session, delegation)))
+        result.delegations += 1
+        result.participants += _seed_participants(
+            session, delegation, rng, LANGUAGE_OF.get(country or "", "en")
+        )
+
+    password = secrets.token_urlsafe(12)
+    organizer = session.execute(select(User).filter_by(email="organizer@example.org")).scalar_one_or_none()
+    if organizer is None:
+        organizer = User(email="organizer@example.org", role=Role.ORGANIZER)
+        session.add(organizer)
+    organizer.set_password(password)
+    result.organizer_email, result.organizer_password = organizer.email, password
+    result.links_file = _write_links(result)
+    return result
+
+
+def _seed_participants(session: Session, delegation: Delegation, rng: random.Random, language: str) -> int:
+    pool = list(dict.fromkeys(NAMES[language] + NAMES["en"]))
+    count = rng.choice([0, 1, 2, 2, 3, 3, 3])
+    people = rng.sample(pool, count)
+    made = 0
+    for index, (given, family, gender) in enumerate(people):
+        mode = "online" if rng.random() < 0.15 else "in_person"
+        data = {
+            "title": rng.choice(TITLES[gender]),
+            "given_name": given,
+            "family_name": family,
+            "function": FUNCTIONS[min(index, len(FUNCTIONS) - 1)],
+            "gender": gender,
+            "email": f"{delegation.id}.{index}.{rng.randrange(10**6)}@example.org",
+            "mode": mode,
+            "language": language,
+        }
+        participant = registration.add_participant(session, delegation, data, SEED_ACTOR)
+        fate = rng.random()
+        if fate < 0.55:
+            registration.change_status(session, participant, Status.ACCREDITED, SEED_ACTOR)
+        elif fate < 0.62:
+            registration.change_status(session, participant, Status.REJECTED, SEED_ACTOR)
+        elif fate < 0.68:
+            registration.change_status(session, participant, Status.WITHDRAWN, SEED_ACTOR)
+        made += 1
+    session.flush()
+    return made
+
+
+def _write_links(result: SeedResult) -> Path:
+    path = Path(current_app.instance_path) / "demo-links.txt"
+    lines = [f"Organizer: {result.organizer_email} / {result.organizer_password}", ""]
+    lines += [f"{name}\t/d/{secret}" for name, secret in result.links]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,46 @@
+"""Domain errors: each carries a stable code, an HTTP status and a sentence for people."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A rule was broken; `detail` is a sentence a person understands."""
+
+    code = "error"
+    status = 400
+    title = "Request refused"
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class ValidationFailed(DomainError):
+    code, status, title = "invalid", 422, "Invalid input"
+
+
+class DelegationFull(DomainError):
+    code, status, title = "delegation_full", 409, "Delegation full"
+
+
+class RegistrationClosed(DomainError):
+    code, status, title = "registration_closed", 403, "Registration closed"
+
+
+class DuplicateParticipant(DomainError):
+    code, status, title = "duplicate_participant", 409, "Already registered"
+
+
+class InvalidTransition(DomainError):
+    code, status, title = "invalid_transition", 409, "Status change not allowed"
+
+
+class NotFound(DomainError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class ImportFailed(DomainError):
+    """An import was refused; `errors` maps 'row N' to that row's problems."""
+
+    code, status, title = "import_failed", 422, "Import refused"

@@ -1,0 +1,149 @@
+"""The participant fields: their rules, in one place, for forms, the API and its schema."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from kiosk.models import Gender, Mode
+from kiosk.services.errors import ValidationFailed
+
+LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+
+#: Functions offered in forms; any other text is accepted too.
+FUNCTIONS = (
+    _l("Head of delegation"),
+    _l("Deputy head of delegation"),
+    _l("Delegate"),
+    _l("Adviser"),
+    _l("Expert"),
+)
+
+#: How each choice is shown to people.
+CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "gender": {
+        "female": _l("Woman"),
+        "male": _l("Man"),
+        "other": _l("Other"),
+        "undisclosed": _l("Prefer not to say"),
+    },
+    "mode": {"in_person": _l("In person"), "online": _l("Online")},
+    "language": {
+        "en": "English",
+        "fr": "Français",
+        "es": "Español",
+        "ar": "العربية",
+        "zh": "中文",
+        "ru": "Русский",
+    },
+}
+#: How each status is shown to people.
+STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "accredited": _l("Accredited"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One participant field: its label, limits and allowed values."""
+
+    name: str
+    label: Any
+    required: bool = False
+    max_length: int = 200
+    choices: tuple[str, ...] | None = None
+    default: str | None = None
+    check: Callable[[str], str | None] | None = None
+
+    def schema(self) -> dict[str, Any]:
+        """The field as a JSON Schema property."""
+        prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        if self.choices:
+            prop = {"type": "string", "enum": list(self.choices)}
+        if self.default is not None:
+            prop["default"] = self.default
+        return prop
+
+
+def _check_email(value: str) -> str | None:
+    return None if EMAIL_RE.match(value) else _("Enter an e-mail address such as name@example.org.")
+
+
+PARTICIPANT_FIELDS: tuple[Field, ...] = (
+    Field("title", _l("Title"), max_length=40),
+    Field("given_name", _l("Given name"), required=True, max_length=120),
+    Field("family_name", _l("Family name"), required=True, max_length=120),
+    Field("function", _l("Function"), max_length=120),
+    Field("gender", _l("Gender"), choices=tuple(g.value for g in Gender), default="undisclosed"),
+    Field("email", _l("E-mail"), max_length=200, check=_check_email),
+    Field("mode", _l("Participation"), choices=tuple(m.value for m in Mode), default="in_person"),
+    Field("language", _l("Language"), choices=LANGUAGES, default="en"),
+)
+FIELDS_BY_NAME = {f.name: f for f in PARTICIPANT_FIELDS}
+
+
+def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, str]:
+    """Validate participant input; return clean values or raise ValidationFailed with field errors.
+
+    With `partial`, only the fields present are checked (an edit); otherwise required fields
+    must be there and defaults fill the rest (a new participant).
+    """
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, str] = {}
+    unknown = set(data) - set(FIELDS_BY_NAME) - {"delegation_id"}
+    for name in sorted(unknown):
+        errors[name] = [_("This field is not known.")]
+    for field in PARTICIPANT_FIELDS:
+        if field.name not in data:
+            if partial:
+                continue
+            if field.required:
+                errors[field.name] = [_("%(label)s is required.", label=field.label)]
+            elif field.default is not None:
+                clean[field.name] = field.default
+            else:
+                clean[field.name] = ""
+            continue
+        raw = data[field.name]
+        if raw is None:
+            raw = ""
+        if not isinstance(raw, str):
+            errors[field.name] = [_("%(label)s must be text.", label=field.label)]
+            continue
+        value = " ".join(raw.split()) if field.name != "email" else raw.strip().lower()
+        if CONTROL_RE.search(raw.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+            errors[field.name] = [_("%(label)s contains characters that are not allowed.", label=field.label)]
+        elif not value:
+            if field.required:
+                errors[field.name] = [_("%(label)s is required.", label=field.label)]
+            else:
+                clean[field.name] = field.default or ""
+        elif len(value) > field.max_length:
+            errors[field.name] = [
+                _("%(label)s is too long (at most %(n)d characters).", label=field.label, n=field.max_length)
+            ]
+        elif field.choices and value not in field.choices:
+            errors[field.name] = [
+                _(
+                    "%(label)s must be one of: %(choices)s.",
+                    label=field.label,
+                    choices=", ".join(field.choices),
+                )
+            ]
+        elif field.check and (message := field.check(value)):
+            errors[field.name] = [message]
+        else:
+            clean[field.name] = value
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    return clean

@@ -1,0 +1,86 @@
+"""Event signing keys and the signed codes built from them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from badges import codes
+from kiosk.models import Event, EventKey, Participant
+
+
+def _keys_dir() -> Path:
+    return Path(current_app.config["KEYS_DIR"])
+
+
+def generate_event_key(session: Session, event: Event) -> EventKey:
+    """Create a new signing key for `event`; older keys stay valid for verification."""
+    last = session.execute(
+        select(func.max(EventKey.key_id)).where(EventKey.event_id == event.id)
+    ).scalar_one()
+    key_id = (last or 0) + 1
+    pem, public = codes.generate_key()
+    path = _keys_dir() / f"event-{event.id}-key-{key_id}.pem"
+    codes.save_private_key(path, pem)
+    key = EventKey(event_id=event.id, key_id=key_id, public_key=public, private_key_path=str(path))
+    session.add(key)
+    session.flush()
+    return key
+
+
+@lru_cache(maxsize=256)
+def _load(path: str) -> Ed25519PrivateKey:
+    return codes.load_private_key(Path(path))
+
+
+def signing_key(session: Session, event: Event) -> tuple[int, Ed25519PrivateKey]:
+    """The newest active key of `event` (created on first use) and its key id."""
+    key = session.execute(
+        select(EventKey)
+        .where(EventKey.event_id == event.id, EventKey.active.is_(True))
+        .order_by(EventKey.key_id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if key is None:
+        key = generate_event_key(session, event)
+    return key.key_id, _load(key.private_key_path)
+
+
+def public_keys(session: Session, event: Event) -> dict[int, bytes]:
+    """Every active public key of `event`, by key id."""
+    rows = session.execute(
+        select(EventKey.key_id, EventKey.public_key).where(
+            EventKey.event_id == event.id, EventKey.active.is_(True)
+        )
+    )
+    return {key_id: bytes(public) for key_id, public in rows}
+
+
+def event_window(event: Event) -> tuple[datetime, datetime]:
+    """From the event's creation to the end of its last day, local time."""
+    start = event.created_at.replace(microsecond=0)
+    end = event.local_midnight(event.ends_on + timedelta(days=1))
+    return start, end
+
+
+def confirmation_code(session: Session, participant: Participant) -> str:
+    """The signed code a participant shows at the kiosk; the same every time it is asked for."""
+    event = participant.delegation.event
+    key_id, private = signing_key(session, event)
+    valid_from, valid_until = event_window(event)
+    payload = codes.CodePayload(
+        kind=codes.CodeKind.CONFIRMATION,
+        event_id=event.id,
+        participant_id=participant.id,
+        serial=participant.badge_serial,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        key_id=key_id,
+    )
+    return codes.sign(payload, private)

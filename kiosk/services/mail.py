@@ -1,0 +1,176 @@
+"""Confirmation e-mail: composed in the participant's language, queued, delivered with retries."""
+
+from __future__ import annotations
+
+import io
+import smtplib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+import qrcode
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.models import MailStatus, OutgoingMail, Participant
+from kiosk.models.base import utcnow
+from kiosk.services.keys import confirmation_code
+
+#: Longest wait between two delivery attempts of one message.
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def qr_png(code: str, box_size: int = 6) -> bytes:
+    """A PNG of `code` as a QR code (alphanumeric mode, error correction M)."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4)
+    qr.add_data(code)
+    qr.make(fit=True)
+    buffer = io.BytesIO()
+    qr.make_image().save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def queue_confirmation(session: Session, participant: Participant) -> OutgoingMail | None:
+    """Queue the confirmation e-mail with the participant's QR code (None if no address)."""
+    delegation = participant.delegation
+    recipient = participant.email or delegation.focal_point_email
+    if not recipient:
+        return None
+    event = delegation.event
+    code = confirmation_code(session, participant)
+    cid = make_msgid(domain="accreditation")
+    with force_locale(participant.language or "en"):
+        subject = _("Your accreditation to %(event)s", event=event.title)
+        context = {
+            "participant": participant,
+            "delegation": delegation,
+            "event": event,
+            "code": code,
+            "qr_cid": cid[1:-1],
+            "subject": subject,
+        }
+        text = render_template("mail/confirmation.txt", **context)
+        html = render_template("mail/confirmation.html", **context)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["To"] = recipient
+    message["Message-ID"] = make_msgid(domain="accreditation")
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    message.get_payload()[1].add_related(
+        qr_png(code), maintype="image", subtype="png", cid=cid, filename="confirmation-qr.png"
+    )
+    mail = OutgoingMail(
+        recipient=recipient, subject=subject, message=message.as_bytes(), participant_id=participant.id
+    )
+    session.add(mail)
+    session.info["mail_queued"] = True
+    return mail
+
+
+class Transport(Protocol):
+    """Something that hands a message over for delivery, or raises."""
+
+    def send(self, mail: OutgoingMail, sender: str) -> None: ...
+
+
+@dataclass
+class SmtpTransport:
+    """Delivery through an SMTP server."""
+
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False
+    timeout: float = 10
+
+    def send(self, mail: OutgoingMail, sender: str) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.use_tls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.sendmail(sender, [mail.recipient], _with_sender(mail.message, sender))
+
+
+@dataclass
+class OutboxTransport:
+    """Writes each message as an .eml file, for demos and machines without a mail server."""
+
+    directory: Path
+
+    def send(self, mail: OutgoingMail, sender: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        target = self.directory / f"{mail.id:06d}.eml"
+        partial = target.with_suffix(".tmp")
+        partial.write_bytes(_with_sender(mail.message, sender))
+        partial.replace(target)
+
+
+def _with_sender(message: bytes, sender: str) -> bytes:
+    return f"From: {sender}\r\n".encode() + message
+
+
+def transport_from_config(config: Mapping[str, Any]) -> Transport:
+    """SMTP when MAIL_SERVER is set, else the outbox folder in the instance directory."""
+    if config.get("MAIL_SERVER"):
+        return SmtpTransport(
+            host=config["MAIL_SERVER"],
+            port=config.get("MAIL_PORT", 25),
+            username=config.get("MAIL_USERNAME"),
+            password=config.get("MAIL_PASSWORD"),
+            use_tls=config.get("MAIL_USE_TLS", False),
+            timeout=config.get("MAIL_TIMEOUT", 10),
+        )
+    return OutboxTransport(Path(config["MAIL_OUTBOX"]))
+
+
+def deliver_due(
+    session: Session, transport: Transport, sender: str, now: datetime | None = None, limit: int = 200
+) -> tuple[int, int]:
+    """Try every queued message that is due; return (sent, still queued). Commits per message."""
+    now = now or utcnow()
+    due = (
+        session.execute(
+            select(OutgoingMail)
+            .where(OutgoingMail.status == MailStatus.QUEUED, OutgoingMail.next_attempt_at <= now)
+            .order_by(OutgoingMail.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    sent = failed = 0
+    for mail in due:
+        mail.attempts += 1
+        try:
+            transport.send(mail, sender)
+        except smtplib.SMTPRecipientsRefused as exc:
+            mail.status = MailStatus.FAILED
+            mail.last_error = f"Recipient refused: {exc.recipients}"
+            failed += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            mail.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (mail.attempts - 1)), MAX_BACKOFF)
+            failed += 1
+        else:
+            mail.status = MailStatus.SENT
+            mail.sent_at = utcnow()
+            mail.last_error = None
+            sent += 1
+        session.commit()
+    return sent, failed
+
+
+def deliver_if_queued(session: Session, config: Mapping[str, Any]) -> None:
+    """After a commit that queued mail, try to deliver it now; the worker retries what fails."""
+    if session.info.pop("mail_queued", False):
+        deliver_due(session, transport_from_config(config), config["MAIL_SENDER"])

@@ -1,0 +1,308 @@
+"""Registering participants: the delegation cap, the deadline and the status rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from kiosk.models import (
+    ACTIVE_STATUSES,
+    TRANSITIONS,
+    Delegation,
+    Event,
+    Mode,
+    Participant,
+    Status,
+)
+from kiosk.models.base import utcnow
+from kiosk.services import mail
+from kiosk.services.audit import Actor, record
+from kiosk.services.errors import (
+    DelegationFull,
+    DuplicateParticipant,
+    InvalidTransition,
+    RegistrationClosed,
+)
+from kiosk.services.fields import clean_participant
+
+
+def registration_open(event: Event, now: datetime | None = None) -> bool:
+    """Whether focal points may still change their delegation."""
+    now = now or utcnow()
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    return not (event.registration_deadline and now > event.registration_deadline)
+
+
+def ensure_open(event: Event, actor: Actor, now: datetime | None = None) -> None:
+    """Refuse focal points outside the registration period; staff may always act."""
+    if actor.is_staff or registration_open(event, now):
+        return
+    contact = event.contact_email or _("the secretariat")
+    if event.registration_opens_at and (now or utcnow()) < event.registration_opens_at:
+        when = format_datetime(event.registration_opens_at, "long")
+        raise RegistrationClosed(
+            _("Registration for %(event)s opens on %(when)s.", event=event.title, when=when)
+        )
+    when = format_datetime(event.registration_deadline, "long")
+    raise RegistrationClosed(
+        _(
+            "Registration for %(event)s closed on %(when)s. To change your delegation, "
+            "please write to %(contact)s.",
+            event=event.title,
+            when=when,
+            contact=contact,
+        )
+    )
+
+
+def places_used(session: Session, delegation_id: int, *, exclude_id: int | None = None) -> int:
+    """In-person participants, pending or accredited, who hold a place in the delegation."""
+    query = select(func.count()).where(
+        Participant.delegation_id == delegation_id,
+        Participant.mode == Mode.IN_PERSON,
+        Participant.status.in_(ACTIVE_STATUSES),
+    )
+    if exclude_id is not None:
+        query = query.where(Participant.id != exclude_id)
+    return session.execute(query).scalar_one()
+
+
+def lock_delegation(session: Session, delegation: Delegation) -> None:
+    """Take the delegation's row lock until commit, so cap checks cannot race.
+
+    An UPDATE locks the row on PostgreSQL and takes SQLite's write lock, so a concurrent
+    request waits here and then counts what this one wrote.
+    """
+    session.execute(
+        update(Delegation)
+        .where(Delegation.id == delegation.id)
+        .values(revision=Delegation.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(delegation, ["revision"])
+
+
+def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | None = None) -> None:
+    """Refuse when one more in-person participant would exceed the cap (caller holds the lock)."""
+    if not delegation.event.cap_in_person:
+        return
+    used = places_used(session, delegation.id, exclude_id=exclude_id)
+    if used + 1 > delegation.cap:
+        raise DelegationFull(
+            _(
+                "Delegation of %(name)s has %(used)d of %(cap)d places. Withdraw or substitute "
+                "a participant, or register this person to follow the meeting online.",
+                name=delegation.name,
+                used=used,
+                cap=delegation.cap,
+            )
+        )
+
+
+def _ensure_not_duplicate(
+    session: Session, delegation: Delegation, values: Mapping[str, str], exclude_id: int | None
+) -> None:
+    query = select(Participant).where(
+        Participant.event_id == delegation.event_id,
+        Participant.status.in_(ACTIVE_STATUSES),
+    )
+    if exclude_id is not None:
+        query = query.where(Participant.id != exclude_id)
+    same_name = query.where(
+        Participant.delegation_id == delegation.id,
+        func.lower(Participant.given_name) == values["given_name"].lower(),
+        func.lower(Participant.family_name) == values["family_name"].lower(),
+    )
+    if session.execute(same_name.limit(1)).first():
+        raise DuplicateParticipant(
+            _(
+                "%(name)s is already registered in the delegation of %(delegation)s.",
+                name=f"{values['given_name']} {values['family_name']}",
+                delegation=delegation.name,
+            )
+        )
+    if values.get("email"):
+        same_email = query.where(Participant.email == values["email"])
+        if session.execute(same_email.limit(1)).first():
+            raise DuplicateParticipant(
+                _(
+                    "Someone is already registered for this event with the e-mail %(email)s.",
+                    email=values["email"],
+                )
+            )
+
+
+def _set_status(participant: Participant, new: Status, actor: Actor, session: Session) -> None:
+    old = participant.status
+    if new not in TRANSITIONS[old]:
+        raise InvalidTransition(
+            _("A participant who is %(old)s cannot become %(new)s.", old=_(old.value), new=_(new.value))
+        )
+    participant.status = new
+    participant.status_changed_at = utcnow()
+    record(
+        session,
+        actor,
+        f"participant.{new.value}",
+        "participant",
+        participant.id,
+        event_id=participant.event_id,
+        changes={"status": [old.value, new.value]},
+    )
+    if new == Status.ACCREDITED:
+        mail.queue_confirmation(session, participant)
+
+
+def add_participant(
+    session: Session,
+    delegation: Delegation,
+    data: Mapping[str, Any],
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+    substitute_for: Participant | None = None,
+) -> Participant:
+    """Register a new participant in `delegation`, within its cap and the deadline."""
+    values = clean_participant(data)
+    event = delegation.event
+    ensure_open(event, actor, now)
+    lock_delegation(session, delegation)
+    _ensure_not_duplicate(session, delegation, values, None)
+    if values["mode"] == Mode.IN_PERSON:
+        ensure_place(session, delegation)
+    participant = Participant(
+        event_id=event.id,
+        delegation_id=delegation.id,
+        status=Status.PENDING,
+        substitute_for_id=substitute_for.id if substitute_for else None,
+        **values,
+    )
+    session.add(participant)
+    session.flush()
+    record(
+        session,
+        actor,
+        "participant.create",
+        "participant",
+        participant.id,
+        event_id=event.id,
+        changes={k: v for k, v in values.items() if k != "email"},
+    )
+    if event.auto_accredit:
+        _set_status(participant, Status.ACCREDITED, actor, session)
+    return participant
+
+
+def update_participant(
+    session: Session,
+    participant: Participant,
+    data: Mapping[str, Any],
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+) -> Participant:
+    """Edit a participant; switching to in person takes a place and checks the cap."""
+    values = clean_participant(data, partial=True)
+    delegation = participant.delegation
+    ensure_open(delegation.event, actor, now)
+    if participant.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(
+            _(
+                "%(name)s is %(status)s and can no longer be edited.",
+                name=participant.full_name,
+                status=_(participant.status.value),
+            )
+        )
+    lock_delegation(session, delegation)
+    merged = {
+        "given_name": participant.given_name,
+        "family_name": participant.family_name,
+        "email": participant.email,
+        **values,
+    }
+    if {"given_name", "family_name", "email"} & set(values):
+        _ensure_not_duplicate(session, delegation, merged, participant.id)
+    if values.get("mode") == Mode.IN_PERSON and participant.mode != Mode.IN_PERSON:
+        ensure_place(session, delegation, exclude_id=participant.id)
+    changes = {}
+    for name, value in values.items():
+        old = getattr(participant, name)
+        old = old.value if hasattr(old, "value") else old
+        if old != value:
+            changes[name] = [old, value] if name != "email" else ["…", "…"]
+            setattr(participant, name, value)
+    if changes:
+        record(
+            session,
+            actor,
+            "participant.update",
+            "participant",
+            participant.id,
+            event_id=participant.event_id,
+            changes=changes,
+        )
+    return participant
+
+
+def set_photo(
+    session: Session,
+    participant: Participant,
+    photo: bytes,
+    photo_type: str,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Attach a cleaned badge photo (see services.photos) to a participant."""
+    ensure_open(participant.delegation.event, actor, now)
+    participant.photo = photo
+    participant.photo_type = photo_type
+    record(session, actor, "participant.photo", "participant", participant.id, event_id=participant.event_id)
+
+
+def change_status(
+    session: Session,
+    participant: Participant,
+    new: Status,
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+) -> Participant:
+    """Move a participant to `new` along the transition table, checking the cap if needed."""
+    delegation = participant.delegation
+    if new in (Status.WITHDRAWN, Status.PENDING):
+        ensure_open(delegation.event, actor, now)
+    lock_delegation(session, delegation)
+    if (
+        new in ACTIVE_STATUSES
+        and participant.mode == Mode.IN_PERSON
+        and new in TRANSITIONS[participant.status]
+    ):
+        ensure_place(session, delegation, exclude_id=participant.id)
+    _set_status(participant, new, actor, session)
+    return participant
+
+
+def substitute(
+    session: Session,
+    old: Participant,
+    data: Mapping[str, Any],
+    actor: Actor,
+    *,
+    now: datetime | None = None,
+) -> Participant:
+    """Withdraw `old` and register a new person in their place, in one transaction."""
+    clean_participant(data)
+    delegation = old.delegation
+    ensure_open(delegation.event, actor, now)
+    lock_delegation(session, delegation)
+    _set_status(old, Status.WITHDRAWN, actor, session)
+    session.flush()
+    return add_participant(session, delegation, data, actor, now=now, substitute_for=old)

@@ -1,0 +1,20 @@
+"""The HTML pages: sign-in, focal-point pages and organizer pages."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
+from kiosk.views import admin, auth, registration
+
+BLUEPRINTS = (auth.bp, registration.bp, admin.bp)
+
+
+def init_app(app: Flask) -> None:
+    """Register the page blueprints and what every template may use."""
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+
+    @app.context_processor
+    def labels() -> dict:
+        return {"choice_labels": CHOICE_LABELS, "status_labels": STATUS_LABELS}

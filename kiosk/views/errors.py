@@ -1,0 +1,28 @@
+"""Error responses: problem+json under /api, plain pages elsewhere."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from kiosk.api.problems import problem
+
+
+def init_app(app: Flask) -> None:
+    """Install the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = _("This form has expired. Go back, reload the page and try again.")
+        return render_template("error.html", title=_("Form expired"), message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+                exc.code or 500, "error"
+            )
+            return problem(exc.code or 500, code, exc.name, exc.description or exc.name)
+        return render_template("error.html", title=exc.name, message=exc.description), exc.code

@@ -1,0 +1,210 @@
+"""Focal-point pages: a delegation's private link to register, edit, substitute and withdraw."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from kiosk.extensions import db
+from kiosk.models import Participant, Role, Status
+from kiosk.services import keys, mail, photos, registration
+from kiosk.services.audit import Actor
+from kiosk.services.auth import delegation_for_secret
+from kiosk.services.errors import DomainError
+from kiosk.services.fields import FUNCTIONS, PARTICIPANT_FIELDS
+from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+
+bp = Blueprint("registration", __name__, url_prefix="/d/<secret>")
+
+
+@bp.url_value_preprocessor
+def load_delegation(_endpoint, values) -> None:
+    """Every page of the blueprint belongs to the delegation whose secret is in the URL."""
+    secret = values.pop("secret")
+    delegation = delegation_for_secret(db.session, secret)
+    if delegation is None:
+        abort(404, _("This link is not valid. Ask the secretariat for your delegation's current link."))
+    g.secret = secret
+    g.delegation = delegation
+    g.actor = Actor(f"delegation:{delegation.id}", Role.FOCAL_POINT, delegation.id)
+
+
+@bp.url_defaults
+def add_secret(_endpoint, values) -> None:
+    values.setdefault("secret", g.secret)
+
+
+def own_participant(participant_id: int) -> Participant:
+    """A participant of this delegation, or 404."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.delegation_id != g.delegation.id:
+        abort(404)
+    return participant
+
+
+def render_page(status: int = 200, **context) -> tuple[str, int]:
+    """The delegation page with its list, places and forms."""
+    delegation = g.delegation
+    context.setdefault("values", participant_values(None))
+    context.setdefault("errors", {})
+    return render_template(
+        "registration/delegation.html",
+        delegation=delegation,
+        event=delegation.event,
+        participants=delegation.participants,
+        used=registration.places_used(db.session, delegation.id),
+        is_open=registration.registration_open(delegation.event),
+        fields=PARTICIPANT_FIELDS,
+        functions=FUNCTIONS,
+        form=CsrfForm(),
+        Status=Status,
+        **context,
+    ), status
+
+
+def commit_and_flash(message: str) -> Response:
+    """Commit, deliver any queued mail, confirm to the user, and go back to the list."""
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    flash(message, "success")
+    return redirect(url_for(".delegation"))
+
+
+@bp.get("/")
+def delegation():
+    return render_page()
+
+
+@bp.post("/participants")
+def add():
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    data = submitted_fields()
+    try:
+        participant = registration.add_participant(db.session, g.delegation, data, g.actor)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_page(exc.status, error=exc.detail, errors=exc.errors, values=data, open_add=True)
+    return commit_and_flash(_("%(name)s has been registered.", name=participant.full_name))
+
+
+@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
+def edit(participant_id: int):
+    participant = own_participant(participant_id)
+    form = CsrfForm()
+    values, errors, error, status = participant_values(participant), {}, None, 200
+    if form.validate_on_submit():
+        values = submitted_fields()
+        try:
+            registration.update_participant(db.session, participant, values, g.actor)
+            return commit_and_flash(_("The changes to %(name)s are saved.", name=participant.full_name))
+        except DomainError as exc:
+            db.session.rollback()
+            error, errors, status = exc.detail, exc.errors, exc.status
+    return render_template(
+        "registration/participant_form.html",
+        mode="edit",
+        participant=participant,
+        delegation=g.delegation,
+        event=g.delegation.event,
+        fields=PARTICIPANT_FIELDS,
+        functions=FUNCTIONS,
+        values=values,
+        errors=errors,
+        error=error,
+        form=form,
+    ), status
+
+
+@bp.route("/participants/<int:participant_id>/substitute", methods=["GET", "POST"])
+def substitute(participant_id: int):
+    participant = own_participant(participant_id)
+    form = CsrfForm()
+    values = {**participant_values(None), "function": participant.function, "language": participant.language}
+    errors, error, status = {}, None, 200
+    if form.validate_on_submit():
+        values = submitted_fields()
+        try:
+            new = registration.substitute(db.session, participant, values, g.actor)
+            return commit_and_flash(
+                _("%(new)s replaces %(old)s.", new=new.full_name, old=participant.full_name)
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            error, errors, status = exc.detail, exc.errors, exc.status
+    return render_template(
+        "registration/participant_form.html",
+        mode="substitute",
+        participant=participant,
+        delegation=g.delegation,
+        event=g.delegation.event,
+        fields=PARTICIPANT_FIELDS,
+        functions=FUNCTIONS,
+        values=values,
+        errors=errors,
+        error=error,
+        form=form,
+    ), status
+
+
+@bp.post("/participants/<int:participant_id>/withdraw")
+def withdraw(participant_id: int):
+    participant = own_participant(participant_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    try:
+        registration.change_status(db.session, participant, Status.WITHDRAWN, g.actor)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_page(exc.status, error=exc.detail)
+    return commit_and_flash(_("%(name)s has been withdrawn.", name=participant.full_name))
+
+
+@bp.post("/participants/<int:participant_id>/photo")
+def upload_photo(participant_id: int):
+    participant = own_participant(participant_id)
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    upload = request.files.get("photo")
+    try:
+        data, kind = photos.clean_photo(
+            upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
+        )
+        registration.set_photo(db.session, participant, data, kind, g.actor)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_page(exc.status, error=exc.detail)
+    return commit_and_flash(_("The photo of %(name)s is saved.", name=participant.full_name))
+
+
+@bp.get("/participants/<int:participant_id>/photo")
+def photo(participant_id: int):
+    participant = own_participant(participant_id)
+    if participant.photo is None:
+        abort(404)
+    return Response(
+        participant.photo,
+        mimetype=participant.photo_type or "image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@bp.get("/participants/<int:participant_id>/qr.png")
+def confirmation_qr(participant_id: int):
+    participant = own_participant(participant_id)
+    if participant.status != Status.ACCREDITED:
+        abort(404)
+    code = keys.confirmation_code(db.session, participant)
+    db.session.commit()  # the event's first key may just have been created
+    return Response(mail.qr_png(code), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
