@@ -190,9 +190,7 @@ def _split(code: str) -> tuple[CodePayload, bytes, bytes] | None:
     if len(raw) != _RAW_LENGTH:
         return None
     message, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    version, kind_byte, key_id, event_id, participant_id, serial, start, end = _PAYLOAD.unpack(
-        message
-    )
+    version, kind_byte, key_id, event_id, participant_id, serial, start, end = _PAYLOAD.unpack(message)
     kind = _BYTE_TO_KIND.get(kind_byte)
     if version != FORMAT_VERSION or kind is None:
         return None

@@ -183,9 +183,7 @@ def find_font(script: str, bold: bool = False) -> tuple[str, int]:
             if found is not None:
                 index = _CJK_FACE.get(script, 2) if found.suffix == ".ttc" else 0
                 return str(found), index
-    raise FileNotFoundError(
-        f"No font found for {script} text; install fonts-noto-core and fonts-noto-cjk."
-    )
+    raise FileNotFoundError(f"No font found for {script} text; install fonts-noto-core and fonts-noto-cjk.")
 
 
 @lru_cache(maxsize=512)
@@ -281,9 +279,7 @@ def _fit(
         if len(lines) <= max_lines and _block_height(font, len(lines), spacing) <= box.h:
             return font, lines, script
     font = _font(script, bold, min_px)
-    fitting = max(
-        1, min(max_lines, 1 + int((box.h - _block_height(font, 1, spacing)) // (min_px * spacing)))
-    )
+    fitting = max(1, min(max_lines, 1 + int((box.h - _block_height(font, 1, spacing)) // (min_px * spacing))))
     lines = _wrap(text, font, script, box.w)
     if len(lines) > fitting:
         lines = lines[: fitting - 1] + [_ellipsize(lines[fitting - 1], font, box.w)]
@@ -497,9 +493,7 @@ class _Canvas:
         func_box = _Box(area.x, 0, area.w, area.h * 22 // 100)
         deleg_h = self.text(data.delegation, deleg_box, 9 * scale, 5.5, measure=True, **deleg)
         func_h = (
-            self.text(data.function, func_box, 7.5 * scale, 5, measure=True, **func)
-            if data.function
-            else 0
+            self.text(data.function, func_box, 7.5 * scale, 5, measure=True, **func) if data.function else 0
         )
         rest = area.h - deleg_h - func_h - gap - (small_gap if func_h else 0)
         name_box = _Box(area.x, 0, area.w, max(rest, self.pt(8)))
@@ -520,9 +514,7 @@ def _header(canvas: _Canvas, data: BadgeData, m: float, h: float, align: str, s:
     w = canvas.width_mm - 2 * m
     title_h = h * 0.62
     title_box = canvas.box(m, m, w, title_h)
-    canvas.text(
-        data.event_title, title_box, 8.5 * s, 5, bold=True, max_lines=2, align=align, spacing=1.05
-    )
+    canvas.text(data.event_title, title_box, 8.5 * s, 5, bold=True, max_lines=2, align=align, spacing=1.05)
     line = " · ".join(part for part in (data.event_dates, data.venue) if part)
     line_box = canvas.box(m, m + title_h, w, h - title_h)
     canvas.text(line, line_box, 6 * s, 4.5, fill=MUTED, align=align)
@@ -580,9 +572,7 @@ def render_image(
     return _render_portrait(data, fmt, dpi)
 
 
-def render_png(
-    data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300
-) -> bytes:
+def render_png(data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300) -> bytes:
     """Return the badge as PNG bytes (CR80 at 300 dpi is 1011 × 638 px)."""
     buffer = io.BytesIO()
     render_image(data, fmt, dpi).save(buffer, "PNG", dpi=(dpi, dpi), compress_level=3)
@@ -630,9 +620,7 @@ def _pdf_from_image(image: Image.Image, width_pt: float, height_pt: float, title
     return out.getvalue()
 
 
-def render_pdf(
-    data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300
-) -> bytes:
+def render_pdf(data: BadgeData, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE, dpi: int = 300) -> bytes:
     """Return the badge as a one-page PDF whose page is exactly the format's size."""
     width_mm, height_mm = FORMAT_SIZES_MM[fmt]
     to_pt = PT_PER_INCH / MM_PER_INCH

@@ -121,9 +121,7 @@ def test_normalises_case_and_whitespace(keypair: tuple[bytes, bytes], code: str)
 
 
 @pytest.mark.parametrize("position", [0, 1, 5, 20, 40, 60, 80, 100, 120, 143])
-def test_any_altered_character_fails(
-    keypair: tuple[bytes, bytes], code: str, position: int
-) -> None:
+def test_any_altered_character_fails(keypair: tuple[bytes, bytes], code: str, position: int) -> None:
     replacement = "A" if code[position] != "A" else "B"
     altered = code[:position] + replacement + code[position + 1 :]
     result = verify(altered, {1: keypair[1]}, now=NOW)
@@ -223,12 +221,8 @@ def test_check_order_event_before_kind_before_window(keypair: tuple[bytes, bytes
     expired = sign(make_payload(kind=CodeKind.CONFIRMATION, valid_until=NOW), keypair[0])
     later = NOW + timedelta(days=30)
     keys = {1: keypair[1]}
-    assert verify(expired, keys, event_id=99, kind=CodeKind.BADGE, now=later).reason == (
-        "wrong_event"
-    )
-    assert verify(expired, keys, event_id=12, kind=CodeKind.BADGE, now=later).reason == (
-        "wrong_kind"
-    )
+    assert verify(expired, keys, event_id=99, kind=CodeKind.BADGE, now=later).reason == ("wrong_event")
+    assert verify(expired, keys, event_id=12, kind=CodeKind.BADGE, now=later).reason == ("wrong_kind")
     assert verify(expired, keys, event_id=12, now=later).reason == "not_valid_now"
 
 

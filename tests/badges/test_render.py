@@ -97,9 +97,7 @@ def test_qr_is_alphanumeric_v6_with_quiet_zone_and_whole_pixel_modules() -> None
     module = (right - left) // 41
     x0 = corners.top_left.x - pad + left
     y0 = corners.top_left.y - pad + top
-    quiet = image.convert("L").crop(
-        (x0 - 4 * module, y0 - 4 * module, x0 + 45 * module, y0 + 45 * module)
-    )
+    quiet = image.convert("L").crop((x0 - 4 * module, y0 - 4 * module, x0 + 45 * module, y0 + 45 * module))
     quiet.paste(255, (4 * module, 4 * module, 45 * module, 45 * module))
     assert quiet.getextrema() == (255, 255), "the 4-module quiet zone must be white"
 
@@ -119,9 +117,7 @@ def test_pdf_page_size_and_qr(tmp_path: Path) -> None:
     needs_poppler()
     pdf = render_pdf(make_badge())
     assert pdf.startswith(b"%PDF-")
-    info = subprocess.run(
-        ["pdfinfo", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode()
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     assert re.search(r"Pages:\s+1\n", info)
     match = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info)
     assert match, info
@@ -256,9 +252,7 @@ def test_photo_is_used_and_bad_photo_falls_back() -> None:
     Image.new("RGB", (300, 400), (220, 20, 60)).save(buffer, "JPEG")
     with_photo = render_image(make_badge(photo=buffer.getvalue()))
     reds = sum(
-        count
-        for count, (r, g, b) in with_photo.getcolors(2_000_000) or []
-        if r > 180 and g < 60 and b < 100
+        count for count, (r, g, b) in with_photo.getcolors(2_000_000) or [] if r > 180 and g < 60 and b < 100
     )
     assert reds > 40_000
     broken = render_image(make_badge(photo=b"not an image"))
