@@ -332,15 +332,21 @@ def _draw_text(
 
 def qr_matrix(code: str) -> list[list[bool]]:
     """Return the QR modules of a code (error correction M, 4-module quiet zone included)."""
+    return [list(row) for row in _qr_modules(normalise(code))]
+
+
+@lru_cache(maxsize=256)
+def _qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    """Return the QR modules of already normalised text; cached as PNG and PDF share them."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
-    qr.add_data(normalise(code))
+    qr.add_data(text)
     qr.make(fit=True)
-    return qr.get_matrix()
+    return tuple(tuple(row) for row in qr.get_matrix())
 
 
 def _qr_image(code: str, max_px: int) -> Image.Image:
     """Return the QR code as an image with whole-pixel modules no larger than max_px."""
-    matrix = qr_matrix(code)
+    matrix = _qr_modules(normalise(code))
     modules = len(matrix)
     scale = max(1, max_px // modules)
     small = Image.new("L", (modules, modules), 255)
