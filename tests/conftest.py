@@ -143,8 +143,13 @@ def make_delegation(app: Flask, make_event) -> Callable[..., Delegation]:
 
     def make(event: Event | None = None, **overrides) -> Delegation:
         event = event or make_event()
-        values = {"name": f"Chile {uuid.uuid4().hex[:4]}", "category": Category.STATE_PARTY, "country": "CL",
-                  "focal_point_email": "focal@example.org", **overrides}
+        values = {
+            "name": f"Chile {uuid.uuid4().hex[:4]}",
+            "category": Category.STATE_PARTY,
+            "country": "CL",
+            "focal_point_email": "focal@example.org",
+            **overrides,
+        }
         return _save(app, Delegation(event_id=event.id, **values))
 
     return make
@@ -156,8 +161,12 @@ def make_participant(app: Flask, make_delegation) -> Callable[..., Participant]:
 
     def make(delegation: Delegation | None = None, **overrides) -> Participant:
         delegation = delegation or make_delegation()
-        values = {"given_name": "Ana", "family_name": f"García {uuid.uuid4().hex[:4]}", "status": Status.PENDING,
-                  **overrides}
+        values = {
+            "given_name": "Ana",
+            "family_name": f"García {uuid.uuid4().hex[:4]}",
+            "status": Status.PENDING,
+            **overrides,
+        }
         return _save(app, Participant(event_id=delegation.event_id, delegation_id=delegation.id, **values))
 
     return make
@@ -179,11 +188,16 @@ def make_user(app: Flask) -> Callable[..., User]:
 def make_token(app: Flask) -> Callable[..., str]:
     """Create an API token and return its secret."""
 
-    def make(role: Role = Role.ORGANIZER, delegation: Delegation | None = None, event: Event | None = None) -> str:
+    def make(
+        role: Role = Role.ORGANIZER, delegation: Delegation | None = None, event: Event | None = None
+    ) -> str:
         with app.app_context():
             _token, secret = auth.create_token(
-                db.session, role=role, name="test",
-                delegation_id=delegation.id if delegation else None, event_id=event.id if event else None,
+                db.session,
+                role=role,
+                name="test",
+                delegation_id=delegation.id if delegation else None,
+                event_id=event.id if event else None,
             )
             db.session.commit()
         return secret

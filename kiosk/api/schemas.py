@@ -89,16 +89,6 @@ _participant_input = {
 
 COMPONENTS: dict[str, Any] = {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-    "responses": {
-        "Unauthorized": {
-            "description": "No token, or an unknown one",
-            "content": {"application/problem+json": {"schema": ref("Problem")}},
-        },
-        "Forbidden": {
-            "description": "The token's role may not do this",
-            "content": {"application/problem+json": {"schema": ref("Problem")}},
-        },
-    },
     "schemas": {
         "Problem": {
             "type": "object",

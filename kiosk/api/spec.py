@@ -132,22 +132,15 @@ def openapi_document() -> dict[str, Any]:
                 "description": "Success",
                 **({"content": {op.media_type: {"schema": op.response}}} if op.response else {}),
             },
-            "401": {"$ref": "#/components/responses/Unauthorized"},
-            "403": {"$ref": "#/components/responses/Forbidden"},
         }
+        codes: dict[int, list[str]] = {401: ["unauthorized"], 403: ["forbidden"]}
         for error in op.errors:
-            entry = responses.setdefault(
-                str(error.status),
-                {
-                    "description": "",
-                    "content": {
-                        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    },
-                },
-            )
-            entry["description"] = (
-                entry["description"] + " " if entry["description"] else ""
-            ) + f"`{error.code}`"
+            codes.setdefault(error.status, []).append(error.code)
+        for status, names in sorted(codes.items()):
+            responses[str(status)] = {
+                "description": "Problem codes: " + ", ".join(f"`{name}`" for name in names),
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
         operation: dict[str, Any] = {
             "summary": op.summary,
             "description": "Roles: " + ", ".join(r.value for r in op.roles),

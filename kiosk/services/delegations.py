@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event
 from kiosk.services.audit import Actor, record
+from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
 from kiosk.services.fields import EMAIL_RE
 
@@ -132,8 +133,9 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise ImportFailed(_("The CSV file must be saved as UTF-8.")) from None
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
-        return [dict(row) for row in _normalise_headers(csv.DictReader(io.StringIO(text), dialect=dialect))]
+        header = text.split("\n", 1)[0]
+        delimiter = max(",;\t", key=header.count)  # Excel writes ";" in some locales
+        return list(_normalise_headers(csv.DictReader(io.StringIO(text), delimiter=delimiter)))
     raise ImportFailed(_("Upload a .csv or .xlsx file."))
 
 
@@ -198,3 +200,39 @@ def import_delegations(
         changes={"count": len(delegations)},
     )
     return delegations
+
+
+def set_cap_override(session: Session, delegation: Delegation, cap: Any, actor: Actor) -> Delegation:
+    """Set a delegation's own cap (empty: the event's default); it may go below the places used."""
+    if cap in (None, ""):
+        value = None
+    else:
+        try:
+            value = int(str(cap).strip())
+            if not 0 <= value <= 1000:
+                raise ValueError
+        except ValueError:
+            message = _("The cap must be a whole number from 0 to 1000.")
+            raise ValidationFailed(message, {"cap": [message]}) from None
+    old = delegation.cap_override
+    if old != value:
+        delegation.cap_override = value
+        record(
+            session,
+            actor,
+            "delegation.cap",
+            "delegation",
+            delegation.id,
+            event_id=delegation.event_id,
+            changes={"cap_override": [old, value]},
+        )
+    session.flush()
+    return delegation
+
+
+def issue_private_link(session: Session, delegation: Delegation, actor: Actor) -> str:
+    """Give the delegation a new private link secret (audited); the old link stops working."""
+    secret = reset_delegation_link(session, delegation)
+    record(session, actor, "delegation.link", "delegation", delegation.id, event_id=delegation.event_id)
+    session.flush()
+    return secret

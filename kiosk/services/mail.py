@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import io
 import smtplib
 from collections.abc import Mapping
@@ -68,7 +69,10 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
         qr_png(code), maintype="image", subtype="png", cid=cid, filename="confirmation-qr.png"
     )
     mail = OutgoingMail(
-        recipient=recipient, subject=subject, message=message.as_bytes(), participant_id=participant.id
+        recipient=recipient,
+        subject=subject,
+        message=message.as_bytes(policy=email.policy.SMTP),
+        participant_id=participant.id,
     )
     session.add(mail)
     session.info["mail_queued"] = True

@@ -2,18 +2,424 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+import math
+from datetime import datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from kiosk.extensions import db
-from kiosk.models import Event, Role
-from kiosk.views.auth import staff_required
+from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
+from kiosk.services import delegations, events, mail, registration
+from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.views.auth import current_actor, staff_required
+from kiosk.views.forms import CsrfForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 100
+#: How each delegation category is shown to people.
+CATEGORY_LABELS = {
+    Category.STATE_PARTY.value: _l("State party"),
+    Category.STATE_NOT_PARTY.value: _l("State not party (observer)"),
+    Category.UNITED_NATIONS.value: _l("United Nations"),
+    Category.IGO.value: _l("International or regional organization"),
+    Category.ICRC.value: _l("ICRC"),
+    Category.NGO.value: _l("Non-governmental organization"),
+    Category.OTHER.value: _l("Other"),
+}
+#: The bulk and per-row actions on participants, and the status each one sets.
+ACTIONS = {"accredit": Status.ACCREDITED, "reject": Status.REJECTED}
+DELEGATION_FIELDS = (
+    ("name", _l("Name")),
+    ("category", _l("Category")),
+    ("country", _l("Country (ISO code)")),
+    ("cap", _l("Cap (empty: the event's default)")),
+    ("focal_point_name", _l("Focal point")),
+    ("focal_point_email", _l("Focal point's e-mail")),
+)
+
+
+@bp.context_processor
+def admin_context() -> dict[str, Any]:
+    return {"category_labels": CATEGORY_LABELS, "local_time": local_time, "Status": Status}
+
+
+def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
+    """A moment shown in the event's own time zone, with the zone's name."""
+    if moment is None:
+        return ""
+    return f"{format_datetime(moment.astimezone(event.tz), fmt, rebase=False)} ({event.timezone})"
+
+
+def local_input(moment: datetime | None, event: Event) -> str:
+    """A moment as a datetime-local input value in the event's time zone."""
+    return moment.astimezone(event.tz).strftime("%Y-%m-%dT%H:%M") if moment else ""
+
+
+def event_or_404(slug: str) -> Event:
+    return db.first_or_404(select(Event).filter_by(slug=slug))
+
+
+def delegation_or_404(event: Event, delegation_id: int) -> Delegation:
+    delegation = db.session.get(Delegation, delegation_id)
+    if delegation is None or delegation.event_id != event.id:
+        abort(404)
+    return delegation
+
+
+def check_csrf() -> None:
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+
+
+# Events
 
 
 @bp.get("/")
 @staff_required(Role.ORGANIZER)
 def index():
-    events = db.session.execute(select(Event).order_by(Event.starts_on.desc())).scalars().all()
-    return render_template("admin/index.html", events=events)
+    all_events = (
+        db.session.execute(select(Event).options(selectinload(Event.venue)).order_by(Event.starts_on.desc()))
+        .scalars()
+        .all()
+    )
+    counts = events.headcounts(db.session, [e.id for e in all_events])
+    return render_template("admin/index.html", events=all_events, counts=counts)
+
+
+def settings_values(event: Event) -> dict[str, Any]:
+    return {
+        "registration_opens_at": local_input(event.registration_opens_at, event),
+        "registration_deadline": local_input(event.registration_deadline, event),
+        "default_cap": str(event.default_cap),
+        "cap_in_person": event.cap_in_person,
+        "auto_accredit": event.auto_accredit,
+        "contact_email": event.contact_email,
+    }
+
+
+@bp.route("/events/<slug>", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def event(slug: str):
+    event = event_or_404(slug)
+    form = CsrfForm()
+    values, errors, error, status = settings_values(event), {}, None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        values = {
+            "registration_opens_at": request.form.get("registration_opens_at", ""),
+            "registration_deadline": request.form.get("registration_deadline", ""),
+            "default_cap": request.form.get("default_cap", ""),
+            "cap_in_person": "cap_in_person" in request.form,
+            "auto_accredit": "auto_accredit" in request.form,
+            "contact_email": request.form.get("contact_email", ""),
+        }
+        try:
+            events.update_event_settings(db.session, event, values, current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            error, errors, status = exc.detail, exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(_("The settings of %(event)s are saved.", event=event.title), "success")
+            return redirect(url_for(".event", slug=event.slug))
+    return render_template(
+        "admin/event.html",
+        event=event,
+        count=events.headcounts(db.session, [event.id])[event.id],
+        is_open=registration.registration_open(event),
+        values=values,
+        errors=errors,
+        error=error,
+        form=form,
+    ), status
+
+
+# Delegations
+
+
+def delegation_query(event: Event, args: MultiDict) -> Select:
+    query = select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+    if search := args.get("q", "").strip():
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Delegation.name).like(pattern),
+                func.lower(Delegation.focal_point_name).like(pattern),
+                func.lower(Delegation.country) == search.lower(),
+            )
+        )
+    if args.get("category") in CATEGORY_LABELS:
+        query = query.where(Delegation.category == Category(args["category"]))
+    return query
+
+
+def render_delegations(event: Event, status: int = 200, **context):
+    rows = db.session.execute(delegation_query(event, request.args)).scalars().all()
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
+    return render_template(
+        "admin/delegations.html",
+        event=event,
+        delegations=rows,
+        total=db.session.execute(
+            select(func.count()).select_from(Delegation).where(Delegation.event_id == event.id)
+        ).scalar_one(),
+        used=events.places_used_by_delegation(db.session, event.id),
+        filters={"q": request.args.get("q", ""), "category": request.args.get("category", "")},
+        fields=DELEGATION_FIELDS,
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+@bp.get("/events/<slug>/delegations")
+@staff_required(Role.ORGANIZER)
+def delegation_list(slug: str):
+    return render_delegations(event_or_404(slug))
+
+
+@bp.post("/events/<slug>/delegations")
+@staff_required(Role.ORGANIZER)
+def add_delegation(slug: str):
+    event = event_or_404(slug)
+    check_csrf()
+    data = {name: request.form.get(name, "") for name, _label in DELEGATION_FIELDS}
+    try:
+        delegation = delegations.add_delegation(db.session, event, data, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_delegations(event, exc.status, error=exc.detail, errors=exc.errors, values=data)
+    db.session.commit()
+    flash(_("The delegation of %(name)s is added.", name=delegation.name), "success")
+    return redirect(url_for(".delegation_list", slug=event.slug))
+
+
+@bp.post("/events/<slug>/delegations/import")
+@staff_required(Role.ORGANIZER)
+def import_delegations(slug: str):
+    event = event_or_404(slug)
+    check_csrf()
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
+        rows = delegations.read_rows(upload.filename, upload.read())
+        created = delegations.import_delegations(db.session, event, rows, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        detail = exc.detail if exc.errors else _("Nothing was imported. %(detail)s", detail=exc.detail)
+        return render_delegations(event, exc.status, error=detail, import_errors=exc.errors)
+    db.session.commit()
+    message = ngettext(
+        "%(num)d delegation was imported from %(file)s.",
+        "%(num)d delegations were imported from %(file)s.",
+        len(created),
+        file=upload.filename,
+    )
+    flash(message, "success")
+    return redirect(url_for(".delegation_list", slug=event.slug))
+
+
+@bp.post("/events/<slug>/delegations/<int:delegation_id>/cap")
+@staff_required(Role.ORGANIZER)
+def set_cap(slug: str, delegation_id: int):
+    event = event_or_404(slug)
+    delegation = delegation_or_404(event, delegation_id)
+    check_csrf()
+    try:
+        delegations.set_cap_override(db.session, delegation, request.form.get("cap", ""), current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_delegations(event, exc.status, error=f"{delegation.name}: {exc.detail}")
+    db.session.commit()
+    flash(_("The cap of %(name)s is now %(cap)d.", name=delegation.name, cap=delegation.cap), "success")
+    used = registration.places_used(db.session, delegation.id)
+    if event.cap_in_person and used > delegation.cap:
+        flash(
+            _(
+                "%(name)s already has %(used)d participants in person, more than the new cap of %(cap)d. "
+                "No one was removed; the focal point cannot add anyone in person until places are freed.",
+                name=delegation.name,
+                used=used,
+                cap=delegation.cap,
+            ),
+            "warning",
+        )
+    return redirect(
+        url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category")))
+    )
+
+
+@bp.post("/events/<slug>/delegations/<int:delegation_id>/link")
+@staff_required(Role.ORGANIZER)
+def new_link(slug: str, delegation_id: int):
+    event = event_or_404(slug)
+    delegation = delegation_or_404(event, delegation_id)
+    check_csrf()
+    secret = delegations.issue_private_link(db.session, delegation, current_actor())
+    db.session.commit()
+    link = url_for("registration.delegation", secret=secret, _external=True)
+    response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+# Participants
+
+
+def filter_args(source: MultiDict, names: tuple[str, ...]) -> dict[str, str]:
+    """The non-empty filters among `names` in a query string or a form."""
+    return {name: source.get(name, "") for name in names if source.get(name, "")}
+
+
+PARTICIPANT_FILTERS = ("delegation", "status", "category", "mode", "q", "page")
+
+
+def participant_query(event: Event, args: MultiDict) -> Select:
+    query = (
+        select(Participant)
+        .join(Participant.delegation)
+        .where(Participant.event_id == event.id)
+        .options(selectinload(Participant.delegation))
+    )
+    if (delegation_id := args.get("delegation", "")).isdigit():
+        query = query.where(Participant.delegation_id == int(delegation_id))
+    if args.get("status") in {s.value for s in Status}:
+        query = query.where(Participant.status == Status(args["status"]))
+    if args.get("category") in CATEGORY_LABELS:
+        query = query.where(Delegation.category == Category(args["category"]))
+    if args.get("mode") in {m.value for m in Mode}:
+        query = query.where(Participant.mode == Mode(args["mode"]))
+    if search := args.get("q", "").strip():
+        for word in search.lower().split():
+            pattern = f"%{word}%"
+            query = query.where(
+                or_(
+                    func.lower(Participant.given_name).like(pattern),
+                    func.lower(Participant.family_name).like(pattern),
+                    func.lower(Participant.email).like(pattern),
+                )
+            )
+    return query
+
+
+def render_participants(event: Event, args: MultiDict, status: int = 200, **context):
+    query = participant_query(event, args)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(int(args.get("page", "1")) if args.get("page", "").isdigit() else 1, 1), pages)
+    rows = (
+        db.session.execute(
+            query.order_by(Delegation.name, Participant.family_name, Participant.given_name, Participant.id)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    filters = filter_args(args, PARTICIPANT_FILTERS[:-1])
+    context.setdefault("selected", set())
+    return render_template(
+        "admin/participants.html",
+        event=event,
+        participants=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        page_url=lambda n: url_for(".participants", slug=event.slug, **filters, page=n),
+        all_delegations=db.session.execute(
+            select(Delegation.id, Delegation.name)
+            .where(Delegation.event_id == event.id)
+            .order_by(Delegation.name)
+        ).all(),
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+@bp.get("/events/<slug>/participants")
+@staff_required(Role.ORGANIZER)
+def participants(slug: str):
+    return render_participants(event_or_404(slug), request.args)
+
+
+@bp.post("/events/<slug>/participants/status")
+@staff_required(Role.ORGANIZER)
+def change_status(slug: str):
+    """Accredit or reject the selected participants (or one, from its row), all or none."""
+    event = event_or_404(slug)
+    check_csrf()
+    if single := request.form.get("single", ""):
+        action, _sep, ident = single.partition(":")
+        ids = [int(ident)] if ident.isdigit() else []
+    else:
+        action = request.form.get("action", "")
+        ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
+    back = url_for(".participants", slug=event.slug, **filter_args(request.form, PARTICIPANT_FILTERS))
+    if action not in ACTIONS:
+        abort(400)
+    if not ids:
+        flash(_("Select at least one participant first."), "warning")
+        return redirect(back)
+    new = ACTIONS[action]
+    chosen = (
+        db.session.execute(
+            select(Participant)
+            .where(Participant.event_id == event.id, Participant.id.in_(ids))
+            .order_by(Participant.delegation_id, Participant.id)
+        )
+        .scalars()
+        .all()
+    )
+    if len(chosen) != len(ids):
+        abort(404)
+    actor = current_actor()
+    for participant in chosen:
+        try:
+            registration.change_status(db.session, participant, new, actor)
+        except DomainError as exc:
+            name, failed_id = participant.full_name, participant.id
+            db.session.rollback()
+            db.session.info.pop("mail_queued", None)
+            if new == Status.ACCREDITED:
+                failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=exc.detail)
+            else:
+                failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=exc.detail)
+            message = failed
+            if len(chosen) > 1:
+                message = ngettext(
+                    "Nothing was changed. %(failed)s",
+                    "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
+                    len(chosen),
+                    failed=failed,
+                )
+            return render_participants(
+                event, request.form, exc.status, error=message, selected=set(ids), failed_id=failed_id
+            )
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    if new == Status.ACCREDITED:
+        done = ngettext("%(num)d participant accredited.", "%(num)d participants accredited.", len(chosen))
+    else:
+        done = ngettext("%(num)d participant rejected.", "%(num)d participants rejected.", len(chosen))
+    flash(done, "success")
+    return redirect(back)

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
-# Until pyproject.toml sets pytest's `pythonpath = ["."]`, make the repo root importable.
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-
-import os  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-
-import pytest  # noqa: E402
 
 SETUP_SCRIPT = ROOT / "scripts" / "cups-setup.sh"
 

@@ -41,7 +41,9 @@ def add(app, delegation_id: int, data: dict, actor: Actor = FOCAL) -> Participan
 
 def count(app, delegation_id: int, **filters) -> int:
     with app.app_context():
-        query = select(func.count()).select_from(Participant).filter_by(delegation_id=delegation_id, **filters)
+        query = (
+            select(func.count()).select_from(Participant).filter_by(delegation_id=delegation_id, **filters)
+        )
         return db.session.execute(query).scalar_one()
 
 
@@ -119,13 +121,16 @@ def test_reinstating_and_accrediting_check_the_cap(app, make_delegation):
         db.session.commit()
     add(app, delegation.id, person(7))
     with app.app_context(), pytest.raises(DelegationFull):
-        registration.change_status(db.session, db.session.get(Participant, people[0].id), Status.PENDING, FOCAL)
+        registration.change_status(
+            db.session, db.session.get(Participant, people[0].id), Status.PENDING, FOCAL
+        )
     with app.app_context():
         db.session.get(Delegation, delegation.id).cap_override = 2
         db.session.commit()
     with app.app_context(), pytest.raises(DelegationFull):
-        registration.change_status(db.session, db.session.get(Participant, people[1].id), Status.ACCREDITED,
-                                   ORGANIZER)
+        registration.change_status(
+            db.session, db.session.get(Participant, people[1].id), Status.ACCREDITED, ORGANIZER
+        )
 
 
 def test_deadline_closes_registration_for_focal_points_only(app, make_event, make_delegation):
@@ -183,7 +188,11 @@ def test_duplicates_are_refused(app, make_event, make_delegation):
 def test_invalid_input_lists_field_errors_and_writes_nothing(app, make_delegation):
     delegation = make_delegation()
     with pytest.raises(ValidationFailed) as invalid:
-        add(app, delegation.id, {"given_name": "", "family_name": "X" * 200, "email": "nope", "mode": "by fax"})
+        add(
+            app,
+            delegation.id,
+            {"given_name": "", "family_name": "X" * 200, "email": "nope", "mode": "by fax"},
+        )
     assert set(invalid.value.errors) == {"given_name", "family_name", "email", "mode"}
     assert count(app, delegation.id) == 0
 
@@ -192,8 +201,9 @@ def test_every_change_is_audited(app, make_delegation):
     delegation = make_delegation()
     participant = add(app, delegation.id, person(1))
     with app.app_context():
-        registration.change_status(db.session, db.session.get(Participant, participant.id), Status.ACCREDITED,
-                                   ORGANIZER)
+        registration.change_status(
+            db.session, db.session.get(Participant, participant.id), Status.ACCREDITED, ORGANIZER
+        )
         db.session.commit()
         actions = db.session.execute(
             select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.entity_id == participant.id)

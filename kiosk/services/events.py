@@ -1,0 +1,146 @@
+"""Events: their registration settings, and the headcounts organizers watch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Mode, Participant, Status
+from kiosk.services.audit import Actor, record
+from kiosk.services.errors import ValidationFailed
+from kiosk.services.fields import EMAIL_RE
+
+#: Largest cap an event or a delegation may have.
+MAX_CAP = 1000
+_TRUE = {"1", "true", "on", "yes", "y"}
+
+
+@dataclass(frozen=True)
+class Headcount:
+    """How many delegations and participants an event has, by status."""
+
+    delegations: int = 0
+    pending: int = 0
+    accredited: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+
+    @property
+    def registered(self) -> int:
+        """Participants who hold a registration: pending or accredited."""
+        return self.pending + self.accredited
+
+
+def headcounts(session: Session, event_ids: Iterable[int]) -> dict[int, Headcount]:
+    """Delegation and participant counts for each event, in two grouped queries."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    delegations = dict(
+        session.execute(
+            select(Delegation.event_id, func.count())
+            .where(Delegation.event_id.in_(ids))
+            .group_by(Delegation.event_id)
+        ).all()
+    )
+    by_status: dict[int, dict[str, int]] = {i: {} for i in ids}
+    rows = session.execute(
+        select(Participant.event_id, Participant.status, func.count())
+        .where(Participant.event_id.in_(ids))
+        .group_by(Participant.event_id, Participant.status)
+    ).all()
+    for event_id, status, number in rows:
+        by_status[event_id][Status(status).value] = number
+    return {i: Headcount(delegations=delegations.get(i, 0), **by_status[i]) for i in ids}
+
+
+def places_used_by_delegation(session: Session, event_id: int) -> dict[int, int]:
+    """In-person pending or accredited participants per delegation of an event (absent means 0)."""
+    holds = case(
+        (Participant.mode == Mode.IN_PERSON, 1),
+        else_=0,
+    )
+    rows = session.execute(
+        select(Participant.delegation_id, func.sum(holds))
+        .where(Participant.event_id == event_id, Participant.status.in_(ACTIVE_STATUSES))
+        .group_by(Participant.delegation_id)
+    ).all()
+    return {delegation_id: int(used or 0) for delegation_id, used in rows}
+
+
+def parse_local_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
+    """A datetime-local value ("2024-06-18T09:00") read in `tz`; None when empty; ValueError if unreadable."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value).strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value or "").strip().lower() in _TRUE
+
+
+def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the registration settings of `event`; raise ValidationFailed with field errors."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name in ("registration_opens_at", "registration_deadline"):
+        try:
+            values[name] = parse_local_datetime(data.get(name), event.tz)
+        except ValueError:
+            errors[name] = [_("Enter a date and time such as 2024-06-18 09:00.")]
+    opens, deadline = values.get("registration_opens_at"), values.get("registration_deadline")
+    if opens and deadline and deadline <= opens:
+        errors["registration_deadline"] = [_("The deadline must be after registration opens.")]
+    raw_cap = str(data.get("default_cap") if data.get("default_cap") is not None else "").strip()
+    try:
+        cap = int(raw_cap)
+        if not 0 <= cap <= MAX_CAP:
+            raise ValueError
+        values["default_cap"] = cap
+    except ValueError:
+        errors["default_cap"] = [_("The cap must be a whole number from 0 to %(max)d.", max=MAX_CAP)]
+    values["cap_in_person"] = _flag(data.get("cap_in_person"))
+    values["auto_accredit"] = _flag(data.get("auto_accredit"))
+    email = str(data.get("contact_email") or "").strip().lower()
+    if email and not EMAIL_RE.match(email):
+        errors["contact_email"] = [_("Enter an e-mail address such as name@example.org.")]
+    elif len(email) > 200:
+        errors["contact_email"] = [_("The e-mail address is too long (at most 200 characters).")]
+    values["contact_email"] = email
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    return values
+
+
+def update_event_settings(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Event:
+    """Change the registration period, caps, auto-accreditation and contact of an event (audited)."""
+    values = clean_event_settings(event, data)
+    changes: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        old = getattr(event, name)
+        if old != value:
+            changes[name] = [_jsonable(old), _jsonable(value)]
+            setattr(event, name, value)
+    if changes:
+        record(session, actor, "event.settings", "event", event.id, event_id=event.id, changes=changes)
+    session.flush()
+    return event
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
