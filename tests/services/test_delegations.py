@@ -51,11 +51,11 @@ def delegation_count(app, event_id: int) -> int:
 def test_csv_import_creates_every_row(app, make_event):
     event = make_event()
     content = (
-        "name,category,country,cap,focal_point_name,focal_point_email\n"
-        "Switzerland,state party,CH,,Anne Muller,anne@eda.example\n"
-        "United States of America,State not party,,2,,\n"
-        "International Committee of the Red Cross,icrc,,5,,\n"
-    ).encode()
+        b"name,category,country,cap,focal_point_name,focal_point_email\n"
+        b"Switzerland,state party,CH,,Anne Muller,anne@eda.example\n"
+        b"United States of America,State not party,,2,,\n"
+        b"International Committee of the Red Cross,icrc,,5,,\n"
+    )
     assert run_import(app, event.id, "list.csv", content) == [
         "Switzerland",
         "United States of America",
@@ -104,7 +104,7 @@ def test_duplicate_names_in_file_or_database_are_row_errors(app, make_event, mak
     [
         ("list.pdf", b"%PDF", "Upload a .csv or .xlsx file."),
         ("list.xlsx", b"not a zip", "not a readable .xlsx"),
-        ("list.csv", "name,category\n".encode(), "no delegations"),
+        ("list.csv", b"name,category\n", "no delegations"),
         ("list.csv", b"\xff\xfe\x00bad", "UTF-8"),
         ("list.csv", b"country\nCH\n", "columns named"),
     ],
