@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -33,6 +34,7 @@ def event_by_slug(slug: str) -> Event:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or migrate the database to the latest schema."""
     upgrade(directory=current_app.extensions["migrate"].directory)
@@ -40,6 +42,7 @@ def init_db() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo event (slug im2024) with delegations and participants."""
     try:
@@ -59,6 +62,7 @@ def seed_demo() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in STAFF_ROLES]), required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -79,6 +83,7 @@ def create_user(email: str, role: str, password: str) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", required=True, help="Who or what holds the token, e.g. 'Kiosk 3'.")
 @click.option("--delegation", "delegation_id", type=int, help="Delegation id (focal_point tokens).")
@@ -104,6 +109,7 @@ def create_token(role: str, name: str, delegation_id: int | None, event_slug: st
 
 
 @click.command("import-delegations")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--event", "event_slug", required=True)
 def import_delegations(file: Path, event_slug: str) -> None:
@@ -121,6 +127,7 @@ def import_delegations(file: Path, event_slug: str) -> None:
 
 
 @click.command("delegation-link")
+@with_appcontext
 @click.argument("delegation_id", type=int)
 def delegation_link(delegation_id: int) -> None:
     """Issue a new private link for a delegation (the old one stops working)."""
@@ -134,6 +141,7 @@ def delegation_link(delegation_id: int) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @click.option("--interval", default=5.0, help="Seconds between passes.")
 def worker(once: bool, interval: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import get_locale
 
 from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
 from kiosk.views import admin, auth, registration
@@ -17,4 +18,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def labels() -> dict:
-        return {"choice_labels": CHOICE_LABELS, "status_labels": STATUS_LABELS}
+        return {"choice_labels": CHOICE_LABELS, "status_labels": STATUS_LABELS, "get_locale": get_locale}
