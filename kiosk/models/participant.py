@@ -60,7 +60,10 @@ class Participant(Base):
     """A person registered by a delegation."""
 
     __tablename__ = "participants"
-    __table_args__ = (Index("ix_participants_delegation_status", "delegation_id", "status"),)
+    __table_args__ = (
+        Index("ix_participants_delegation_status", "delegation_id", "status"),
+        Index("ix_participants_event_email", "event_id", "email"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)

@@ -109,16 +109,14 @@ def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | 
 def _ensure_not_duplicate(
     session: Session, delegation: Delegation, values: Mapping[str, str], exclude_id: int | None
 ) -> None:
-    query = select(Participant).where(
-        Participant.event_id == delegation.event_id,
-        Participant.status.in_(ACTIVE_STATUSES),
-    )
-    if exclude_id is not None:
-        query = query.where(Participant.id != exclude_id)
-    same_name = query.where(
+    active = Participant.status.in_(ACTIVE_STATUSES)
+    others = (Participant.id != exclude_id,) if exclude_id is not None else ()
+    same_name = select(Participant.id).where(
         Participant.delegation_id == delegation.id,
+        active,
         func.lower(Participant.given_name) == values["given_name"].lower(),
         func.lower(Participant.family_name) == values["family_name"].lower(),
+        *others,
     )
     if session.execute(same_name.limit(1)).first():
         raise DuplicateParticipant(
@@ -129,7 +127,9 @@ def _ensure_not_duplicate(
             )
         )
     if values.get("email"):
-        same_email = query.where(Participant.email == values["email"])
+        same_email = select(Participant.id).where(
+            Participant.event_id == delegation.event_id, Participant.email == values["email"], active, *others
+        )
         if session.execute(same_email.limit(1)).first():
             raise DuplicateParticipant(
                 _(

@@ -177,6 +177,7 @@ def upgrade():
     )
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.create_index('ix_participants_delegation_status', ['delegation_id', 'status'], unique=False)
+        batch_op.create_index('ix_participants_event_email', ['event_id', 'email'], unique=False)
         batch_op.create_index(batch_op.f('ix_participants_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_participants_status'), ['status'], unique=False)
 
@@ -188,6 +189,7 @@ def downgrade():
     with op.batch_alter_table('participants', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_participants_status'))
         batch_op.drop_index(batch_op.f('ix_participants_event_id'))
+        batch_op.drop_index('ix_participants_event_email')
         batch_op.drop_index('ix_participants_delegation_status')
 
     op.drop_table('participants')
