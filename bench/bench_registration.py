@@ -94,7 +94,7 @@ def measure(event_id: int, size: int) -> tuple[list[float], list[float]]:
     accepted, refused = [], []
     for n, delegation_id in enumerate(spare):
 
-        def register(given: str) -> bool:
+        def register(given: str, delegation_id: int = delegation_id) -> bool:
             delegation = db.session.get(Delegation, delegation_id)
             try:
                 registration.add_participant(
