@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -50,6 +52,17 @@ def migrate(uri: str, tmp: Path) -> None:
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the message catalogues, so the pages and e-mails speak every UN language."""
+    root = Path(__file__).resolve().parent.parent / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        with po_path.with_suffix(".mo").open("wb") as mo_file:
+            write_mo(mo_file, catalog)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -234,3 +247,7 @@ def login(client: FlaskClient, make_user) -> Callable[..., User]:
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {secret}"}
+
+
+# The real CUPS queue (BadgePDF) of the badges tests, shared with the print queue tests.
+from tests.badges.conftest import cups_pdf_dir  # noqa: E402, F401

@@ -135,3 +135,29 @@ def test_no_address_means_no_message(app, make_delegation, make_participant):
     accredit(app, participant.id)
     with app.app_context():
         assert db.session.execute(select(OutgoingMail)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("language", "subject_start", "body_words"),
+    [
+        ("fr", "Votre accréditation", "délégation"),
+        ("es", "Su acreditación", "delegación"),
+        ("ru", "Ваша аккредитация", "делегации"),
+        ("ar", None, "وفد"),
+        ("zh", None, "代表团"),
+    ],
+)
+def test_confirmation_is_written_in_the_participants_language(
+    app, make_participant, tmp_path, language, subject_start, body_words
+):
+    participant = make_participant(email=f"{language}@example.org", language=language)
+    accredit(app, participant.id)
+    (path,) = (tmp_path / "outbox").glob("*.eml")
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "You are accredited" not in text
+    assert body_words in text
+    if subject_start:
+        assert message["Subject"].startswith(subject_start)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert f'lang="{language}"' in html
