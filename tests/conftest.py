@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
