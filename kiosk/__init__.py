@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_security_headers(app)
+    register_log_redaction()
     return app
 
 
@@ -111,3 +114,25 @@ def register_security_headers(app: Flask) -> None:
             "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
         )
         return response
+
+
+class RedactSecrets(logging.Filter):
+    """Keep delegation link secrets and bearer tokens out of access logs."""
+
+    PATTERN = re.compile(r"(/d/)[A-Za-z0-9_-]{16,}")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.args = tuple(
+                self.PATTERN.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
+            )
+        if isinstance(record.msg, str):
+            record.msg = self.PATTERN.sub(r"\1…", record.msg)
+        return True
+
+
+def register_log_redaction() -> None:
+    """Redact secrets from the development server's request log."""
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+        logger.addFilter(RedactSecrets())
