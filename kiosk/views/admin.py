@@ -11,21 +11,22 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
+from kiosk.models.base import utcnow
 from kiosk.services import delegations, events, mail, registration
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.views.auth import current_actor, staff_required
@@ -146,6 +147,7 @@ def event(slug: str):
         event=event,
         count=events.headcounts(db.session, [event.id])[event.id],
         is_open=registration.registration_open(event),
+        now=utcnow(),
         values=values,
         errors=errors,
         error=error,
@@ -227,7 +229,9 @@ def import_delegations(slug: str):
     except DomainError as exc:
         db.session.rollback()
         detail = exc.detail if exc.errors else _("Nothing was imported. %(detail)s", detail=exc.detail)
-        return render_delegations(event, exc.status, error=detail, import_errors=exc.errors)
+        return render_delegations(
+            event, exc.status, error=detail, import_errors=exc.errors, import_failed=True
+        )
     db.session.commit()
     message = ngettext(
         "%(num)d delegation was imported from %(file)s.",
@@ -277,6 +281,7 @@ def new_link(slug: str, delegation_id: int):
     check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
     db.session.commit()
+    g.secret = secret  # registration's url_defaults reads g.secret even when a secret is given
     link = url_for("registration.delegation", secret=secret, _external=True)
     response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
     return response, 200, {"Cache-Control": "no-store"}
