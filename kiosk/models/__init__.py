@@ -15,6 +15,14 @@ from kiosk.models.participant import (
     Participant,
     Status,
 )
+from kiosk.models.printing import (
+    JOB_TRANSITIONS,
+    JobKind,
+    JobStatus,
+    Printer,
+    PrinterKind,
+    PrintJob,
+)
 from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User
 
 __all__ = [
@@ -39,4 +47,10 @@ __all__ = [
     "Status",
     "User",
     "Venue",
+    "JOB_TRANSITIONS",
+    "JobKind",
+    "JobStatus",
+    "PrintJob",
+    "Printer",
+    "PrinterKind",
 ]

@@ -44,3 +44,11 @@ class ImportFailed(DomainError):
     """An import was refused; `errors` maps 'row N' to that row's problems."""
 
     code, status, title = "import_failed", 422, "Import refused"
+
+
+class NotAccredited(DomainError):
+    code, status, title = "not_accredited", 409, "Not accredited"
+
+
+class NoPrinter(DomainError):
+    code, status, title = "no_printer", 409, "No printer"

@@ -1,0 +1,165 @@
+"""Badges of participants: what is printed on them, their signed code, and reissuing them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badges import codes
+from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
+from kiosk.models import Event, Participant, Status
+from kiosk.services.audit import Actor, record
+from kiosk.services.errors import NotAccredited, ValidationFailed
+from kiosk.services.keys import signing_key
+
+#: The names of badge formats as the API and the command line spell them.
+FORMAT_NAMES: dict[str, BadgeFormat] = {
+    "card": BadgeFormat.CARD_LANDSCAPE,
+    "card_landscape": BadgeFormat.CARD_LANDSCAPE,
+    "card_portrait": BadgeFormat.CARD_PORTRAIT,
+    "a6": BadgeFormat.A6,
+}
+
+#: The CUPS media name of each badge format.
+CUPS_MEDIA: dict[BadgeFormat, str] = {
+    BadgeFormat.CARD_LANDSCAPE: "Custom.85.6x53.98mm",
+    BadgeFormat.CARD_PORTRAIT: "Custom.53.98x85.6mm",
+    BadgeFormat.A6: "A6",
+}
+
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+def badge_format(name: str | None) -> BadgeFormat:
+    """The badge format called `name` (card, card_portrait or a6; default card)."""
+    if not name:
+        return BadgeFormat.CARD_LANDSCAPE
+    try:
+        return FORMAT_NAMES[name.strip().lower()]
+    except KeyError:
+        raise ValidationFailed(
+            _("Unknown badge format “%(name)s”.", name=name),
+            {"format": [_("Use card, card_portrait or a6.")]},
+        ) from None
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def event_dates(event: Event) -> str:
+    """The event's days as printed, e.g. "18–20 June 2024"."""
+    start, end = event.starts_on, event.ends_on
+    if start == end:
+        return f"{_day(start)} {start.year}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{_day(end)} {end.year}"
+    if start.year == end.year:
+        return f"{_day(start)} – {_day(end)} {end.year}"
+    return f"{_day(start)} {start.year} – {_day(end)} {end.year}"
+
+
+def badge_window(event: Event) -> tuple[datetime, datetime]:
+    """From midnight of the event's first day to midnight after its last day, local time."""
+    return event.local_midnight(event.starts_on), event.local_midnight(event.ends_on + timedelta(days=1))
+
+
+def printed_name(participant: Participant) -> str:
+    """The name as printed: title, given name, family name."""
+    return " ".join(part for part in (participant.title, participant.full_name) if part).strip()
+
+
+def badge_number(participant: Participant) -> str:
+    """The number printed on a badge, e.g. IM2024-000123-2 (event, participant, serial)."""
+    event = participant.delegation.event
+    return f"{event.slug.upper()}-{participant.id:06d}-{participant.badge_serial}"
+
+
+def ensure_accredited(participant: Participant) -> None:
+    """Refuse a badge to anyone who is not accredited."""
+    if participant.status != Status.ACCREDITED:
+        raise NotAccredited(
+            _(
+                "%(name)s is not accredited (status: %(status)s); only accredited participants get a badge.",
+                name=participant.full_name,
+                status=participant.status.value,
+            )
+        )
+
+
+def badge_code(session: Session, participant: Participant) -> str:
+    """The signed BADGE code of the participant's current badge serial."""
+    event = participant.delegation.event
+    key_id, private = signing_key(session, event)
+    valid_from, valid_until = badge_window(event)
+    payload = codes.CodePayload(
+        kind=codes.CodeKind.BADGE,
+        event_id=event.id,
+        participant_id=participant.id,
+        serial=participant.badge_serial,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        key_id=key_id,
+    )
+    return codes.sign(payload, private)
+
+
+def badge_data(session: Session, participant: Participant) -> BadgeData:
+    """Everything printed on the participant's badge."""
+    ensure_accredited(participant)
+    delegation = participant.delegation
+    event = delegation.event
+    category = delegation.category.value
+    return BadgeData(
+        event_title=event.title,
+        event_dates=event_dates(event),
+        name=printed_name(participant),
+        delegation=delegation.name,
+        function=participant.function or None,
+        category=category,
+        category_label=CATEGORY_LABELS.get(category, category.upper()),
+        badge_number=badge_number(participant),
+        code=badge_code(session, participant),
+        photo=participant.photo,
+        venue=event.venue.name if event.venue else None,
+    )
+
+
+def badge_png(
+    session: Session, participant: Participant, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE
+) -> bytes:
+    """The participant's badge as a 300 dpi PNG."""
+    return render_png(badge_data(session, participant), fmt)
+
+
+def badge_pdf(
+    session: Session, participant: Participant, fmt: BadgeFormat = BadgeFormat.CARD_LANDSCAPE
+) -> bytes:
+    """The participant's badge as a PDF page of the format's exact size."""
+    return render_pdf(badge_data(session, participant), fmt)
+
+
+def reissue_badge(session: Session, participant: Participant, actor: Actor) -> int:
+    """Give the participant a new badge serial, which revokes every earlier badge; return it."""
+    ensure_accredited(participant)
+    old = participant.badge_serial
+    # An atomic increment: two desks reissuing at once get two different serials.
+    participant.badge_serial = Participant.badge_serial + 1
+    session.flush()
+    new = session.execute(
+        select(Participant.badge_serial).where(Participant.id == participant.id)
+    ).scalar_one()
+    session.expire(participant, ["badge_serial"])
+    record(
+        session,
+        actor,
+        "badge_reissued",
+        "participant",
+        participant.id,
+        event_id=participant.event_id,
+        changes={"badge_serial": [old, new]},
+    )
+    return new

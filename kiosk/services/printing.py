@@ -1,0 +1,570 @@
+"""The print queue: jobs wait for their printer, retry with back-off, and are never dropped."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from badges import codes, printers
+from badges.render import BadgeData, render_pdf, render_png
+from kiosk.models import (
+    JOB_TRANSITIONS,
+    JobKind,
+    JobStatus,
+    Participant,
+    Printer,
+    PrinterKind,
+    PrintJob,
+)
+from kiosk.models.base import utcnow
+from kiosk.services import badging
+from kiosk.services.errors import (
+    DomainError,
+    InvalidTransition,
+    NoPrinter,
+    NotAccredited,
+    NotFound,
+    ValidationFailed,
+)
+from kiosk.services.keys import confirmation_code
+
+log = logging.getLogger(__name__)
+
+#: How long a worker may hold a printer for one job before another worker may take it over.
+LEASE = timedelta(minutes=5)
+#: Waits between attempts on a printer that is off: 10 s, 20 s, 40 s, … at most 5 minutes.
+FIRST_BACKOFF = timedelta(seconds=10)
+MAX_BACKOFF = timedelta(minutes=5)
+
+#: The connection types of each kind of printer, and the settings each one needs.
+CONNECTION_TYPES: dict[PrinterKind, dict[str, tuple[str, ...]]] = {
+    PrinterKind.RECEIPT: {
+        "network": ("host",),
+        "usb": ("vendor_id", "product_id"),
+        "serial": ("devfile",),
+        "file": ("path",),
+        "dummy": (),
+    },
+    PrinterKind.BADGE: {
+        "cups": ("queue",),
+        "hot_folder": ("path",),
+        "png_folder": ("path",),
+    },
+}
+_PRINTER_KIND = {JobKind.BADGE: PrinterKind.BADGE, JobKind.RECEIPT: PrinterKind.RECEIPT}
+
+
+# --- printers -------------------------------------------------------------------------------
+
+
+def connection_problem(
+    kind: PrinterKind, connection: Mapping[str, Any], fmt: str | None = None
+) -> str | None:
+    """Why a printer's settings cannot work, or None if they can."""
+    if not isinstance(connection, Mapping):
+        return _("The connection must be a JSON object.")
+    types = CONNECTION_TYPES[kind]
+    ctype = connection.get("type")
+    if ctype not in types:
+        return _(
+            "A %(kind)s printer's connection type must be one of %(types)s.",
+            kind=kind.value,
+            types=", ".join(types),
+        )
+    missing = [key for key in types[ctype] if connection.get(key) in (None, "")]
+    if missing:
+        return _("The %(type)s connection needs %(keys)s.", type=ctype, keys=", ".join(missing))
+    if ctype == "usb":
+        for key in ("vendor_id", "product_id"):
+            try:
+                value = connection[key]
+                int(value) if isinstance(value, int) else int(str(value), 0)
+            except ValueError:
+                return _("%(key)s must be a number such as 0x04b8.", key=key)
+    if ctype == "network" and "port" in connection:
+        try:
+            if not 0 < int(connection["port"]) < 65536:
+                raise ValueError
+        except (TypeError, ValueError):
+            return _("The port must be a number between 1 and 65535.")
+    if kind == PrinterKind.BADGE and fmt is not None and fmt not in badging.FORMAT_NAMES:
+        return _("The badge format must be card, card_portrait or a6.")
+    return None
+
+
+def parse_connection(text: str) -> dict[str, Any]:
+    """A connection given as JSON text."""
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(
+            _("The connection is not valid JSON: %(error)s.", error=exc.msg),
+            {"connection": [_('Write a JSON object, e.g. {"type": "network", "host": "10.0.0.5"}.')]},
+        ) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            _("The connection must be a JSON object."), {"connection": [_("Write a JSON object.")]}
+        )
+    return value
+
+
+def save_printer(
+    session: Session,
+    printer: Printer | None,
+    *,
+    name: str,
+    kind: str,
+    connection: Mapping[str, Any],
+    badge_format: str | None = None,
+    kiosks: str = "",
+    enabled: bool = True,
+) -> Printer:
+    """Create a printer (printer=None) or change one, after checking its settings."""
+    name = " ".join((name or "").split())
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the printer a name.")]
+    try:
+        printer_kind = PrinterKind(kind)
+    except ValueError:
+        errors["kind"] = [_("Choose receipt or badge.")]
+        printer_kind = None
+    if printer_kind == PrinterKind.BADGE:
+        badge_format = badge_format or "card_landscape"
+        if badge_format not in badging.FORMAT_NAMES:
+            errors["badge_format"] = [_("Use card, card_portrait or a6.")]
+    else:
+        badge_format = None
+    if printer_kind is not None:
+        problem = connection_problem(printer_kind, connection)
+        if problem:
+            errors["connection"] = [problem]
+    clash = session.execute(select(Printer.id).where(Printer.name == name)).scalar_one_or_none()
+    if name and clash is not None and (printer is None or clash != printer.id):
+        errors["name"] = [_("Another printer is called %(name)s.", name=name)]
+    if errors:
+        raise ValidationFailed(_("The printer settings are not complete or not right."), errors)
+    if printer is None:
+        printer = Printer(name=name)
+        session.add(printer)
+    printer.name = name
+    printer.kind = printer_kind
+    printer.connection = dict(connection)
+    printer.badge_format = badging.badge_format(badge_format).value if badge_format is not None else None
+    printer.kiosks = ", ".join(part.strip() for part in (kiosks or "").split(",") if part.strip())
+    printer.enabled = enabled
+    session.flush()
+    return printer
+
+
+def check_printer(session: Session, printer: Printer, timeout: float = 1.0) -> bool:
+    """Ask a printer whether it can be reached now and remember the answer."""
+    problem = connection_problem(printer.kind, printer.connection)
+    if problem:
+        ok, message = False, problem
+    else:
+        ok, message = printers.check_reachable(printer.connection, timeout=timeout)
+    printer.reachable = ok
+    printer.last_error = None if ok else message
+    printer.last_checked_at = utcnow()
+    return ok
+
+
+def check_printers(session: Session, timeout: float = 1.0) -> list[Printer]:
+    """Check every enabled printer's reachability; return them all."""
+    all_printers = session.execute(select(Printer).order_by(Printer.kind, Printer.name)).scalars().all()
+    for printer in all_printers:
+        if printer.enabled:
+            check_printer(session, printer, timeout)
+    session.flush()
+    return list(all_printers)
+
+
+def default_printer(session: Session, kind: JobKind, kiosk: str | None = None) -> Printer:
+    """The enabled printer for `kind`: the one named for `kiosk` if there is one, else the first."""
+    candidates = (
+        session.execute(
+            select(Printer)
+            .where(Printer.kind == _PRINTER_KIND[kind], Printer.enabled.is_(True))
+            .order_by(Printer.id)
+        )
+        .scalars()
+        .all()
+    )
+    if kiosk:
+        for printer in candidates:
+            if kiosk in printer.kiosk_names:
+                return printer
+    if candidates:
+        return candidates[0]
+    raise NoPrinter(_("There is no %(kind)s printer set up and enabled.", kind=kind.value))
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+def _transition(job: PrintJob, status: JobStatus) -> None:
+    if status not in JOB_TRANSITIONS[job.status]:
+        raise InvalidTransition(
+            _(
+                "Print job %(id)d is %(old)s and cannot become %(new)s.",
+                id=job.id,
+                old=job.status.value,
+                new=status.value,
+            )
+        )
+    job.status = status
+
+
+def queue_print(
+    session: Session,
+    participant: Participant,
+    kind: JobKind | str,
+    printer: Printer | None = None,
+    *,
+    kiosk: str | None = None,
+) -> PrintJob:
+    """Queue a badge or receipt for an accredited participant on `printer` or the default one."""
+    try:
+        kind = JobKind(kind)
+    except ValueError:
+        raise ValidationFailed(
+            _("Unknown print kind “%(kind)s”.", kind=kind), {"kinds": [_("Use badge or receipt.")]}
+        ) from None
+    badging.ensure_accredited(participant)
+    if printer is None:
+        printer = default_printer(session, kind, kiosk)
+    elif printer.kind != _PRINTER_KIND[kind]:
+        raise ValidationFailed(
+            _(
+                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
+                printer=printer.name,
+                pkind=printer.kind.value,
+                kind=kind.value,
+            ),
+            {"printer_id": [_("Choose a %(kind)s printer.", kind=kind.value)]},
+        )
+    job = PrintJob(
+        printer=printer,
+        kind=kind,
+        participant_id=participant.id,
+        status=JobStatus.QUEUED,
+        badge_serial=participant.badge_serial,
+        next_attempt_at=utcnow(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def claim_next_job(session: Session, printer: Printer, now: datetime | None = None) -> PrintJob | None:
+    """Take the printer and its next due job, or return None if it is busy or has nothing to do.
+
+    Portable on SQLite and PostgreSQL: the printer is taken with a conditional UPDATE (a lease),
+    so one worker prints on it at a time, and the job is taken with a second conditional UPDATE
+    (queued → printing), so a job cancelled or moved meanwhile is not printed. The caller commits.
+    """
+    now = now or utcnow()
+    taken = session.execute(
+        update(Printer)
+        .where(
+            Printer.id == printer.id,
+            Printer.enabled.is_(True),
+            or_(Printer.busy_until.is_(None), Printer.busy_until < now),
+        )
+        .values(busy_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        return None
+    session.expire(printer, ["busy_until"])
+    # Holding the printer, any job still "printing" on it was left by a worker that stopped.
+    session.execute(
+        update(PrintJob)
+        .where(PrintJob.printer_id == printer.id, PrintJob.status == JobStatus.PRINTING)
+        .values(status=JobStatus.QUEUED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    candidates = session.execute(
+        select(PrintJob.id)
+        .where(
+            PrintJob.printer_id == printer.id,
+            PrintJob.status == JobStatus.QUEUED,
+            PrintJob.next_attempt_at <= now,
+        )
+        .order_by(PrintJob.id)
+        .limit(5)
+    ).scalars()
+    for job_id in candidates.all():
+        claimed = session.execute(
+            update(PrintJob)
+            .where(
+                PrintJob.id == job_id,
+                PrintJob.printer_id == printer.id,
+                PrintJob.status == JobStatus.QUEUED,
+            )
+            .values(status=JobStatus.PRINTING, attempts=PrintJob.attempts + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:
+            job = session.get(PrintJob, job_id)
+            session.refresh(job)
+            return job
+    release_printer(session, printer)
+    return None
+
+
+def release_printer(session: Session, printer: Printer) -> None:
+    """Let other workers print on `printer` again."""
+    session.execute(
+        update(Printer)
+        .where(Printer.id == printer.id)
+        .values(busy_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(printer, ["busy_until"])
+
+
+def _receipt_data(session: Session, participant: Participant) -> printers.ReceiptData:
+    event = participant.delegation.event
+    venue = event.venue
+    return printers.ReceiptData(
+        event_title=event.title,
+        name=badging.printed_name(participant),
+        delegation=participant.delegation.name,
+        badge_number=badging.badge_number(participant),
+        printed_at=utcnow().astimezone(event.tz),
+        venue=venue.name if venue else "",
+        venue_info=(venue.address or None) if venue else None,
+        code=confirmation_code(session, participant),
+    )
+
+
+def _send(session: Session, job: PrintJob) -> None:
+    """Render and send one job to its printer; raises PrinterError or a DomainError."""
+    printer, participant = job.printer, job.participant
+    if job.kind == JobKind.BADGE:
+        fmt = badging.badge_format(printer.badge_format)
+        data = badging.badge_data(session, participant)
+        pdf = render_pdf(data, fmt)
+        png = render_png(data, fmt) if printer.connection.get("type") == "png_folder" else None
+        printers.print_badge(
+            pdf,
+            png,
+            printer.connection,
+            media=badging.CUPS_MEDIA[fmt],
+            title=f"badge-{job.id}-{data.badge_number}",
+        )
+    else:
+        badging.ensure_accredited(participant)
+        printers.print_receipt(_receipt_data(session, participant), printer.connection)
+    job.badge_serial = participant.badge_serial
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt after `attempts` failed ones."""
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def run_job(session: Session, job: PrintJob, now: datetime | None = None) -> JobStatus:
+    """Print a claimed job: done, back to queued with a back-off if the printer failed, or failed."""
+    now = now or utcnow()
+    printer = job.printer
+    problem = connection_problem(printer.kind, printer.connection)
+    try:
+        if problem:
+            raise ValidationFailed(problem)
+        _send(session, job)
+    except printers.PrinterError as exc:
+        # A printer that is off, unplugged or out of paper: keep the job and try again later.
+        _transition(job, JobStatus.QUEUED)
+        job.last_error = str(exc)[:1000]
+        job.next_attempt_at = now + backoff(job.attempts)
+        printer.reachable, printer.last_error, printer.last_checked_at = False, job.last_error, now
+        log.info("print job %s on printer %s will be retried: %s", job.id, printer.id, exc)
+    except (ValidationFailed, NotAccredited) as exc:
+        # Settings that cannot work, or a participant no longer accredited: retrying cannot help.
+        _transition(job, JobStatus.FAILED)
+        job.last_error = exc.detail[:1000]
+        job.finished_at = now
+        log.warning("print job %s failed: %s", job.id, exc.code)
+    else:
+        _transition(job, JobStatus.DONE)
+        job.last_error = None
+        job.finished_at = now
+        printer.reachable, printer.last_error, printer.last_checked_at = True, None, now
+    job.updated_at = now
+    release_printer(session, printer)
+    session.flush()
+    return job.status
+
+
+def process_print_jobs(
+    session: Session, now: datetime | None = None, per_printer: int = 20
+) -> tuple[int, int]:
+    """One worker pass: print the due jobs of every enabled printer, one at a time per printer.
+
+    Commits after taking each job and after printing it; returns (done, left to retry or failed).
+    """
+    done = other = 0
+    printer_ids = (
+        session.execute(select(Printer.id).where(Printer.enabled.is_(True)).order_by(Printer.id))
+        .scalars()
+        .all()
+    )
+    for printer_id in printer_ids:
+        for _n in range(per_printer):
+            printer = session.get(Printer, printer_id)
+            job = claim_next_job(session, printer, now)
+            session.commit()
+            if job is None:
+                break
+            job_id = job.id
+            try:
+                status = run_job(session, job, now)
+            except Exception as exc:  # noqa: BLE001 - a job that cannot be rendered must not stop the worker
+                session.rollback()
+                log.exception("print job %s could not be printed", job_id)
+                job = session.get(PrintJob, job_id)
+                _transition(job, JobStatus.FAILED)
+                job.last_error = (
+                    exc.detail
+                    if isinstance(exc, DomainError)
+                    else _(
+                        "The job could not be printed (%(error)s); see the server log.",
+                        error=type(exc).__name__,
+                    )
+                )
+                job.finished_at = now or utcnow()
+                release_printer(session, job.printer)
+                status = JobStatus.FAILED
+            session.commit()
+            if status == JobStatus.DONE:
+                done += 1
+            else:
+                other += 1
+                if status == JobStatus.QUEUED:
+                    break  # the printer is off: its other jobs wait for the next pass
+    return done, other
+
+
+def get_job(session: Session, job_id: int) -> PrintJob:
+    """The print job `job_id`."""
+    job = session.get(PrintJob, job_id)
+    if job is None:
+        raise NotFound(_("There is no print job %(id)d.", id=job_id))
+    return job
+
+
+def _not_in_hand(job: PrintJob, action: str) -> None:
+    if job.status in (JobStatus.PRINTING, JobStatus.DONE):
+        raise InvalidTransition(
+            _(
+                "Print job %(id)d is %(status)s; it cannot be %(action)s.",
+                id=job.id,
+                status=job.status.value,
+                action=action,
+            )
+        )
+
+
+def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
+    """Queue a failed, cancelled or waiting job again, to be tried at once."""
+    _not_in_hand(job, _("retried"))
+    _transition(job, JobStatus.QUEUED)
+    job.next_attempt_at = now or utcnow()
+    job.finished_at = None
+    session.flush()
+    return job
+
+
+def cancel_job(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
+    """Cancel a job that has not been printed."""
+    _transition(job, JobStatus.CANCELLED)
+    job.finished_at = now or utcnow()
+    session.flush()
+    return job
+
+
+def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | None = None) -> PrintJob:
+    """Send a job that has not been printed to another printer of the same kind, at once."""
+    if printer.kind != _PRINTER_KIND[job.kind]:
+        raise ValidationFailed(
+            _(
+                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
+                printer=printer.name,
+                pkind=printer.kind.value,
+                kind=job.kind.value,
+            ),
+            {"printer_id": [_("Choose a %(kind)s printer.", kind=job.kind.value)]},
+        )
+    _not_in_hand(job, _("moved"))
+    _transition(job, JobStatus.QUEUED)
+    job.printer = printer
+    job.next_attempt_at = now or utcnow()
+    job.finished_at = None
+    session.flush()
+    return job
+
+
+def _test_code() -> str:
+    """A well-formed code signed with a throw-away key: it admits no one anywhere."""
+    pem, _public = codes.generate_key()
+    moment = utcnow().replace(microsecond=0)
+    payload = codes.CodePayload(
+        kind=codes.CodeKind.BADGE,
+        event_id=0,
+        participant_id=0,
+        serial=0,
+        valid_from=moment,
+        valid_until=moment,
+        key_id=0,
+    )
+    return codes.sign(payload, pem)
+
+
+def print_test_page(session: Session, printer: Printer) -> str | None:
+    """Print a test receipt or test badge now; raise PrinterError if the printer cannot print."""
+    problem = connection_problem(printer.kind, printer.connection)
+    if problem:
+        raise ValidationFailed(problem)
+    if not check_printer(session, printer, timeout=2.0):
+        raise printers.PrinterError(printer.last_error or _("The printer cannot be reached."))
+    now = utcnow()
+    if printer.kind == PrinterKind.RECEIPT:
+        data = printers.ReceiptData(
+            event_title=_("Test receipt"),
+            name=printer.name,
+            delegation=_("Printer test"),
+            badge_number="TEST-000000-0",
+            printed_at=now,
+            venue="",
+            venue_info=None,
+            code=_test_code(),
+        )
+        printers.print_receipt(data, printer.connection)
+        return None
+    fmt = badging.badge_format(printer.badge_format)
+    badge = BadgeData(
+        event_title=_("Test badge"),
+        event_dates=now.strftime("%d %B %Y"),
+        name=_("Test badge"),
+        delegation=printer.name,
+        function=_("This badge admits no one."),
+        category="other",
+        category_label="TEST",
+        badge_number="TEST-000000-0",
+        code=_test_code(),
+    )
+    pdf = render_pdf(badge, fmt)
+    png = render_png(badge, fmt) if printer.connection.get("type") == "png_folder" else None
+    return printers.print_badge(
+        pdf, png, printer.connection, media=badging.CUPS_MEDIA[fmt], title="test-badge"
+    )

@@ -1,0 +1,345 @@
+"""The print queue: real ESC/POS over TCP, a printer that is off, the real CUPS queue, organizer actions."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from badges.codes import CodeKind, verify
+from kiosk.extensions import db
+from kiosk.models import JobKind, JobStatus, Participant, Printer, PrintJob, Status
+from kiosk.models.base import utcnow
+from kiosk.services import badging, printing
+from kiosk.services.audit import SYSTEM
+from kiosk.services.errors import InvalidTransition, NoPrinter, NotAccredited, ValidationFailed
+from kiosk.services.keys import public_keys
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 standing in for a receipt printer; records each connection's bytes."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", port))
+        self.server.listen()
+        self.server.settimeout(10)
+        self.port = self.server.getsockname()[1]
+        self.jobs: list[bytes] = []
+        self.received = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.server.accept()
+            except OSError:
+                return
+            data = b""
+            with conn:
+                conn.settimeout(10)
+                while chunk := conn.recv(65536):
+                    data += chunk
+            self.jobs.append(data)
+            self.received.set()
+
+    def close(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def accredited(make_delegation, make_participant):
+    delegation = make_delegation(name="Chile")
+    return make_participant(
+        delegation, status=Status.ACCREDITED, title="H.E. Ms.", given_name="Ana", family_name="Pérez"
+    )
+
+
+def add_printer(app, name: str, kind: str, connection: dict, fmt: str | None = None) -> int:
+    with app.app_context():
+        printer = printing.save_printer(
+            db.session, None, name=name, kind=kind, connection=connection, badge_format=fmt
+        )
+        db.session.commit()
+        return printer.id
+
+
+def queue(app, participant_id: int, kind: str, printer_id: int | None = None) -> int:
+    with app.app_context():
+        participant = db.session.get(Participant, participant_id)
+        printer = db.session.get(Printer, printer_id) if printer_id else None
+        job = printing.queue_print(db.session, participant, kind, printer)
+        db.session.commit()
+        return job.id
+
+
+def job_state(app, job_id: int) -> PrintJob:
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def work(app, now=None) -> tuple[int, int]:
+    with app.app_context():
+        return printing.process_print_jobs(db.session, now)
+
+
+def test_receipt_reaches_a_tcp_printer_through_the_queue_and_worker(app, accredited, listener):
+    add_printer(
+        app, "Desk receipts", "receipt", {"type": "network", "host": "127.0.0.1", "port": listener.port}
+    )
+    job_id = queue(app, accredited.id, "receipt")
+    assert job_state(app, job_id).status == JobStatus.QUEUED
+    assert work(app) == (1, 0)
+    assert listener.received.wait(5)
+    data = listener.jobs[0]
+    assert data.startswith(b"\x1b@") and b"\x1dV" in data  # ESC @ (init) ... GS V (cut)
+    assert b"H.E. Ms. Ana" in data and b"Chile" in data
+    assert f"-{accredited.id:06d}-1".encode() in data
+    job = job_state(app, job_id)
+    assert (job.status, job.attempts, job.last_error, job.badge_serial) == (JobStatus.DONE, 1, None, 1)
+    assert job.finished_at is not None
+    assert work(app) == (0, 0)  # nothing left; a done job is never printed twice
+    assert len(listener.jobs) == 1
+
+
+def test_a_printer_that_is_off_keeps_the_job_queued_until_it_comes_back(app, accredited):
+    port = free_port()
+    printer_id = add_printer(
+        app, "Kiosk 1", "receipt", {"type": "network", "host": "127.0.0.1", "port": port}
+    )
+    job_id = queue(app, accredited.id, "receipt")
+    now = utcnow()
+    assert work(app, now) == (0, 1)
+    job = job_state(app, job_id)
+    assert job.status == JobStatus.QUEUED and job.attempts == 1
+    assert "refused the connection" in job.last_error
+    assert job.next_attempt_at == now + printing.FIRST_BACKOFF
+    with app.app_context():
+        printer = db.session.get(Printer, printer_id)
+        assert printer.reachable is False and printer.last_error == job.last_error
+        assert printer.busy_until is None
+
+    server = Listener(port)
+    try:
+        assert work(app, now + timedelta(seconds=1)) == (0, 0)  # not due yet: back-off
+        assert server.jobs == []
+        assert work(app, now + timedelta(seconds=11)) == (1, 0)
+        assert server.received.wait(5)
+        assert b"Ana" in server.jobs[0]
+    finally:
+        server.close()
+    job = job_state(app, job_id)
+    assert (job.status, job.attempts, job.last_error) == (JobStatus.DONE, 2, None)
+
+
+def test_backoff_doubles_and_is_capped():
+    assert [printing.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+    assert printing.backoff(30) == printing.MAX_BACKOFF
+
+
+def wait_for_output(folder: Path, title: str, timeout: float = 30.0) -> Path:
+    pattern = re.compile(rf"^{re.escape(title)}_")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in folder.glob("*.pdf"):
+            if pattern.search(path.name) and path.read_bytes().rstrip().endswith(b"%%EOF"):
+                return path
+        time.sleep(0.3)
+    raise AssertionError(f"cups-pdf wrote no PDF titled {title} in {folder}")
+
+
+def test_badge_job_through_the_real_cups_queue(app, accredited, cups_pdf_dir, tmp_path):
+    add_printer(app, "Badge printer", "badge", {"type": "cups", "queue": "BadgePDF"}, "card")
+    job_id = queue(app, accredited.id, "badge")
+    assert work(app) == (1, 0)
+    assert job_state(app, job_id).status == JobStatus.DONE
+    with app.app_context():
+        number = badging.badge_number(db.session.get(Participant, accredited.id))
+    output = wait_for_output(cups_pdf_dir, f"badge-{job_id}-{number}")  # the job's title names the file
+    info = subprocess.run(["pdfinfo", str(output)], capture_output=True, text=True, check=True)
+    assert re.search(r"Page size:\s+242(\.\d+)? x 153(\.\d+)? pts", info.stdout), info.stdout
+    page = tmp_path / "page"
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-singlefile", str(output), str(page)], check=True)
+    with Image.open(page.with_suffix(".png")) as image:
+        barcodes = zxingcpp.read_barcodes(image)
+    assert len(barcodes) == 1
+    with app.app_context():
+        participant = db.session.get(Participant, accredited.id)
+        event = participant.delegation.event
+        result = verify(
+            barcodes[0].text,
+            public_keys(db.session, event),
+            event_id=event.id,
+            kind=CodeKind.BADGE,
+            now=event.local_midnight(event.starts_on) + timedelta(hours=9),
+        )
+    assert result.ok, result.reason
+    assert (result.payload.participant_id, result.payload.serial) == (accredited.id, 1)
+
+
+def test_png_folder_badge_printer_gets_a_png(app, accredited, tmp_path):
+    add_printer(app, "Hot folder", "badge", {"type": "png_folder", "path": str(tmp_path / "hot")}, "a6")
+    queue(app, accredited.id, "badge")
+    assert work(app) == (1, 0)
+    [png] = list((tmp_path / "hot").glob("*.png"))
+    with Image.open(png) as image:
+        assert image.width < image.height  # A6 is portrait
+
+
+def test_invalid_settings_fail_the_job_and_cancel_retry_move(app, accredited, tmp_path):
+    good = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path / "good")})
+    bad = add_printer(app, "Broken", "badge", {"type": "hot_folder", "path": str(tmp_path / "bad")})
+    with app.app_context():  # a printer whose settings were broken behind the service's back
+        db.session.get(Printer, bad).connection = {"type": "hot_folder"}
+        db.session.commit()
+    job_id = queue(app, accredited.id, "badge", bad)
+    assert work(app) == (0, 1)
+    job = job_state(app, job_id)
+    assert job.status == JobStatus.FAILED and "path" in job.last_error
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        printing.move_job(db.session, job, db.session.get(Printer, good))
+        db.session.commit()
+    assert work(app) == (1, 0)
+    assert len(list((tmp_path / "good").glob("*.pdf"))) == 1
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        with pytest.raises(InvalidTransition):
+            printing.cancel_job(db.session, job)
+        with pytest.raises(InvalidTransition):
+            printing.retry_job(db.session, job)
+        db.session.rollback()
+
+    second = queue(app, accredited.id, "badge", good)
+    with app.app_context():
+        printing.cancel_job(db.session, db.session.get(PrintJob, second))
+        db.session.commit()
+    assert work(app) == (0, 0)
+    assert job_state(app, second).status == JobStatus.CANCELLED
+    with app.app_context():
+        printing.retry_job(db.session, db.session.get(PrintJob, second))
+        db.session.commit()
+    assert work(app) == (1, 0)
+    assert len(list((tmp_path / "good").glob("*.pdf"))) == 2
+
+
+def test_move_refuses_a_printer_of_the_other_kind(app, accredited, tmp_path):
+    badge = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    receipt = add_printer(app, "Receipts", "receipt", {"type": "dummy"})
+    job_id = queue(app, accredited.id, "badge", badge)
+    with app.app_context(), pytest.raises(ValidationFailed):
+        printing.move_job(db.session, db.session.get(PrintJob, job_id), db.session.get(Printer, receipt))
+
+
+def test_one_job_at_a_time_per_printer(app, accredited, tmp_path):
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    first, second = queue(app, accredited.id, "badge"), queue(app, accredited.id, "badge")
+    with app.app_context():
+        printer = db.session.get(Printer, printer_id)
+        job = printing.claim_next_job(db.session, printer)
+        db.session.commit()
+        assert job.id == first and job.status == JobStatus.PRINTING and job.attempts == 1
+        assert printing.claim_next_job(db.session, printer) is None  # the printer is busy
+        assert db.session.get(PrintJob, second).status == JobStatus.QUEUED
+        printing.run_job(db.session, job)
+        db.session.commit()
+        assert printing.claim_next_job(db.session, printer).id == second
+
+
+def test_a_worker_that_stopped_mid_job_loses_nothing(app, accredited, tmp_path):
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    job_id = queue(app, accredited.id, "badge")
+    with app.app_context():
+        assert printing.claim_next_job(db.session, db.session.get(Printer, printer_id)).id == job_id
+        db.session.commit()  # ... and the worker dies here, holding the printer
+    assert work(app) == (0, 0)
+    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (1, 0)
+    assert job_state(app, job_id).status == JobStatus.DONE
+
+
+def test_only_accredited_participants_are_printed(app, make_participant):
+    pending = make_participant(status=Status.PENDING)
+    add_printer(app, "Receipts", "receipt", {"type": "dummy"})
+    with app.app_context():
+        with pytest.raises(NotAccredited):
+            printing.queue_print(db.session, db.session.get(Participant, pending.id), "badge")
+
+
+def test_no_printer_of_that_kind(app, accredited):
+    with app.app_context(), pytest.raises(NoPrinter):
+        printing.queue_print(db.session, db.session.get(Participant, accredited.id), JobKind.BADGE)
+
+
+def test_printer_settings_are_checked(app):
+    with app.app_context():
+        with pytest.raises(ValidationFailed) as info:
+            printing.save_printer(db.session, None, name="", kind="receipt", connection={"type": "network"})
+        assert set(info.value.errors) == {"name", "connection"}
+        with pytest.raises(ValidationFailed) as info:
+            printing.save_printer(db.session, None, name="X", kind="badge", connection={"type": "network"})
+        assert "cups" in info.value.errors["connection"][0]
+
+
+def test_check_printers_records_reachability(app, listener, tmp_path):
+    add_printer(app, "Up", "receipt", {"type": "network", "host": "127.0.0.1", "port": listener.port})
+    add_printer(app, "Down", "receipt", {"type": "network", "host": "127.0.0.1", "port": free_port()})
+    with app.app_context():
+        result = {p.name: (p.reachable, p.last_error) for p in printing.check_printers(db.session)}
+        db.session.commit()
+    assert result["Up"] == (True, None)
+    assert result["Down"][0] is False and "refused" in result["Down"][1]
+
+
+def test_reissue_changes_the_serial_and_the_old_code_is_revoked(app, accredited):
+    with app.app_context():
+        participant = db.session.get(Participant, accredited.id)
+        old = badging.badge_data(db.session, participant).code
+        assert badging.reissue_badge(db.session, participant, SYSTEM) == 2
+        db.session.commit()
+        new = badging.badge_data(db.session, participant)
+        assert new.badge_number.endswith(f"-{accredited.id:06d}-2")
+        keys = public_keys(db.session, participant.delegation.event)
+        at = participant.delegation.event.local_midnight(participant.delegation.event.starts_on)
+        old_serial = verify(old, keys, kind=CodeKind.BADGE, now=at).payload.serial
+        new_serial = verify(new.code, keys, kind=CodeKind.BADGE, now=at).payload.serial
+        assert (old_serial, new_serial, participant.badge_serial) == (1, 2, 2)
+
+
+def test_event_dates_as_printed(make_event):
+    from datetime import date
+
+    from kiosk.models import Event
+
+    def dates(a: date, b: date) -> str:
+        return badging.event_dates(Event(starts_on=a, ends_on=b))
+
+    assert dates(date(2024, 6, 18), date(2024, 6, 20)) == "18–20 June 2024"
+    assert dates(date(2024, 6, 30), date(2024, 7, 2)) == "30 June – 2 July 2024"
+    assert dates(date(2024, 6, 18), date(2024, 6, 18)) == "18 June 2024"
