@@ -35,6 +35,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     JSON_SORT_KEYS = False
+    #: Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-* headers.
+    PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
 
 
 class DevelopmentConfig(Config):

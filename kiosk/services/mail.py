@@ -5,7 +5,8 @@ from __future__ import annotations
 import email.policy
 import io
 import smtplib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -80,14 +81,16 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
 
 
 class Transport(Protocol):
-    """Something that hands a message over for delivery, or raises."""
+    """Something that hands messages over for delivery, or raises."""
 
-    def send(self, mail: OutgoingMail, sender: str) -> None: ...
+    def connect(self) -> AbstractContextManager[Callable[[OutgoingMail, str], None]]:
+        """Open one connection for a batch; yields a function that sends one message."""
+        ...
 
 
 @dataclass
 class SmtpTransport:
-    """Delivery through an SMTP server."""
+    """Delivery through an SMTP server, one connection per batch."""
 
     host: str
     port: int = 25
@@ -96,13 +99,18 @@ class SmtpTransport:
     use_tls: bool = False
     timeout: float = 10
 
-    def send(self, mail: OutgoingMail, sender: str) -> None:
+    @contextmanager
+    def connect(self) -> Iterator[Callable[[OutgoingMail, str], None]]:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             if self.use_tls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.sendmail(sender, [mail.recipient], _with_sender(mail.message, sender))
+
+            def send(mail: OutgoingMail, sender: str) -> None:
+                smtp.sendmail(sender, [mail.recipient], _with_sender(mail.message, sender))
+
+            yield send
 
 
 @dataclass
@@ -111,12 +119,17 @@ class OutboxTransport:
 
     directory: Path
 
-    def send(self, mail: OutgoingMail, sender: str) -> None:
+    @contextmanager
+    def connect(self) -> Iterator[Callable[[OutgoingMail, str], None]]:
         self.directory.mkdir(parents=True, exist_ok=True)
-        target = self.directory / f"{mail.id:06d}.eml"
-        partial = target.with_suffix(".tmp")
-        partial.write_bytes(_with_sender(mail.message, sender))
-        partial.replace(target)
+
+        def send(mail: OutgoingMail, sender: str) -> None:
+            target = self.directory / f"{mail.id:06d}.eml"
+            partial = target.with_suffix(".tmp")
+            partial.write_bytes(_with_sender(mail.message, sender))
+            partial.replace(target)
+
+        yield send
 
 
 def _with_sender(message: bytes, sender: str) -> bytes:
@@ -140,7 +153,7 @@ def transport_from_config(config: Mapping[str, Any]) -> Transport:
 def deliver_due(
     session: Session, transport: Transport, sender: str, now: datetime | None = None, limit: int = 200
 ) -> tuple[int, int]:
-    """Try every queued message that is due; return (sent, still queued). Commits per message."""
+    """Try every queued message that is due over one connection; return (sent, not sent)."""
     now = now or utcnow()
     due = (
         session.execute(
@@ -152,26 +165,40 @@ def deliver_due(
         .scalars()
         .all()
     )
-    sent = failed = 0
-    for mail in due:
-        mail.attempts += 1
-        try:
-            transport.send(mail, sender)
-        except smtplib.SMTPRecipientsRefused as exc:
-            mail.status = MailStatus.FAILED
-            mail.last_error = f"Recipient refused: {exc.recipients}"
-            failed += 1
-        except (OSError, smtplib.SMTPException) as exc:
-            mail.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            mail.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (mail.attempts - 1)), MAX_BACKOFF)
-            failed += 1
-        else:
-            mail.status = MailStatus.SENT
-            mail.sent_at = utcnow()
-            mail.last_error = None
-            sent += 1
+    sent = 0
+    pending = list(due)
+    in_flight: OutgoingMail | None = None
+    try:
+        with transport.connect() as send:
+            while pending:
+                in_flight = pending[0]
+                in_flight.attempts += 1
+                try:
+                    send(in_flight, sender)
+                except smtplib.SMTPRecipientsRefused as exc:
+                    in_flight.status = MailStatus.FAILED
+                    in_flight.last_error = f"Recipient refused: {', '.join(exc.recipients)}"
+                else:
+                    in_flight.status = MailStatus.SENT
+                    in_flight.sent_at = utcnow()
+                    in_flight.last_error = None
+                    sent += 1
+                pending.pop(0)
+                in_flight = None
+                session.commit()
+    except (OSError, smtplib.SMTPException) as exc:
+        for mail in pending:
+            if mail is not in_flight:
+                mail.attempts += 1
+            _postpone(mail, now, f"{type(exc).__name__}: {exc}")
         session.commit()
-    return sent, failed
+    return sent, len(pending)
+
+
+def _postpone(mail: OutgoingMail, now: datetime, error: str) -> None:
+    """Leave a message queued and try again later, waiting longer after each failure."""
+    mail.last_error = error[:500]
+    mail.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (max(mail.attempts, 1) - 1)), MAX_BACKOFF)
 
 
 def deliver_if_queued(session: Session, config: Mapping[str, Any]) -> None:

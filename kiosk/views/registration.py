@@ -42,7 +42,8 @@ def load_delegation(_endpoint, values) -> None:
 
 @bp.url_defaults
 def add_secret(_endpoint, values) -> None:
-    values.setdefault("secret", g.secret)
+    if "secret" not in values:
+        values["secret"] = g.secret
 
 
 def own_participant(participant_id: int) -> Participant:
