@@ -11,8 +11,8 @@ from sqlalchemy import func, or_, select
 from kiosk.api.schemas import array_of, delegation_json, event_json, participant_json, ref
 from kiosk.api.spec import route
 from kiosk.extensions import db
-from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Mode, Participant, Role, Status
-from kiosk.services import mail, registration
+from kiosk.models import Delegation, Event, Participant, Role, Status
+from kiosk.services import events, mail, registration
 from kiosk.services.errors import (
     DelegationFull,
     DuplicateParticipant,
@@ -111,17 +111,7 @@ def my_delegation():
 )
 def list_delegations(slug: str):
     event = event_or_404(slug)
-    used = dict(
-        db.session.execute(
-            select(Participant.delegation_id, func.count())
-            .where(
-                Participant.event_id == event.id,
-                Participant.mode == Mode.IN_PERSON,
-                Participant.status.in_(ACTIVE_STATUSES),
-            )
-            .group_by(Participant.delegation_id)
-        ).all()
-    )
+    used = events.places_used_by_delegation(db.session, event.id)
     delegations = db.session.execute(
         select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
     ).scalars()

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Mode, Participant, Status
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Mode, Participant, Status
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import EMAIL_RE
@@ -144,3 +144,36 @@ def update_event_settings(session: Session, event: Event, data: Mapping[str, Any
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class GenderBalance:
+    """Active (pending or accredited) participants by gender, overall and per delegation."""
+
+    overall: dict[str, int]
+    by_delegation: dict[int, dict[str, int]]
+
+    @property
+    def total(self) -> int:
+        """Everyone counted."""
+        return sum(self.overall.values())
+
+    def share(self, gender: str) -> int:
+        """Whole-number percentage of `gender` among those counted (0 when nobody is)."""
+        return round(100 * self.overall.get(gender, 0) / self.total) if self.total else 0
+
+
+def gender_balance(session: Session, event_id: int) -> GenderBalance:
+    """How balanced the delegations of an event are, in one grouped query."""
+    rows = session.execute(
+        select(Participant.delegation_id, Participant.gender, func.count())
+        .where(Participant.event_id == event_id, Participant.status.in_(ACTIVE_STATUSES))
+        .group_by(Participant.delegation_id, Participant.gender)
+    ).all()
+    overall = {g.value: 0 for g in Gender}
+    by_delegation: dict[int, dict[str, int]] = {}
+    for delegation_id, gender, number in rows:
+        key = Gender(gender).value
+        overall[key] += number
+        by_delegation.setdefault(delegation_id, {g.value: 0 for g in Gender})[key] += number
+    return GenderBalance(overall=overall, by_delegation=by_delegation)

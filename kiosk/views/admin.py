@@ -146,6 +146,7 @@ def event(slug: str):
         "admin/event.html",
         event=event,
         count=events.headcounts(db.session, [event.id])[event.id],
+        balance=events.gender_balance(db.session, event.id),
         is_open=registration.registration_open(event),
         now=utcnow(),
         values=values,
@@ -186,6 +187,7 @@ def render_delegations(event: Event, status: int = 200, **context):
             select(func.count()).select_from(Delegation).where(Delegation.event_id == event.id)
         ).scalar_one(),
         used=events.places_used_by_delegation(db.session, event.id),
+        balance=events.gender_balance(db.session, event.id),
         filters={"q": request.args.get("q", ""), "category": request.args.get("category", "")},
         fields=DELEGATION_FIELDS,
         form=CsrfForm(),
