@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from badges.printers import PrinterError
 from kiosk.extensions import db
-from kiosk.models import STAFF_ROLES, Delegation, Event, Role, User
-from kiosk.services import auth, delegations, demo, mail
+from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role, User
+from kiosk.services import auth, badging, delegations, demo, keys, mail, printing
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
@@ -145,19 +147,113 @@ def delegation_link(delegation_id: int) -> None:
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @click.option("--interval", default=5.0, help="Seconds between passes.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued e-mail, retrying with back-off, until stopped."""
+    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped."""
     transport = mail.transport_from_config(current_app.config)
     while True:
         sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
         if sent or waiting:
             click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
+        printed, unprinted = printing.process_print_jobs(db.session)
+        if printed or unprinted:
+            click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
         db.session.remove()
         if once:
             return
         time.sleep(interval)
 
 
+@click.group("keys", cls=AppGroup)
+def keys_group() -> None:
+    """Event signing keys."""
+
+
+@keys_group.command("generate")
+@click.argument("event_slug")
+def keys_generate(event_slug: str) -> None:
+    """Create a new signing key for an event (the private key file is readable by its owner only)."""
+    event = event_by_slug(event_slug)
+    key = keys.generate_event_key(db.session, event)
+    db.session.commit()
+    click.echo(f"Key {key.key_id} of {event.slug}; private key in {key.private_key_path}")
+    click.echo(f"key_id: {key.key_id}")
+    click.echo(f"public_key: {base64.b64encode(bytes(key.public_key)).decode()}")
+
+
+def printer_by_name(name: str) -> Printer:
+    """The printer called `name`, or stop with a reason."""
+    printer = db.session.execute(select(Printer).filter_by(name=name)).scalar_one_or_none()
+    if printer is None:
+        fail(f"No printer called {name!r}.")
+    return printer
+
+
+@click.command("print-test")
+@with_appcontext
+@click.argument("printer_name")
+def print_test(printer_name: str) -> None:
+    """Print a test receipt or test badge on a printer right away."""
+    printer = printer_by_name(printer_name)
+    try:
+        where = printing.print_test_page(db.session, printer)
+    except (DomainError, PrinterError) as exc:
+        db.session.commit()
+        fail(getattr(exc, "detail", str(exc)))
+    db.session.commit()
+    click.echo(f"Test {printer.kind.value} sent to {printer.name}" + (f" ({where})." if where else "."))
+
+
+@click.command("render-badge")
+@with_appcontext
+@click.argument("participant_id", type=int)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["card", "card_portrait", "a6"]), default="card")
+def render_badge(participant_id: int, out: Path, fmt: str) -> None:
+    """Write a participant's badge to a .png or .pdf file."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        fail(f"No participant with id {participant_id}.")
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".pdf"):
+        fail("The output file must end in .png or .pdf.")
+    render = badging.badge_png if suffix == ".png" else badging.badge_pdf
+    try:
+        content = render(db.session, participant, badging.badge_format(fmt))
+    except DomainError as exc:
+        fail(exc.detail)
+    db.session.commit()
+    out.write_bytes(content)
+    click.echo(f"Badge {badging.badge_number(participant)} written to {out}.")
+
+
+@click.command("add-printer")
+@with_appcontext
+@click.argument("name")
+@click.option("--kind", type=click.Choice([k.value for k in PrinterKind]), required=True)
+@click.option("--connection", required=True, help='JSON, e.g. \'{"type": "network", "host": "10.0.0.5"}\'.')
+@click.option("--format", "fmt", type=click.Choice(["card", "card_portrait", "a6"]), help="Badge printers.")
+@click.option("--kiosks", default="", help="Kiosks that use this printer, separated by commas.")
+def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: str) -> None:
+    """Add a receipt or badge printer."""
+    try:
+        printer = printing.save_printer(
+            db.session,
+            None,
+            name=name,
+            kind=kind,
+            connection=printing.parse_connection(connection),
+            badge_format=fmt,
+            kiosks=kiosks,
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        lines = [f"{field}: {'; '.join(msgs)}" for field, msgs in exc.errors.items()]
+        fail(" ".join([exc.detail, *lines]))
+    db.session.commit()
+    click.echo(f"Printer {printer.name} ({printer.kind.value}) added with id {printer.id}.")
+
+
 COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
+COMMANDS += (keys_group, print_test, render_badge, add_printer)
 
 
 def init_app(app: Flask) -> None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Mode, Participant, Status
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import EMAIL_RE
@@ -177,3 +178,117 @@ def gender_balance(session: Session, event_id: int) -> GenderBalance:
         overall[key] += number
         by_delegation.setdefault(delegation_id, {g.value: 0 for g in Gender})[key] += number
     return GenderBalance(overall=overall, by_delegation=by_delegation)
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
+
+
+def _parse_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
+
+
+def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
+    """Create an event with its venue and registration settings; raise ValidationFailed with field errors."""
+    errors: dict[str, list[str]] = {}
+    title = " ".join(str(data.get("title") or "").split())
+    if not title:
+        errors["title"] = [_("The event needs a title.")]
+    elif len(title) > 300:
+        errors["title"] = [_("The title is too long (at most 300 characters).")]
+    slug = str(data.get("slug") or "").strip().lower()
+    if not SLUG_RE.match(slug) or slug == "new":
+        errors["slug"] = [_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. im2024.")]
+    elif session.execute(select(Event.id).filter_by(slug=slug)).first():
+        errors["slug"] = [_("Another event already uses “%(slug)s”.", slug=slug)]
+    dates: dict[str, date] = {}
+    for name in ("starts_on", "ends_on"):
+        try:
+            dates[name] = _parse_date(data.get(name))
+        except ValueError:
+            errors[name] = [_("Enter a date such as 2024-06-18.")]
+    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
+        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    timezone_name = str(data.get("timezone") or "Europe/Zurich").strip()
+    try:
+        ZoneInfo(timezone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [_("Unknown time zone; use a name such as Europe/Zurich.")]
+        timezone_name = "Europe/Zurich"
+    venue_name = " ".join(str(data.get("venue_name") or "").split())
+    if not venue_name:
+        errors["venue_name"] = [_("Say where the event takes place.")]
+    capacity: int | None = None
+    if str(data.get("venue_capacity") or "").strip():
+        try:
+            capacity = int(str(data["venue_capacity"]).strip())
+            if capacity < 1:
+                raise ValueError
+        except ValueError:
+            errors["venue_capacity"] = [_("The capacity must be a whole number of seats.")]
+    probe = Event(timezone=timezone_name)
+    try:
+        settings = clean_event_settings(probe, data)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
+        settings = {}
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    venue = Venue(
+        name=venue_name[:200],
+        address=" ".join(str(data.get("venue_address") or "").split())[:300],
+        capacity=capacity,
+    )
+    event = Event(
+        slug=slug,
+        title=title,
+        starts_on=dates["starts_on"],
+        ends_on=dates["ends_on"],
+        timezone=timezone_name,
+        venue=venue,
+        **settings,
+    )
+    session.add(event)
+    session.flush()
+    record(session, actor, "event.create", "event", event.id, event_id=event.id, changes={"slug": slug})
+    return event
+
+
+def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Meeting:
+    """Add a meeting (segment) inside the event's days; raise ValidationFailed with field errors."""
+    errors: dict[str, list[str]] = {}
+    title = " ".join(str(data.get("title") or "").split())
+    if not title:
+        errors["title"] = [_("The meeting needs a title.")]
+    moments: dict[str, datetime | None] = {}
+    for name in ("starts_at", "ends_at"):
+        try:
+            moments[name] = parse_local_datetime(data.get(name), event.tz)
+        except ValueError:
+            moments[name] = None
+        if moments[name] is None:
+            errors[name] = [_("Enter a date and time such as 2024-06-18 09:00.")]
+    starts, ends = moments.get("starts_at"), moments.get("ends_at")
+    if starts and ends:
+        if ends <= starts:
+            errors["ends_at"] = [_("The meeting must end after it starts.")]
+        first, last = (
+            event.local_midnight(event.starts_on),
+            event.local_midnight(event.ends_on + timedelta(days=1)),
+        )
+        if starts < first or ends > last:
+            errors["starts_at"] = [_("The meeting must take place during the event's days.")]
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    meeting = Meeting(
+        event_id=event.id,
+        title=title[:300],
+        starts_at=starts,
+        ends_at=ends,
+        room=" ".join(str(data.get("room") or "").split())[:120],
+    )
+    session.add(meeting)
+    session.flush()
+    record(
+        session, actor, "meeting.create", "meeting", meeting.id, event_id=event.id, changes={"title": title}
+    )
+    return meeting

@@ -116,32 +116,12 @@ def settings_values(event: Event) -> dict[str, Any]:
     }
 
 
-@bp.route("/events/<slug>", methods=["GET", "POST"])
-@staff_required(Role.ORGANIZER)
-def event(slug: str):
-    event = event_or_404(slug)
-    form = CsrfForm()
-    values, errors, error, status = settings_values(event), {}, None, 200
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        values = {
-            "registration_opens_at": request.form.get("registration_opens_at", ""),
-            "registration_deadline": request.form.get("registration_deadline", ""),
-            "default_cap": request.form.get("default_cap", ""),
-            "cap_in_person": "cap_in_person" in request.form,
-            "auto_accredit": "auto_accredit" in request.form,
-            "contact_email": request.form.get("contact_email", ""),
-        }
-        try:
-            events.update_event_settings(db.session, event, values, current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
-        else:
-            db.session.commit()
-            flash(_("The settings of %(event)s are saved.", event=event.title), "success")
-            return redirect(url_for(".event", slug=event.slug))
+def render_event(event: Event, status: int = 200, **context):
+    """The event overview with its settings form and the add-a-meeting form."""
+    context.setdefault("values", settings_values(event))
+    context.setdefault("errors", {})
+    context.setdefault("meeting_values", {})
+    context.setdefault("meeting_errors", {})
     return render_template(
         "admin/event.html",
         event=event,
@@ -149,11 +129,81 @@ def event(slug: str):
         balance=events.gender_balance(db.session, event.id),
         is_open=registration.registration_open(event),
         now=utcnow(),
-        values=values,
-        errors=errors,
-        error=error,
-        form=form,
+        form=CsrfForm(),
+        **context,
     ), status
+
+
+@bp.route("/events/<slug>", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def event(slug: str):
+    event = event_or_404(slug)
+    if request.method == "GET":
+        return render_event(event)
+    check_csrf()
+    values = {
+        "registration_opens_at": request.form.get("registration_opens_at", ""),
+        "registration_deadline": request.form.get("registration_deadline", ""),
+        "default_cap": request.form.get("default_cap", ""),
+        "cap_in_person": "cap_in_person" in request.form,
+        "auto_accredit": "auto_accredit" in request.form,
+        "contact_email": request.form.get("contact_email", ""),
+    }
+    try:
+        events.update_event_settings(db.session, event, values, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_event(event, exc.status, values=values, errors=exc.errors, error=exc.detail)
+    db.session.commit()
+    flash(_("The settings of %(event)s are saved.", event=event.title), "success")
+    return redirect(url_for(".event", slug=event.slug))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def new_event():
+    values: dict[str, Any] = {"timezone": "Europe/Zurich", "default_cap": "3", "cap_in_person": True}
+    errors: dict[str, list[str]] = {}
+    error, status = None, 200
+    if request.method == "POST":
+        check_csrf()
+        values = {
+            **request.form.to_dict(),
+            "cap_in_person": "cap_in_person" in request.form,
+            "auto_accredit": "auto_accredit" in request.form,
+        }
+        values.pop("csrf_token", None)
+        try:
+            created = events.create_event(db.session, values, current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            error, errors, status = exc.detail, exc.errors, exc.status
+        else:
+            db.session.commit()
+            flash(
+                _("The event %(title)s is created. Now add its delegations.", title=created.title), "success"
+            )
+            return redirect(url_for(".delegation_list", slug=created.slug))
+    return render_template(
+        "admin/new_event.html", values=values, errors=errors, error=error, form=CsrfForm()
+    ), status
+
+
+@bp.post("/events/<slug>/meetings")
+@staff_required(Role.ORGANIZER)
+def add_meeting(slug: str):
+    event = event_or_404(slug)
+    check_csrf()
+    values = {name: request.form.get(name, "") for name in ("meeting_title", "starts_at", "ends_at", "room")}
+    try:
+        events.add_meeting(db.session, event, {**values, "title": values["meeting_title"]}, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        errors = {("meeting_title" if k == "title" else k): v for k, v in exc.errors.items()}
+        return render_event(event, exc.status, meeting_values=values, meeting_errors=errors, error=exc.detail)
+    db.session.commit()
+    flash(_("The meeting %(title)s is added.", title=values["meeting_title"]), "success")
+    return redirect(url_for(".event", slug=event.slug))
 
 
 # Delegations
