@@ -15,7 +15,7 @@ from sqlalchemy import select
 from badges.printers import PrinterError
 from kiosk.extensions import db
 from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role, User
-from kiosk.services import auth, badging, delegations, demo, keys, mail, printing
+from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
@@ -70,18 +70,12 @@ def seed_demo() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email: str, role: str, password: str) -> None:
     """Create a staff user who signs in with a password."""
-    email = email.strip().lower()
-    if "@" not in email:
-        fail(f"{email!r} is not an e-mail address.")
-    if len(password) < 10:
-        fail("The password must have at least 10 characters.")
-    if db.session.execute(select(User).filter_by(email=email)).scalar_one_or_none():
-        fail(f"A user with e-mail {email} already exists.")
-    user = User(email=email, role=Role(role))
-    user.set_password(password)
-    db.session.add(user)
+    try:
+        accounts.create_user(db.session, email, role, password, CLI_ACTOR)
+    except DomainError as exc:
+        fail(exc.detail)
     db.session.commit()
-    click.echo(f"User {email} created with role {role}.")
+    click.echo(f"User {email.strip().lower()} created with role {role}.")
 
 
 @click.command("create-token")
