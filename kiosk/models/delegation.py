@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kiosk.models.base import Base, UTCDateTime, utcnow
+from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from kiosk.models.event import Event
@@ -41,9 +41,7 @@ class Delegation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    category: Mapped[Category] = mapped_column(
-        Enum(Category, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-    )
+    category: Mapped[Category] = mapped_column(str_enum(Category))
     country: Mapped[str | None] = mapped_column(String(2))
     cap_override: Mapped[int | None]
     focal_point_name: Mapped[str] = mapped_column(String(200), default="")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, LargeBinary, String, Text
+from sqlalchemy import LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from kiosk.models.base import Base, UTCDateTime, utcnow
+from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class MailStatus(enum.StrEnum):
@@ -30,7 +30,7 @@ class OutgoingMail(Base):
     message: Mapped[bytes] = mapped_column(LargeBinary)
     participant_id: Mapped[int | None]
     status: Mapped[MailStatus] = mapped_column(
-        Enum(MailStatus, native_enum=False, length=10, values_callable=lambda e: [m.value for m in e]),
+        str_enum(MailStatus, 10),
         default=MailStatus.QUEUED,
         index=True,
     )

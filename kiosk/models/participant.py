@@ -6,17 +6,13 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kiosk.models.base import Base, UTCDateTime, utcnow
+from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from kiosk.models.delegation import Delegation
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Status(enum.StrEnum):
@@ -72,11 +68,11 @@ class Participant(Base):
     given_name: Mapped[str] = mapped_column(String(120))
     family_name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(120), default="")
-    gender: Mapped[Gender] = mapped_column(_enum(Gender), default=Gender.UNDISCLOSED)
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.UNDISCLOSED)
     email: Mapped[str] = mapped_column(String(200), default="")
-    mode: Mapped[Mode] = mapped_column(_enum(Mode), default=Mode.IN_PERSON)
+    mode: Mapped[Mode] = mapped_column(str_enum(Mode), default=Mode.IN_PERSON)
     language: Mapped[str] = mapped_column(String(5), default="en")
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.PENDING, index=True)
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.PENDING, index=True)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(20))
     badge_serial: Mapped[int] = mapped_column(default=1)

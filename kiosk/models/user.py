@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kiosk.models.base import Base, UTCDateTime, utcnow
+from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -26,7 +26,7 @@ class Role(enum.StrEnum):
 #: Roles a staff user (who logs in with a password) may hold.
 STAFF_ROLES = (Role.ORGANIZER, Role.DESK, Role.SECURITY, Role.KIOSK)
 
-_role_type = Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+_role_type = str_enum(Role)
 
 
 class User(UserMixin, Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import (
     Blueprint,
     Response,
@@ -100,22 +102,22 @@ def add():
     return commit_and_flash(_("%(name)s has been registered.", name=participant.full_name))
 
 
-@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
-def edit(participant_id: int):
-    participant = own_participant(participant_id)
+def participant_form(
+    participant: Participant, mode: str, values: dict[str, str], save: Callable[[dict], str]
+):
+    """The edit or substitute form: on a valid POST, `save` applies the change and returns the message."""
     form = CsrfForm()
-    values, errors, error, status = participant_values(participant), {}, None, 200
+    errors, error, status = {}, None, 200
     if form.validate_on_submit():
         values = submitted_fields()
         try:
-            registration.update_participant(db.session, participant, values, g.actor)
-            return commit_and_flash(_("The changes to %(name)s are saved.", name=participant.full_name))
+            return commit_and_flash(save(values))
         except DomainError as exc:
             db.session.rollback()
             error, errors, status = exc.detail, exc.errors, exc.status
     return render_template(
         "registration/participant_form.html",
-        mode="edit",
+        mode=mode,
         participant=participant,
         delegation=g.delegation,
         event=g.delegation.event,
@@ -126,37 +128,29 @@ def edit(participant_id: int):
         error=error,
         form=form,
     ), status
+
+
+@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
+def edit(participant_id: int):
+    participant = own_participant(participant_id)
+
+    def save(values: dict) -> str:
+        registration.update_participant(db.session, participant, values, g.actor)
+        return _("The changes to %(name)s are saved.", name=participant.full_name)
+
+    return participant_form(participant, "edit", participant_values(participant), save)
 
 
 @bp.route("/participants/<int:participant_id>/substitute", methods=["GET", "POST"])
 def substitute(participant_id: int):
     participant = own_participant(participant_id)
-    form = CsrfForm()
-    values = {**participant_values(None), "function": participant.function, "language": participant.language}
-    errors, error, status = {}, None, 200
-    if form.validate_on_submit():
-        values = submitted_fields()
-        try:
-            new = registration.substitute(db.session, participant, values, g.actor)
-            return commit_and_flash(
-                _("%(new)s replaces %(old)s.", new=new.full_name, old=participant.full_name)
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
-    return render_template(
-        "registration/participant_form.html",
-        mode="substitute",
-        participant=participant,
-        delegation=g.delegation,
-        event=g.delegation.event,
-        fields=PARTICIPANT_FIELDS,
-        functions=FUNCTIONS,
-        values=values,
-        errors=errors,
-        error=error,
-        form=form,
-    ), status
+
+    def save(values: dict) -> str:
+        new = registration.substitute(db.session, participant, values, g.actor)
+        return _("%(new)s replaces %(old)s.", new=new.full_name, old=participant.full_name)
+
+    blank = {**participant_values(None), "function": participant.function, "language": participant.language}
+    return participant_form(participant, "substitute", blank, save)
 
 
 @bp.post("/participants/<int:participant_id>/withdraw")
