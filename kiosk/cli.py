@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from badges.printers import PrinterError
 from kiosk.extensions import db
-from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role, User
+from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
 from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
