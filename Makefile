@@ -35,6 +35,7 @@ serve: install
 
 ## The whole test suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
 test: system-deps install
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 lint: install

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import STAFF_ROLES, ApiToken, Event, Role, User
-from kiosk.services.auth import create_token
 from kiosk.services.audit import Actor, record
+from kiosk.services.auth import create_token
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import EMAIL_RE
 

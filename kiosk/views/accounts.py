@@ -16,17 +16,30 @@ from kiosk.views.forms import CsrfForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
 
+
 def render(status: int = 200, **context):
     """The accounts page with its users, tokens and forms."""
     users = db.session.execute(select(User).order_by(User.email)).scalars().all()
-    tokens = db.session.execute(
-        select(ApiToken).where(ApiToken.delegation_id.is_(None)).order_by(ApiToken.id.desc())
-    ).scalars().all()
+    tokens = (
+        db.session.execute(
+            select(ApiToken).where(ApiToken.delegation_id.is_(None)).order_by(ApiToken.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     events = db.session.execute(select(Event).order_by(Event.starts_on.desc())).scalars().all()
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    return render_template("admin/accounts.html", users=users, tokens=tokens, events=events,
-                           staff_roles=STAFF_ROLES, token_roles=accounts.TOKEN_ROLES, form=CsrfForm(), **context), status
+    return render_template(
+        "admin/accounts.html",
+        users=users,
+        tokens=tokens,
+        events=events,
+        staff_roles=STAFF_ROLES,
+        token_roles=accounts.TOKEN_ROLES,
+        form=CsrfForm(),
+        **context,
+    ), status
 
 
 def require_csrf() -> None:
@@ -46,8 +59,9 @@ def create_user():
     require_csrf()
     values = {k: request.form.get(k, "") for k in ("email", "role")}
     try:
-        user = accounts.create_user(db.session, values["email"], values["role"], request.form.get("password", ""),
-                                    current_actor())
+        user = accounts.create_user(
+            db.session, values["email"], values["role"], request.form.get("password", ""), current_actor()
+        )
     except DomainError as exc:
         db.session.rollback()
         return render(exc.status, error=exc.detail, errors=exc.errors, values=values)
@@ -66,8 +80,12 @@ def set_active(user_id: int):
         return render(409, error=_("You cannot deactivate your own account."))
     accounts.set_user_active(db.session, user, active, current_actor())
     db.session.commit()
-    flash(_("%(email)s can sign in.", email=user.email) if active
-          else _("%(email)s can no longer sign in.", email=user.email), "success")
+    flash(
+        _("%(email)s can sign in.", email=user.email)
+        if active
+        else _("%(email)s can no longer sign in.", email=user.email),
+        "success",
+    )
     return redirect(url_for(".index"))
 
 
@@ -78,7 +96,11 @@ def create_token():
     values = {"name": request.form.get("name", ""), "role": request.form.get("role", "")}
     try:
         token, secret = accounts.create_device_token(
-            db.session, values["name"], values["role"], request.form.get("event_id", type=int), current_actor()
+            db.session,
+            values["name"],
+            values["role"],
+            request.form.get("event_id", type=int),
+            current_actor(),
         )
     except DomainError as exc:
         db.session.rollback()

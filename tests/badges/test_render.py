@@ -36,7 +36,7 @@ MM = 300 / 25.4
 
 def decode_qr(image: Image.Image) -> zxingcpp.Barcode:
     """Return the single QR code found in image."""
-    found = zxingcpp.read_barcodes(image)
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     qr = [barcode for barcode in found if barcode.format == zxingcpp.BarcodeFormat.QRCode]
     assert len(qr) == 1, f"expected one QR code, found {found}"
     return qr[0]

@@ -20,11 +20,16 @@ def test_organizer_creates_a_user_who_can_sign_in(app, client, login):
     refused = client.post("/admin/accounts/users", data={"email": "x", "role": "desk", "password": "short"})
     assert refused.status_code == 422
     assert "at least 10 characters" in refused.text and "Enter an e-mail address" in refused.text
-    created = client.post("/admin/accounts/users",
-                          data={"email": "Desk@Example.org", "role": "desk", "password": "desk password 1"})
+    created = client.post(
+        "/admin/accounts/users",
+        data={"email": "Desk@Example.org", "role": "desk", "password": "desk password 1"},
+    )
     assert created.status_code == 302
     other = app.test_client()
-    assert other.post("/login", data={"email": "desk@example.org", "password": "desk password 1"}).status_code == 302
+    assert (
+        other.post("/login", data={"email": "desk@example.org", "password": "desk password 1"}).status_code
+        == 302
+    )
 
 
 def test_token_is_shown_once_works_and_can_be_revoked(app, client, login):
