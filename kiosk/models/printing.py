@@ -6,17 +6,13 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kiosk.models.base import Base, UTCDateTime, utcnow
+from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from kiosk.models.participant import Participant
-
-
-def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class PrinterKind(enum.StrEnum):
@@ -60,7 +56,7 @@ class Printer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[PrinterKind] = mapped_column(_enum(PrinterKind, 10))
+    kind: Mapped[PrinterKind] = mapped_column(str_enum(PrinterKind, 10))
     connection: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Badge printers only: card_landscape, card_portrait or a6.
     badge_format: Mapped[str | None] = mapped_column(String(20))
@@ -88,9 +84,9 @@ class PrintJob(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     printer_id: Mapped[int] = mapped_column(ForeignKey("printers.id"))
-    kind: Mapped[JobKind] = mapped_column(_enum(JobKind, 10))
+    kind: Mapped[JobKind] = mapped_column(str_enum(JobKind, 10))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, 10), default=JobStatus.QUEUED)
+    status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus, 10), default=JobStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

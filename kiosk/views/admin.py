@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -27,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import delegations, events, mail, registration
+from kiosk.services import badging, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
@@ -480,3 +481,82 @@ def change_status(slug: str):
         done = ngettext("%(num)d participant rejected.", "%(num)d participants rejected.", len(chosen))
     flash(done, "success")
     return redirect(back)
+
+
+# Badges of accredited participants
+
+
+def participant_of(event: Event, participant_id: int) -> Participant:
+    """A participant of `event`, or 404."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    return participant
+
+
+def back_to_list(event: Event) -> Response:
+    """Return to the participant list the action came from."""
+    target = request.args.get("next", "")
+    if not target.startswith("/admin/") or target.startswith("//"):
+        target = url_for(".participants", slug=event.slug)
+    return redirect(target)
+
+
+@bp.get("/events/<slug>/participants/<int:participant_id>/badge.png")
+@staff_required(Role.ORGANIZER)
+def badge_png(slug: str, participant_id: int):
+    participant = participant_of(event_or_404(slug), participant_id)
+    try:
+        png = badging.badge_png(db.session, participant)
+    except DomainError as exc:
+        abort(409, exc.detail)
+    db.session.commit()  # the event's first key may just have been created
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.post("/events/<slug>/participants/<int:participant_id>/print-badge")
+@staff_required(Role.ORGANIZER)
+def print_badge(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    check_csrf()
+    participant = participant_of(event, participant_id)
+    try:
+        job = printing.queue_print(db.session, participant, "badge")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+        return back_to_list(event)
+    db.session.commit()
+    flash(
+        _(
+            "The badge of %(name)s is queued on %(printer)s.",
+            name=participant.full_name,
+            printer=job.printer.name,
+        ),
+        "success",
+    )
+    return back_to_list(event)
+
+
+@bp.post("/events/<slug>/participants/<int:participant_id>/reissue")
+@staff_required(Role.ORGANIZER)
+def reissue_badge(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    check_csrf()
+    participant = participant_of(event, participant_id)
+    try:
+        badging.reissue_badge(db.session, participant, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+        return back_to_list(event)
+    db.session.commit()
+    flash(
+        _(
+            "%(name)s has a new badge, number %(number)s; the earlier badge no longer opens doors.",
+            name=participant.full_name,
+            number=badging.badge_number(participant),
+        ),
+        "success",
+    )
+    return back_to_list(event)
