@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges import codes
 from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
 from kiosk.models import Event, Participant, Status
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import NotAccredited, ValidationFailed
-from kiosk.services.keys import signing_key
+from kiosk.services.keys import badge_code
 
 #: The names of badge formats as the API and the command line spell them.
 FORMAT_NAMES: dict[str, BadgeFormat] = {
@@ -62,11 +61,6 @@ def event_dates(event: Event) -> str:
     return f"{_day(start)} {start.year} – {_day(end)} {end.year}"
 
 
-def badge_window(event: Event) -> tuple[datetime, datetime]:
-    """From midnight of the event's first day to midnight after its last day, local time."""
-    return event.local_midnight(event.starts_on), event.local_midnight(event.ends_on + timedelta(days=1))
-
-
 def printed_name(participant: Participant) -> str:
     """The name as printed: title, given name, family name."""
     return " ".join(part for part in (participant.title, participant.full_name) if part).strip()
@@ -88,23 +82,6 @@ def ensure_accredited(participant: Participant) -> None:
                 status=participant.status.value,
             )
         )
-
-
-def badge_code(session: Session, participant: Participant) -> str:
-    """The signed BADGE code of the participant's current badge serial."""
-    event = participant.delegation.event
-    key_id, private = signing_key(session, event)
-    valid_from, valid_until = badge_window(event)
-    payload = codes.CodePayload(
-        kind=codes.CodeKind.BADGE,
-        event_id=event.id,
-        participant_id=participant.id,
-        serial=participant.badge_serial,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        key_id=key_id,
-    )
-    return codes.sign(payload, private)
 
 
 def badge_data(session: Session, participant: Participant) -> BadgeData:

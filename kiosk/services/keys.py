@@ -62,20 +62,25 @@ def public_keys(session: Session, event: Event) -> dict[int, bytes]:
     return {key_id: bytes(public) for key_id, public in rows}
 
 
-def event_window(event: Event) -> tuple[datetime, datetime]:
-    """From the event's creation to the end of its last day, local time."""
+def confirmation_window(event: Event) -> tuple[datetime, datetime]:
+    """A confirmation code works from the event's creation to the end of its last day, local time."""
     start = event.created_at.replace(microsecond=0)
-    end = event.local_midnight(event.ends_on + timedelta(days=1))
-    return start, end
+    return start, event.local_midnight(event.ends_on + timedelta(days=1))
 
 
-def confirmation_code(session: Session, participant: Participant) -> str:
-    """The signed code a participant shows at the kiosk; the same every time it is asked for."""
+def badge_window(event: Event) -> tuple[datetime, datetime]:
+    """A badge opens doors from midnight of the event's first day to midnight after its last day."""
+    return event.local_midnight(event.starts_on), event.local_midnight(event.ends_on + timedelta(days=1))
+
+
+def participant_code(session: Session, participant: Participant, kind: codes.CodeKind) -> str:
+    """The signed code of `kind` for the participant's current badge serial (the same every time)."""
     event = participant.delegation.event
     key_id, private = signing_key(session, event)
-    valid_from, valid_until = event_window(event)
+    window = confirmation_window if kind == codes.CodeKind.CONFIRMATION else badge_window
+    valid_from, valid_until = window(event)
     payload = codes.CodePayload(
-        kind=codes.CodeKind.CONFIRMATION,
+        kind=kind,
         event_id=event.id,
         participant_id=participant.id,
         serial=participant.badge_serial,
@@ -84,3 +89,13 @@ def confirmation_code(session: Session, participant: Participant) -> str:
         key_id=key_id,
     )
     return codes.sign(payload, private)
+
+
+def confirmation_code(session: Session, participant: Participant) -> str:
+    """The code a participant shows at the kiosk (in the confirmation e-mail)."""
+    return participant_code(session, participant, codes.CodeKind.CONFIRMATION)
+
+
+def badge_code(session: Session, participant: Participant) -> str:
+    """The code printed on the participant's badge, for the doors."""
+    return participant_code(session, participant, codes.CodeKind.BADGE)
