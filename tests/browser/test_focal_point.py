@@ -46,3 +46,16 @@ def test_arabic_page_is_right_to_left(page: Page, live_server, make_delegation, 
     delegation = make_delegation()
     page.goto(f"{live_server}/d/{delegation_link(delegation)}/?lang=ar")
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+
+
+def test_french_focal_point_reads_the_refusal_in_french(
+    page: Page, live_server, make_delegation, make_participant, delegation_link
+):
+    delegation = make_delegation(name="Chili")
+    for n in range(3):
+        make_participant(delegation=delegation, given_name=f"Personne{n}")
+    page.goto(f"{live_server}/d/{delegation_link(delegation)}/?lang=fr")
+    expect(page.locator("#places")).to_contain_text("Places occupées : 3 sur 3")
+    register(page, "Diego", "Fuentes")
+    expect(page.locator("#error")).to_contain_text("La délégation de Chili occupe 3 places sur 3.")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
