@@ -130,7 +130,7 @@ def delegation_link(delegation_id: int) -> None:
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None:
         fail(f"No delegation with id {delegation_id}.")
-    secret = auth.reset_delegation_link(db.session, delegation)
+    secret = delegations.issue_private_link(db.session, delegation, CLI_ACTOR)
     db.session.commit()
     click.echo(f"New private link of {delegation.name}:")
     click.echo(f"/d/{secret}")
