@@ -12,6 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -22,6 +23,10 @@ from kiosk.services.audit import Actor
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.login"
+login_manager.session_protection = "strong"
+
+#: Checked when the e-mail is unknown, so a wrong address takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
 
 
 @login_manager.user_loader
@@ -62,7 +67,12 @@ def login():
         user = db.session.execute(
             select(User).filter_by(email=form.email.data.strip().lower())
         ).scalar_one_or_none()
-        if user and user.active and user.check_password(form.password.data):
+        password_ok = (
+            user.check_password(form.password.data)
+            if user
+            else bool(check_password_hash(_DUMMY_HASH, form.password.data) and False)
+        )
+        if user and user.active and password_ok:
             login_user(user)
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
