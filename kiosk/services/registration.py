@@ -143,11 +143,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
     old = participant.status
     if new not in TRANSITIONS[old]:
         raise InvalidTransition(
-            _(
-                "A participant who is %(old)s cannot become %(new)s.",
-                old=STATUS_LABELS[old.value],
-                new=STATUS_LABELS[new.value],
-            )
+            _("A participant who is %(old)s cannot become %(new)s.", old=STATUS_LABELS[old.value], new=STATUS_LABELS[new.value])
         )
     participant.status = new
     participant.status_changed_at = utcnow()
