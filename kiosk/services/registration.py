@@ -29,7 +29,7 @@ from kiosk.services.errors import (
     InvalidTransition,
     RegistrationClosed,
 )
-from kiosk.services.fields import STATUS_LABELS, clean_participant
+from kiosk.services.fields import clean_participant
 
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:
@@ -143,7 +143,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
     old = participant.status
     if new not in TRANSITIONS[old]:
         raise InvalidTransition(
-            _("A participant who is %(old)s cannot become %(new)s.", old=STATUS_LABELS[old.value], new=STATUS_LABELS[new.value])
+            _("A participant who is %(old)s cannot become %(new)s.", old=_(old.value), new=_(new.value))
         )
     participant.status = new
     participant.status_changed_at = utcnow()
@@ -217,7 +217,7 @@ def update_participant(
             _(
                 "%(name)s is %(status)s and can no longer be edited.",
                 name=participant.full_name,
-                status=STATUS_LABELS[participant.status.value],
+                status=_(participant.status.value),
             )
         )
     lock_delegation(session, delegation)
