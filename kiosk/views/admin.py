@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -514,49 +515,45 @@ def badge_png(slug: str, participant_id: int):
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
-@bp.post("/events/<slug>/participants/<int:participant_id>/print-badge")
-@staff_required(Role.ORGANIZER)
-def print_badge(slug: str, participant_id: int):
+def badge_action(slug: str, participant_id: int, act: Callable[[Participant], str]) -> Response:
+    """Run one badge action for a participant, commit, and show its message (or the refusal)."""
     event = event_or_404(slug)
     check_csrf()
     participant = participant_of(event, participant_id)
     try:
-        job = printing.queue_print(db.session, participant, "badge")
+        message = act(participant)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.detail, "error")
         return back_to_list(event)
     db.session.commit()
-    flash(
-        _(
+    flash(message, "success")
+    return back_to_list(event)
+
+
+@bp.post("/events/<slug>/participants/<int:participant_id>/print-badge")
+@staff_required(Role.ORGANIZER)
+def print_badge(slug: str, participant_id: int):
+    def act(participant: Participant) -> str:
+        job = printing.queue_print(db.session, participant, "badge")
+        return _(
             "The badge of %(name)s is queued on %(printer)s.",
             name=participant.full_name,
             printer=job.printer.name,
-        ),
-        "success",
-    )
-    return back_to_list(event)
+        )
+
+    return badge_action(slug, participant_id, act)
 
 
 @bp.post("/events/<slug>/participants/<int:participant_id>/reissue")
 @staff_required(Role.ORGANIZER)
 def reissue_badge(slug: str, participant_id: int):
-    event = event_or_404(slug)
-    check_csrf()
-    participant = participant_of(event, participant_id)
-    try:
+    def act(participant: Participant) -> str:
         badging.reissue_badge(db.session, participant, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
-        return back_to_list(event)
-    db.session.commit()
-    flash(
-        _(
+        return _(
             "%(name)s has a new badge, number %(number)s; the earlier badge no longer opens doors.",
             name=participant.full_name,
             number=badging.badge_number(participant),
-        ),
-        "success",
-    )
-    return back_to_list(event)
+        )
+
+    return badge_action(slug, participant_id, act)
