@@ -15,7 +15,7 @@ from sqlalchemy import select
 from badges.printers import PrinterError
 from kiosk.extensions import db
 from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
-from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing
+from kiosk.services import accounts, auth, badging, counters, delegations, demo, keys, live, mail, printing
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
@@ -246,8 +246,34 @@ def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: 
     click.echo(f"Printer {printer.name} ({printer.kind.value}) added with id {printer.id}.")
 
 
+@click.command("recount-counters")
+@with_appcontext
+@click.option("--event", "event_slug", help="Only this event (default: every event).")
+@click.option("--fix", is_flag=True, help="Store the figures counted from the raw rows.")
+def recount_counters(event_slug: str | None, fix: bool) -> None:
+    """Check every counter against the raw rows; exit non-zero on a difference unless --fix."""
+    if event_slug:
+        chosen = [event_by_slug(event_slug)]
+    else:
+        chosen = list(db.session.execute(select(Event).order_by(Event.slug)).scalars())
+    wrong = 0
+    for event in chosen:
+        differences = counters.recount(db.session, event.id, fix=fix)
+        for name, (stored, counted) in sorted(differences.items()):
+            click.echo(f"{event.slug} {name}: stored {stored}, counted {counted}")
+        if differences and fix:
+            live.touch(db.session, event.id)
+        wrong += len(differences)
+        click.echo(
+            f"{event.slug}: {len(differences)} counter(s) differ{' (fixed)' if fix and differences else ''}."
+        )
+    db.session.commit()
+    if wrong and not fix:
+        fail(f"{wrong} counter(s) differ from the raw rows; run again with --fix to repair them.")
+
+
 COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
-COMMANDS += (keys_group, print_test, render_badge, add_printer)
+COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters)
 
 
 def init_app(app: Flask) -> None:

@@ -21,7 +21,7 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import mail
+from kiosk.services import live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import (
     DelegationFull,
@@ -147,6 +147,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
         )
     participant.status = new
     participant.status_changed_at = utcnow()
+    live.touch(session, participant.event_id)
     record(
         session,
         actor,
@@ -186,6 +187,7 @@ def add_participant(
     )
     session.add(participant)
     session.flush()
+    live.touch(session, event.id)
     record(
         session,
         actor,
@@ -239,6 +241,7 @@ def update_participant(
             changes[name] = [old, value] if name != "email" else ["…", "…"]
             setattr(participant, name, value)
     if changes:
+        live.touch(session, participant.event_id)
         record(
             session,
             actor,

@@ -1,0 +1,26 @@
+"""gunicorn settings for a venue server: `gunicorn -c gunicorn.conf.py` (see README, Production).
+
+Every value can be overridden on the command line or through GUNICORN_* variables below.
+"""
+
+import os
+
+#: The application: the factory reads SECRET_KEY, DATABASE_URL, REDIS_URL … from the environment.
+wsgi_app = "kiosk:create_app()"
+
+#: Where to listen. Behind nginx or a load balancer keep 127.0.0.1 and set PROXY_FIX=1.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+#: Threaded workers: an open dashboard stream (server-sent events) holds one thread, which
+#: sleeps on a condition until a figure changes, and no database connection; the other threads
+#: keep answering. 256 threads per worker leave the API answering with 200 dashboards open
+#: (bench/bench_headcount.py). gthread rather than gevent: psycopg 3, redis-py and the live
+#: broker's threading.Condition then need no monkey-patching.
+#: Without REDIS_URL a change is heard only inside its own process: one worker then.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 256))
+workers = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) if os.environ.get("REDIS_URL") else 1))
+worker_connections = 1000
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
