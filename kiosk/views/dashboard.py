@@ -1,0 +1,339 @@
+"""The secretariat's live dashboard of an event: figures pushed by the event stream."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from kiosk.api.headcount import figures
+from kiosk.extensions import db
+from kiosk.models import (
+    TRANSITIONS,
+    AuditEntry,
+    Base,
+    Category,
+    Delegation,
+    Event,
+    Gender,
+    Participant,
+    PrintJob,
+    Role,
+    Status,
+    User,
+)
+from kiosk.services import badging, mail, registration
+from kiosk.services.errors import DomainError
+from kiosk.services.fields import CHOICE_LABELS, FUNCTIONS, PARTICIPANT_FIELDS, STATUS_LABELS
+from kiosk.views.admin import CATEGORY_LABELS, admin_context, check_csrf, event_or_404, participant_of
+from kiosk.views.auth import current_actor, staff_required
+from kiosk.views.forms import CsrfForm
+
+bp = Blueprint("dashboard", __name__, url_prefix="/admin")
+bp.context_processor(admin_context)
+
+
+def page_texts() -> dict[str, object]:
+    """The words the dashboard's script shows, translated for the page."""
+    return {
+        "live": _("Live: figures change as people arrive."),
+        "reconnecting": _("Connection lost. Reconnecting…"),
+        "categories": {c.value: str(CATEGORY_LABELS[c.value]) for c in Category},
+        "category_order": [c.value for c in Category],
+        "genders": {g.value: str(CHOICE_LABELS["gender"][g.value]) for g in Gender},
+        "no_capacity": _("capacity unknown"),
+        "of_capacity": _("%(inside)s of %(capacity)s seats (%(share)s %)"),
+        "warning": _("%(venue)s is at %(share)s % of its capacity."),
+        "nobody": _("None"),
+        "all": _("All participants"),
+        "unreachable": _("Unreachable"),
+        "reachable": _("Reachable"),
+        "unchecked": _("Not checked yet"),
+        "disabled": _("Disabled"),
+        "arrivals": _("Check-ins"),
+        "no_arrivals": _("No check-in yet."),
+    }
+
+
+@bp.get("/events/<slug>/dashboard")
+@staff_required(Role.ORGANIZER)
+def live(slug: str):
+    event = event_or_404(slug)
+    initial = figures(event)
+    db.session.commit()
+    config = {
+        "stream": url_for("api_headcount.stream", slug=event.slug),
+        "timezone": event.timezone,
+        "texts": page_texts(),
+        "figures": initial,
+    }
+    return render_template("dashboard/live.html", event=event, figures=initial, config=config)
+
+
+# The audit log
+
+AUDIT_PAGE_SIZE = 100
+#: How each kind of audit entry reads; unknown kinds show their code.
+ACTION_LABELS = {
+    "participant.create": _l("Participant registered"),
+    "participant.update": _l("Participant edited"),
+    "participant.photo": _l("Photo changed"),
+    "participant.pending": _l("Back to pending"),
+    "participant.accredited": _l("Accredited"),
+    "participant.rejected": _l("Rejected"),
+    "participant.withdrawn": _l("Withdrawn"),
+    "participant.import": _l("Participants imported"),
+    "badge.reissue": _l("Badge reissued"),
+    "delegation.create": _l("Delegation added"),
+    "delegation.import": _l("Delegations imported"),
+    "delegation.cap": _l("Cap changed"),
+    "delegation.link": _l("New private link"),
+    "event.create": _l("Event created"),
+    "event.settings": _l("Registration settings changed"),
+    "event.details": _l("Event details changed"),
+    "meeting.create": _l("Meeting added"),
+    "meeting.update": _l("Meeting changed"),
+    "meeting.delete": _l("Meeting removed"),
+}
+
+
+def audit_query(event: Event, args: MultiDict) -> Select:
+    """The event's audit entries, newest first, narrowed by the page's filters."""
+    query = select(AuditEntry).where(AuditEntry.event_id == event.id)
+    if action := args.get("action", "").strip():
+        query = query.where(AuditEntry.action.startswith(action, autoescape=True))
+    if (entity := args.get("entity", "")) in ("participant", "delegation", "event", "meeting"):
+        query = query.where(AuditEntry.entity == entity)
+        if (entity_id := args.get("entity_id", "")).isdigit():
+            query = query.where(AuditEntry.entity_id == int(entity_id))
+    if actor := args.get("actor", "").strip():
+        query = query.where(AuditEntry.actor == actor)
+    for name, compare in (("since", AuditEntry.at.__ge__), ("until", AuditEntry.at.__lt__)):
+        try:
+            day = date.fromisoformat(args.get(name, ""))
+        except ValueError:
+            continue
+        moment = event.local_midnight(day + timedelta(days=1 if name == "until" else 0))
+        query = query.where(compare(moment))
+    return query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+
+
+def actor_names(entries: list[AuditEntry]) -> dict[str, str]:
+    """Readable names for the actors of `entries` (users by e-mail, focal points by delegation)."""
+    users = {
+        int(a.split(":")[1]) for a in {e.actor for e in entries} if a.startswith("user:") and a[5:].isdigit()
+    }
+    delegations_ = {
+        int(a.split(":")[1])
+        for a in {e.actor for e in entries}
+        if a.startswith("delegation:") and a[11:].isdigit()
+    }
+    names: dict[str, str] = {}
+    if users:
+        for ident, email in db.session.execute(select(User.id, User.email).where(User.id.in_(users))):
+            names[f"user:{ident}"] = email
+    if delegations_:
+        rows = db.session.execute(
+            select(Delegation.id, Delegation.name).where(Delegation.id.in_(delegations_))
+        )
+        for ident, name in rows:
+            names[f"delegation:{ident}"] = _("Focal point of %(delegation)s", delegation=name)
+    return names
+
+
+@bp.get("/events/<slug>/audit")
+@staff_required(Role.ORGANIZER)
+def audit(slug: str):
+    event = event_or_404(slug)
+    query = audit_query(event, request.args)
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, math.ceil(total / AUDIT_PAGE_SIZE))
+    page = min(max(int(request.args["page"]) if request.args.get("page", "").isdigit() else 1, 1), pages)
+    entries = (
+        db.session.execute(query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).scalars().all()
+    )
+    filters = {
+        name: request.args.get(name, "")
+        for name in ("action", "entity", "entity_id", "actor", "since", "until")
+        if request.args.get(name, "")
+    }
+    participant_ids = {e.entity_id for e in entries if e.entity == "participant" and e.entity_id}
+    participant_names = (
+        dict(
+            db.session.execute(
+                select(Participant.id, Participant.given_name + " " + Participant.family_name).where(
+                    Participant.id.in_(participant_ids), Participant.event_id == event.id
+                )
+            ).all()
+        )
+        if participant_ids
+        else {}
+    )
+    return render_template(
+        "dashboard/audit.html",
+        event=event,
+        entries=entries,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        actions=ACTION_LABELS,
+        actors=actor_names(entries),
+        participant_names=participant_names,
+        page_url=lambda n: url_for(".audit", slug=event.slug, **filters, page=n),
+    )
+
+
+# The participant page
+
+#: The button that moves a participant to each status.
+STATUS_ACTIONS = {
+    Status.ACCREDITED: _l("Accredit"),
+    Status.REJECTED: _l("Reject"),
+    Status.WITHDRAWN: _l("Withdraw"),
+    Status.PENDING: _l("Back to pending"),
+}
+
+
+def scans_of(participant: Participant, limit: int = 100) -> list[dict[str, Any]]:
+    """The participant's latest scans at the doors (empty until the door's tables exist)."""
+    scans, checkpoints = Base.metadata.tables.get("scans"), Base.metadata.tables.get("checkpoints")
+    if scans is None or checkpoints is None:
+        return []
+    rows = db.session.execute(
+        select(scans, checkpoints.c.name.label("checkpoint_name"))
+        .join(checkpoints, checkpoints.c.id == scans.c.checkpoint_id)
+        .where(scans.c.participant_id == participant.id)
+        .order_by(scans.c.scanned_at.desc())
+        .limit(limit)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def render_participant(event: Event, participant: Participant, status: int = 200, **context):
+    """The participant page: every field, photo, history, badges, print jobs, scans."""
+    entries = (
+        db.session.execute(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "participant", AuditEntry.entity_id == participant.id)
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+        .scalars()
+        .all()
+    )
+    jobs = (
+        db.session.execute(
+            select(PrintJob)
+            .where(PrintJob.participant_id == participant.id)
+            .options(selectinload(PrintJob.printer))
+            .order_by(PrintJob.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    context.setdefault("values", {f.name: _plain(getattr(participant, f.name)) for f in PARTICIPANT_FIELDS})
+    context.setdefault("errors", {})
+    return render_template(
+        "dashboard/participant.html",
+        event=event,
+        participant=participant,
+        entries=entries,
+        actors=actor_names(entries),
+        actions=ACTION_LABELS,
+        jobs=jobs,
+        scans=scans_of(participant),
+        badge_number=badging.badge_number(participant),
+        printed_name=badging.printed_name(participant),
+        next_statuses=[s for s in STATUS_ACTIONS if s in TRANSITIONS[participant.status]],
+        status_actions=STATUS_ACTIONS,
+        fields=PARTICIPANT_FIELDS,
+        functions=FUNCTIONS,
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+def _plain(value: Any) -> str:
+    return value.value if hasattr(value, "value") else (value or "")
+
+
+@bp.get("/events/<slug>/participants/<int:participant_id>")
+@staff_required(Role.ORGANIZER)
+def participant(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    return render_participant(event, participant_of(event, participant_id))
+
+
+@bp.post("/events/<slug>/participants/<int:participant_id>")
+@staff_required(Role.ORGANIZER)
+def edit_participant(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    someone = participant_of(event, participant_id)
+    check_csrf()
+    values = {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS}
+    try:
+        registration.update_participant(db.session, someone, values, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_participant(
+            event, someone, exc.status, error=exc.detail, errors=exc.errors, values=values
+        )
+    db.session.commit()
+    flash(_("The changes to %(name)s are saved.", name=someone.full_name), "success")
+    return redirect(url_for(".participant", slug=event.slug, participant_id=someone.id))
+
+
+@bp.post("/events/<slug>/participants/<int:participant_id>/status")
+@staff_required(Role.ORGANIZER)
+def participant_status(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    someone = participant_of(event, participant_id)
+    check_csrf()
+    try:
+        new = Status(request.form.get("status", ""))
+    except ValueError:
+        abort(400)
+    was_accredited = someone.status == Status.ACCREDITED
+    if new == Status.WITHDRAWN and was_accredited and request.form.get("confirm") != "yes":
+        return render_participant(
+            event,
+            someone,
+            409,
+            error=_(
+                "Tick the box to confirm: %(name)s's badge will no longer open any door.",
+                name=someone.full_name,
+            ),
+        )
+    try:
+        registration.change_status(db.session, someone, new, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.info.pop("mail_queued", None)
+        return render_participant(event, someone, exc.status, error=exc.detail)
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    flash(
+        _("%(name)s is now %(status)s.", name=someone.full_name, status=STATUS_LABELS[new.value]),
+        "success",
+    )
+    return redirect(url_for(".participant", slug=event.slug, participant_id=someone.id))
+
+
+@bp.get("/events/<slug>/participants/<int:participant_id>/photo")
+@staff_required(Role.ORGANIZER)
+def participant_photo(slug: str, participant_id: int):
+    someone = participant_of(event_or_404(slug), participant_id)
+    if someone.photo is None:
+        abort(404)
+    return Response(
+        someone.photo,
+        mimetype=someone.photo_type or "image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

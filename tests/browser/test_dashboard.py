@@ -1,0 +1,133 @@
+"""The organizers' dashboard in headless Chromium: figures change while the page stays open."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from kiosk.extensions import db
+from kiosk.models import Category, Delegation, Event, Gender, Participant, Role, Status, Venue
+from kiosk.services import counters, live, registration
+from kiosk.services.audit import Actor
+from tests.conftest import PASSWORD
+
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "dashboard"
+ORGANIZER = Actor("user:test", Role.ORGANIZER)
+
+
+def sign_in(page: Page, base_url: str, email: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def a_meeting(app, make_event) -> tuple[int, str, list[int]]:
+    """An event with delegations of several categories and a few registered people."""
+    event = make_event(title="Intersessional Meetings", venue=Venue(name="WMO building", capacity=40))
+    people = []
+    with app.app_context():
+        ev = db.session.get(Event, event.id)
+        for name, category, country in [
+            ("Chile", Category.STATE_PARTY, "CL"),
+            ("France", Category.STATE_PARTY, "FR"),
+            ("Holy See", Category.STATE_NOT_PARTY, "VA"),
+            ("ICRC", Category.ICRC, None),
+        ]:
+            d = Delegation(event_id=ev.id, name=name, category=category, country=country)
+            db.session.add(d)
+            db.session.flush()
+            for n, gender in enumerate([Gender.FEMALE, Gender.MALE, Gender.FEMALE][: 3 if country else 2]):
+                p = registration.add_participant(
+                    db.session,
+                    d,
+                    {"given_name": f"Person{n}", "family_name": name, "gender": gender.value},
+                    ORGANIZER,
+                )
+                people.append(p.id)
+        db.session.commit()
+        return ev.id, ev.slug, people
+
+
+def change(app, event_id: int, accredit: list[int], deltas: dict[str, int]) -> None:
+    """What the kiosks and doors do: statuses, counters, and a touch, in one transaction."""
+    with app.app_context():
+        for ident in accredit:
+            registration.change_status(
+                db.session, db.session.get(Participant, ident), Status.ACCREDITED, ORGANIZER
+            )
+        counters.add(db.session, event_id, deltas)
+        live.touch(db.session, event_id)
+        db.session.commit()
+
+
+def test_the_dashboard_follows_check_ins_and_doors_without_reloading(
+    app, page: Page, live_server, make_event, make_user
+):
+    event_id, slug, people = a_meeting(app, make_event)
+    with app.app_context():
+        venue_id = db.session.get(Event, event_id).venue_id
+    sign_in(page, live_server, make_user(Role.ORGANIZER).email)
+    page.goto(f"{live_server}/admin/events/{slug}/dashboard")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    expect(page.locator("[data-figure=registered]")).to_have_text("11")
+    expect(page.locator("[data-figure=accredited]")).to_have_text("0")
+    page.evaluate("window.stillTheSamePage = true")
+
+    now = datetime.now(UTC)
+    bucket = counters.arrival_bucket(now)
+    change(app, event_id, people[:6], {"checked_in": 4, "checked_in:state_party": 4, bucket: 4})
+    expect(page.locator("[data-figure=accredited]")).to_have_text("6", timeout=2000)
+    expect(page.locator("[data-figure=checked_in]")).to_have_text("4")
+    expect(page.locator("#categories")).to_contain_text("State party")
+    expect(page.locator("#arrivals-chart canvas")).to_be_visible()
+    expect(page.locator("#gender-overall")).to_contain_text("64 %")  # 7 women of 11
+
+    change(
+        app,
+        event_id,
+        [],
+        {f"inside:venue:{venue_id}": 37, "inside:checkpoint:1": 37, "scans:1:in:accepted": 37},
+    )
+    expect(page.locator("[data-figure=inside]")).to_have_text("37", timeout=2000)
+    expect(page.locator(".capacity-warning")).to_contain_text("WMO building is at 92 % of its capacity.")
+    expect(page.locator("#at-cap")).to_contain_text("Chile — 3 / 3")
+    assert page.evaluate("window.stillTheSamePage") is True
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "live.png"), full_page=True)
+
+
+def test_the_dashboard_reconnects_after_losing_its_stream(
+    app, page: Page, live_server, make_event, make_user
+):
+    app.config.update(LIVE_STREAM_SECONDS=1, LIVE_RETRY_MS=200)
+    event_id, slug, people = a_meeting(app, make_event)
+    sign_in(page, live_server, make_user(Role.ORGANIZER).email)
+    page.goto(f"{live_server}/admin/events/{slug}/dashboard")
+    expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
+    page.wait_for_timeout(1500)  # the server ended the first stream; the browser reconnected
+    change(app, event_id, people[:2], {})
+    expect(page.locator("[data-figure=accredited]")).to_have_text("2", timeout=3000)
+
+
+def test_the_participant_page_withdraws_an_accredited_participant(
+    app, page: Page, live_server, make_event, make_user
+):
+    event_id, slug, people = a_meeting(app, make_event)
+    change(app, event_id, people[:1], {})
+    sign_in(page, live_server, make_user(Role.ORGANIZER).email)
+    page.goto(f"{live_server}/admin/events/{slug}/participants/{people[0]}")
+    expect(page.locator("#participant-status")).to_have_text("Accredited")
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.locator("#error")).to_contain_text("Tick the box to confirm")
+    page.check("#confirm-withdraw")
+    page.get_by_role("button", name="Withdraw").click()
+    expect(page.locator("#participant-status")).to_have_text("Withdrawn")
+    expect(page.locator(".history")).to_contain_text("Withdrawn")
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "participant.png"), full_page=True)
+    page.goto(f"{live_server}/admin/events/{slug}/audit")
+    expect(page.locator(".audit-table")).to_contain_text("Withdrawn")
+    page.screenshot(path=str(DOCS / "audit.png"), full_page=True)
