@@ -15,7 +15,19 @@ from sqlalchemy import select
 from badges.printers import PrinterError
 from kiosk.extensions import db
 from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
-from kiosk.services import accounts, auth, badging, counters, delegations, demo, keys, live, mail, printing
+from kiosk.services import (
+    accounts,
+    auth,
+    badging,
+    counters,
+    delegations,
+    demo,
+    keys,
+    live,
+    mail,
+    participant_list,
+    printing,
+)
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
@@ -272,8 +284,20 @@ def recount_counters(event_slug: str | None, fix: bool) -> None:
         fail(f"{wrong} counter(s) differ from the raw rows; run again with --fix to repair them.")
 
 
+@click.command("list-of-participants")
+@with_appcontext
+@click.argument("event_slug")
+@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def list_of_participants(event_slug: str, language: str, out: Path) -> None:
+    """Write the List of participants (accredited, by category and delegation) as a PDF."""
+    event = event_by_slug(event_slug)
+    out.write_bytes(participant_list.render_pdf(db.session, event, language))
+    click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
+
+
 COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
-COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters)
+COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
 
 
 def init_app(app: Flask) -> None:

@@ -29,7 +29,7 @@ from kiosk.models import (
     Status,
     User,
 )
-from kiosk.services import badging, mail, registration
+from kiosk.services import badging, mail, participant_list, registration
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import CHOICE_LABELS, FUNCTIONS, PARTICIPANT_FIELDS, STATUS_LABELS
 from kiosk.views.admin import CATEGORY_LABELS, admin_context, check_csrf, event_or_404, participant_of
@@ -336,4 +336,22 @@ def participant_photo(slug: str, participant_id: int):
         someone.photo,
         mimetype=someone.photo_type or "image/jpeg",
         headers={"Cache-Control": "private, no-store"},
+    )
+
+
+# The List of participants
+
+
+@bp.get("/events/<slug>/list-of-participants.pdf")
+@staff_required(Role.ORGANIZER)
+def list_of_participants(slug: str):
+    event = event_or_404(slug)
+    language = request.args.get("language", "en")
+    language = language if language in participant_list.LANGUAGES else "en"
+    pdf = participant_list.render_pdf(db.session, event, language)
+    name = f"list-of-participants-{event.slug}-{language}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"},
     )
