@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -29,8 +31,10 @@ from kiosk.models import (
     Status,
     User,
 )
-from kiosk.services import badging, mail, participant_list, registration
-from kiosk.services.errors import DomainError
+from kiosk.services import badging, exports, mail, participant_import, participant_list, registration
+from kiosk.services.audit import record
+from kiosk.services.delegations import read_rows
+from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.fields import CHOICE_LABELS, FUNCTIONS, PARTICIPANT_FIELDS, STATUS_LABELS
 from kiosk.views.admin import CATEGORY_LABELS, admin_context, check_csrf, event_or_404, participant_of
 from kiosk.views.auth import current_actor, staff_required
@@ -101,6 +105,7 @@ ACTION_LABELS = {
     "meeting.create": _l("Meeting added"),
     "meeting.update": _l("Meeting changed"),
     "meeting.delete": _l("Meeting removed"),
+    "event.export": _l("Data exported"),
 }
 
 
@@ -355,3 +360,155 @@ def list_of_participants(slug: str):
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"},
     )
+
+
+# Exports
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.get("/events/<slug>/exports/<dataset>.<fmt>")
+@staff_required(Role.ORGANIZER)
+def export(slug: str, dataset: str, fmt: str):
+    event = event_or_404(slug)
+    if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
+        abort(404)
+    table = exports.build(db.session, event, dataset)
+    content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table)
+    record(
+        db.session,
+        current_actor(),
+        "event.export",
+        "event",
+        event.id,
+        event_id=event.id,
+        changes={"dataset": dataset, "format": fmt, "rows": len(table.rows)},
+    )
+    db.session.commit()
+    return Response(
+        content,
+        mimetype=MIMETYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{event.slug}-{dataset}.{fmt}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+# Importing participants
+
+
+def import_folder() -> Path:
+    """Where uploaded participant lists wait for confirmation."""
+    return Path(current_app.instance_path) / "imports"
+
+
+def event_delegations(event: Event) -> list[Delegation]:
+    return list(
+        db.session.execute(
+            select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def render_import(event: Event, status: int = 200, **context):
+    context.setdefault("preview", None)
+    context.setdefault("token", "")
+    context.setdefault("delegation_id", "")
+    return render_template(
+        "dashboard/import.html",
+        event=event,
+        delegations=event_delegations(event),
+        fields=participant_import.FIELDS,
+        field_labels=IMPORT_FIELD_LABELS,
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+IMPORT_FIELD_LABELS = {
+    "delegation": _l("Delegation"),
+    **{f.name: f.label for f in PARTICIPANT_FIELDS},
+}
+
+
+@bp.get("/events/<slug>/participants/import")
+@staff_required(Role.ORGANIZER)
+def import_participants(slug: str):
+    return render_import(event_or_404(slug))
+
+
+@bp.post("/events/<slug>/participants/import")
+@staff_required(Role.ORGANIZER)
+def preview_import(slug: str):
+    event = event_or_404(slug)
+    check_csrf()
+    upload = request.files.get("file")
+    delegation_id = request.form.get("delegation_id", "")
+    try:
+        if upload is None or not upload.filename:
+            raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
+        content = upload.read()
+        rows = read_rows(upload.filename, content)
+        shown = participant_import.preview(rows)
+    except DomainError as exc:
+        return render_import(event, exc.status, error=exc.detail, delegation_id=delegation_id)
+    token = participant_import.store_upload(import_folder(), upload.filename, content)
+    return render_import(
+        event, preview=shown, token=token, delegation_id=delegation_id, filename=upload.filename
+    )
+
+
+@bp.post("/events/<slug>/participants/import/confirm")
+@staff_required(Role.ORGANIZER)
+def confirm_import(slug: str):
+    event = event_or_404(slug)
+    check_csrf()
+    token = request.form.get("token", "")
+    delegation_id = request.form.get("delegation_id", "")
+    target = None
+    if delegation_id.isdigit():
+        target = db.session.get(Delegation, int(delegation_id))
+        if target is None or target.event_id != event.id:
+            abort(404)
+    shown = None
+    try:
+        rows = participant_import.load_upload(import_folder(), token)
+        mapping = (
+            {
+                field: request.form.get(f"map_{field}", "")
+                for field in participant_import.FIELDS
+                if request.form.get(f"map_{field}", "") in rows[0]
+            }
+            if rows
+            else {}
+        )
+        shown = participant_import.preview(rows, mapping)
+        created = participant_import.import_participants(
+            db.session, event, rows, mapping, current_actor(), delegation=target
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        db.session.info.pop("mail_queued", None)
+        return render_import(
+            event,
+            exc.status,
+            error=exc.detail,
+            import_errors=exc.errors,
+            preview=shown,
+            token=token if shown else "",
+            delegation_id=delegation_id,
+        )
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    participant_import.upload_path(import_folder(), token).unlink(missing_ok=True)
+    flash(
+        ngettext("%(num)d participant was imported.", "%(num)d participants were imported.", len(created)),
+        "success",
+    )
+    return redirect(url_for("admin.participants", slug=event.slug))
