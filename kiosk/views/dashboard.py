@@ -7,10 +7,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -31,12 +42,27 @@ from kiosk.models import (
     Status,
     User,
 )
-from kiosk.services import badging, exports, mail, participant_import, participant_list, registration
+from kiosk.services import (
+    badging,
+    delegations,
+    exports,
+    mail,
+    participant_import,
+    participant_list,
+    registration,
+)
 from kiosk.services.audit import record
 from kiosk.services.delegations import read_rows
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.fields import CHOICE_LABELS, FUNCTIONS, PARTICIPANT_FIELDS, STATUS_LABELS
-from kiosk.views.admin import CATEGORY_LABELS, admin_context, check_csrf, event_or_404, participant_of
+from kiosk.views.admin import (
+    CATEGORY_LABELS,
+    admin_context,
+    check_csrf,
+    delegation_or_404,
+    event_or_404,
+    participant_of,
+)
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 
@@ -512,3 +538,31 @@ def confirm_import(slug: str):
         "success",
     )
     return redirect(url_for("admin.participants", slug=event.slug))
+
+
+# A new private link for a delegation
+
+
+@bp.route("/events/<slug>/delegations/<int:delegation_id>/new-link", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def confirm_new_link(slug: str, delegation_id: int):
+    """Ask before issuing a new private link; then issue it and, if asked, e-mail it to the focal point."""
+    event = event_or_404(slug)
+    delegation = delegation_or_404(event, delegation_id)
+    if request.method == "GET":
+        return render_template(
+            "dashboard/link_confirm.html", event=event, delegation=delegation, form=CsrfForm()
+        )
+    check_csrf()
+    secret = delegations.issue_private_link(db.session, delegation, current_actor())
+    g.secret = secret  # registration's url_defaults reads g.secret even when a secret is given
+    link = url_for("registration.delegation", secret=secret, _external=True)
+    sent = request.form.get("send_email") == "yes" and mail.queue_private_link(
+        db.session, delegation, link, get_locale().language if get_locale() else "en"
+    )
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    if sent:
+        flash(_("The new link was e-mailed to %(email)s.", email=delegation.focal_point_email), "success")
+    response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
+    return response, 200, {"Cache-Control": "no-store"}
