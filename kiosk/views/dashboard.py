@@ -36,15 +36,18 @@ from kiosk.models import (
     Delegation,
     Event,
     Gender,
+    Meeting,
     Participant,
     PrintJob,
     Role,
     Status,
     User,
+    Venue,
 )
 from kiosk.services import (
     badging,
     delegations,
+    events,
     exports,
     mail,
     participant_import,
@@ -61,6 +64,7 @@ from kiosk.views.admin import (
     check_csrf,
     delegation_or_404,
     event_or_404,
+    local_input,
     participant_of,
 )
 from kiosk.views.auth import current_actor, staff_required
@@ -566,3 +570,112 @@ def confirm_new_link(slug: str, delegation_id: int):
         flash(_("The new link was e-mailed to %(email)s.", email=delegation.focal_point_email), "success")
     response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
     return response, 200, {"Cache-Control": "no-store"}
+
+
+# The event's details and meetings; venues
+
+EVENT_FIELDS = ("title", "starts_on", "ends_on", "venue_id")
+MEETING_FIELDS = ("title", "starts_at", "ends_at", "room")
+
+
+def render_details(event: Event, status: int = 200, **context):
+    context.setdefault(
+        "values",
+        {
+            "title": event.title,
+            "starts_on": event.starts_on.isoformat(),
+            "ends_on": event.ends_on.isoformat(),
+            "venue_id": str(event.venue_id or ""),
+        },
+    )
+    context.setdefault("errors", {})
+    context.setdefault("meeting_errors", {})
+    return render_template(
+        "dashboard/event_details.html",
+        event=event,
+        venues=db.session.execute(select(Venue).order_by(Venue.name)).scalars().all(),
+        local_input=local_input,
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+@bp.route("/events/<slug>/details", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def event_details(slug: str):
+    event = event_or_404(slug)
+    if request.method == "GET":
+        return render_details(event)
+    check_csrf()
+    values = {name: request.form.get(name, "") for name in EVENT_FIELDS}
+    try:
+        events.update_event_details(db.session, event, values, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_details(event, exc.status, values=values, errors=exc.errors, error=exc.detail)
+    db.session.commit()
+    flash(_("The details of %(event)s are saved.", event=event.title), "success")
+    return redirect(url_for(".event_details", slug=event.slug))
+
+
+def meeting_of(event: Event, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.event_id != event.id:
+        abort(404)
+    return meeting
+
+
+@bp.post("/events/<slug>/meetings/<int:meeting_id>")
+@staff_required(Role.ORGANIZER)
+def edit_meeting(slug: str, meeting_id: int):
+    event = event_or_404(slug)
+    meeting = meeting_of(event, meeting_id)
+    check_csrf()
+    if request.form.get("delete") == "yes":
+        title = meeting.title
+        events.delete_meeting(db.session, meeting, current_actor())
+        db.session.commit()
+        flash(_("The meeting %(title)s is removed.", title=title), "success")
+        return redirect(url_for(".event_details", slug=event.slug))
+    values = {name: request.form.get(name, "") for name in MEETING_FIELDS}
+    try:
+        events.update_meeting(db.session, meeting, values, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_details(event, exc.status, error=exc.detail, meeting_errors={meeting_id: exc.errors})
+    db.session.commit()
+    flash(_("The meeting %(title)s is saved.", title=meeting.title), "success")
+    return redirect(url_for(".event_details", slug=event.slug))
+
+
+def render_venues(status: int = 200, **context):
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
+    return render_template(
+        "dashboard/venues.html",
+        venues=db.session.execute(select(Venue).order_by(Venue.name)).scalars().all(),
+        form=CsrfForm(),
+        **context,
+    ), status
+
+
+@bp.route("/venues/", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def venues():
+    if request.method == "GET":
+        return render_venues()
+    check_csrf()
+    venue = None
+    if (ident := request.form.get("venue_id", "")).isdigit():
+        venue = db.session.get(Venue, int(ident))
+        if venue is None:
+            abort(404)
+    values = {name: request.form.get(name, "") for name in ("name", "address", "capacity")}
+    try:
+        saved = events.save_venue(db.session, venue, values, current_actor())
+    except DomainError as exc:
+        db.session.rollback()
+        return render_venues(exc.status, error=exc.detail, errors=exc.errors, values=values, failed_id=ident)
+    db.session.commit()
+    flash(_("The venue %(name)s is saved.", name=saved.name), "success")
+    return redirect(url_for(".venues"))

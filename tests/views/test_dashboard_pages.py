@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import AuditEntry, Event, Participant, Role, Status
+from kiosk.models import AuditEntry, Delegation, Event, Meeting, Participant, Role, Status, Venue
 from kiosk.services import registration
 from kiosk.services.audit import Actor
 
@@ -27,13 +28,16 @@ PAGES = [
     "/admin/events/{slug}/participants/import",
     "/admin/events/{slug}/exports/participants.csv",
     "/admin/events/{slug}/list-of-participants.pdf",
+    "/admin/events/{slug}/details",
+    "/admin/venues/",
+    "/admin/events/{slug}/delegations/{did}/new-link",
 ]
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_only_organizers_open_the_secretariat_pages(app, client, login, make_participant, path):
     someone = make_participant()
-    url = path.format(slug=slug_of(app, someone.event_id), pid=someone.id)
+    url = path.format(slug=slug_of(app, someone.event_id), pid=someone.id, did=someone.delegation_id)
     assert client.get(url).status_code == 302  # to the sign-in page
     login(Role.DESK)
     assert client.get(url).status_code == 403
@@ -155,3 +159,92 @@ def test_the_audit_log_filters_by_change_and_participant(
         as_text=True
     )
     assert "1 entry" in page and someone.family_name in page
+
+
+def test_a_new_private_link_asks_first_and_can_be_emailed(app, client, login, make_delegation, tmp_path):
+    delegation = make_delegation(name="Chile", focal_point_email="mission@chile.example")
+    slug = slug_of(app, delegation.event_id)
+    login()
+    url = f"/admin/events/{slug}/delegations/{delegation.id}/new-link"
+    asking = client.get(url).get_data(as_text=True)
+    assert "will stop working" in asking and "mission@chile.example" in asking
+    with app.app_context():
+        assert db.session.get(Delegation, delegation.id).access_token_hash is None  # nothing issued by asking
+    issued = client.post(url, data={"send_email": "yes"})
+    assert issued.status_code == 200 and issued.headers["Cache-Control"] == "no-store"
+    link = issued.get_data(as_text=True).split('id="new-link" class="link-output" value="')[1].split('"')[0]
+    assert "/d/" in link
+    sent = [p.read_bytes().decode() for p in (tmp_path / "outbox").glob("*.eml")]
+    assert len(sent) == 1 and "mission@chile.example" in sent[0]
+    assert link.split("/d/")[1].rstrip("/") in sent[0].replace("=\n", "")
+
+
+def test_the_event_title_dates_venue_and_meetings_are_editable(app, client, login, make_event):
+    event = make_event(title="Old title")
+    login()
+    slug = event.slug
+    saved = client.post(
+        "/admin/venues/", data={"name": "Palais des Nations", "address": "Geneva", "capacity": "2000"}
+    )
+    assert saved.status_code == 302
+    with app.app_context():
+        palais_id = db.session.execute(select(Venue.id).filter_by(name="Palais des Nations")).scalar_one()
+        ev = db.session.get(Event, event.id)
+        db.session.add(
+            Meeting(
+                event_id=ev.id,
+                title="Preparatory meeting",
+                starts_at=ev.local_midnight(ev.starts_on) + timedelta(hours=15),
+                ends_at=ev.local_midnight(ev.starts_on) + timedelta(hours=18),
+            )
+        )
+        db.session.commit()
+        meeting_id = ev.meetings[0].id
+        first_day = ev.starts_on
+    response = client.post(
+        f"/admin/events/{slug}/details",
+        data={
+            "title": "Intersessional Meetings",
+            "starts_on": (first_day + timedelta(days=1)).isoformat(),
+            "ends_on": (first_day + timedelta(days=2)).isoformat(),
+            "venue_id": str(palais_id),
+        },
+    )
+    assert response.status_code == 422  # the meeting would fall outside the new days
+    assert "Preparatory meeting" in response.get_data(as_text=True)
+    response = client.post(
+        f"/admin/events/{slug}/details",
+        data={
+            "title": "Intersessional Meetings",
+            "starts_on": first_day.isoformat(),
+            "ends_on": (first_day + timedelta(days=2)).isoformat(),
+            "venue_id": str(palais_id),
+        },
+    )
+    assert response.status_code == 302
+    moved = client.post(
+        f"/admin/events/{slug}/meetings/{meeting_id}",
+        data={
+            "title": "First Preparatory Meeting",
+            "starts_at": f"{first_day.isoformat()}T14:00",
+            "ends_at": f"{first_day.isoformat()}T17:00",
+            "room": "Room XIX",
+        },
+    )
+    assert moved.status_code == 302
+    with app.app_context():
+        ev = db.session.get(Event, event.id)
+        assert (ev.title, ev.venue.name, ev.venue.capacity) == (
+            "Intersessional Meetings",
+            "Palais des Nations",
+            2000,
+        )
+        assert ev.meetings[0].room == "Room XIX"
+        assert ev.meetings[0].starts_at.astimezone(ev.tz).hour == 14
+    assert (
+        client.post(f"/admin/events/{slug}/meetings/{meeting_id}", data={"delete": "yes"}).status_code == 302
+    )
+    with app.app_context():
+        assert db.session.get(Event, event.id).meetings == []
+        actions = set(db.session.execute(select(AuditEntry.action)).scalars())
+    assert {"event.details", "meeting.update", "meeting.delete", "venue.create"} <= actions
