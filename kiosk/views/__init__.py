@@ -6,7 +6,7 @@ from flask import Flask
 from flask_babel import get_locale
 
 from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
-from kiosk.views import accounts, admin, auth, printers, registration
+from kiosk.views import accounts, admin, auth, languages, printers, registration
 
 BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp)
 
@@ -18,4 +18,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def labels() -> dict:
-        return {"choice_labels": CHOICE_LABELS, "status_labels": STATUS_LABELS, "get_locale": get_locale}
+        return {
+            "choice_labels": CHOICE_LABELS,
+            "status_labels": STATUS_LABELS,
+            "get_locale": get_locale,
+            "languages": languages.SWITCH,
+            "switch_url": languages.switch_url,
+        }

@@ -33,6 +33,7 @@ from kiosk.services import badging, delegations, events, mail, printing, registr
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.views.languages import set_page_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -396,6 +397,7 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
     )
     filters = filter_args(args, PARTICIPANT_FILTERS[:-1])
     context.setdefault("selected", set())
+    set_page_url(url_for(".participants", slug=event.slug, **filters, **({"page": page} if page > 1 else {})))
     return render_template(
         "admin/participants.html",
         event=event,
