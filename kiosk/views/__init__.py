@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
+from kiosk.services import vocabulary
+from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import accounts, admin, auth, languages, printers, registration
 
 BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp)
@@ -20,7 +21,12 @@ def init_app(app: Flask) -> None:
     def labels() -> dict:
         return {
             "choice_labels": CHOICE_LABELS,
-            "status_labels": STATUS_LABELS,
+            "status_labels": vocabulary.STATUS_LABELS,
+            "category_labels": vocabulary.CATEGORY_LABELS,
+            "role_labels": vocabulary.ROLE_LABELS,
+            "kind_labels": vocabulary.KIND_LABELS,
+            "functions": vocabulary.FUNCTIONS,
+            "function_label": vocabulary.function_label,
             "get_locale": get_locale,
             "languages": languages.SWITCH,
             "switch_url": languages.switch_url,

@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -31,6 +31,7 @@ from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, S
 from kiosk.models.base import utcnow
 from kiosk.services import badging, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.views.languages import set_page_url
@@ -38,20 +39,10 @@ from kiosk.views.languages import set_page_url
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 100
-#: How each delegation category is shown to people.
-CATEGORY_LABELS = {
-    Category.STATE_PARTY.value: _l("State party"),
-    Category.STATE_NOT_PARTY.value: _l("State not party (observer)"),
-    Category.UNITED_NATIONS.value: _l("United Nations"),
-    Category.IGO.value: _l("International or regional organization"),
-    Category.ICRC.value: _l("ICRC"),
-    Category.NGO.value: _l("Non-governmental organization"),
-    Category.OTHER.value: _l("Other"),
-}
 #: The bulk and per-row actions on participants, and the status each one sets.
 ACTIONS = {"accredit": Status.ACCREDITED, "reject": Status.REJECTED}
 DELEGATION_FIELDS = (
-    ("name", _l("Name")),
+    ("name", lazy_pgettext("delegation", "Name")),
     ("category", _l("Category")),
     ("country", _l("Country (ISO code)")),
     ("cap", _l("Cap (empty: the event's default)")),
@@ -62,7 +53,7 @@ DELEGATION_FIELDS = (
 
 @bp.context_processor
 def admin_context() -> dict[str, Any]:
-    return {"category_labels": CATEGORY_LABELS, "local_time": local_time, "Status": Status}
+    return {"local_time": local_time, "Status": Status}
 
 
 def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
