@@ -29,7 +29,7 @@ from werkzeug.datastructures import MultiDict
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, delegations, events, mail, printing, registration
+from kiosk.services import badging, countries, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
@@ -44,7 +44,7 @@ ACTIONS = {"accredit": Status.ACCREDITED, "reject": Status.REJECTED}
 DELEGATION_FIELDS = (
     ("name", lazy_pgettext("delegation", "Name")),
     ("category", _l("Category")),
-    ("country", _l("Country (ISO code)")),
+    ("country", _l("Country")),
     ("cap", _l("Cap (empty: the event's default)")),
     ("focal_point_name", _l("Focal point")),
     ("focal_point_email", _l("Focal point's e-mail")),
@@ -53,7 +53,12 @@ DELEGATION_FIELDS = (
 
 @bp.context_processor
 def admin_context() -> dict[str, Any]:
-    return {"local_time": local_time, "Status": Status}
+    return {
+        "local_time": local_time,
+        "Status": Status,
+        "country_name": countries.country_name,
+        "country_choices": countries.country_choices,
+    }
 
 
 def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
@@ -212,6 +217,7 @@ def delegation_query(event: Event, args: MultiDict) -> Select:
                 func.lower(Delegation.name).like(pattern),
                 func.lower(Delegation.focal_point_name).like(pattern),
                 func.lower(Delegation.country) == search.lower(),
+                Delegation.country == (countries.lookup(search) or ""),
             )
         )
     if args.get("category") in CATEGORY_LABELS:
