@@ -17,6 +17,7 @@ from kiosk.extensions import db
 from kiosk.models import Role
 from kiosk.services.auth import authenticate
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import label
 
 PREFIX = "/api/v1"
 
@@ -81,7 +82,7 @@ def route(
                     403,
                     "forbidden",
                     "Forbidden",
-                    _("Your role (%(role)s) may not do this.", role=principal.role.value),
+                    _("Your role (“%(role)s”) may not do this.", role=label(principal.role)),
                 )
             g.principal = principal
             try:

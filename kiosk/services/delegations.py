@@ -10,6 +10,7 @@ from zipfile import BadZipFile
 
 import openpyxl
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -180,7 +181,14 @@ def import_delegations(
         existing.add(values["name"])
         cleaned.append(values)
     if errors:
-        raise ImportFailed(_("Nothing was imported: %(n)d row(s) need correcting.", n=len(errors)), errors)
+        raise ImportFailed(
+            ngettext(
+                "Nothing was imported: %(num)d row needs correcting.",
+                "Nothing was imported: %(num)d rows need correcting.",
+                len(errors),
+            ),
+            errors,
+        )
     delegations = [Delegation(event_id=event.id, **values) for values in cleaned]
     session.add_all(delegations)
     session.flush()

@@ -19,9 +19,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, lazy_pgettext, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, ngettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -54,23 +54,15 @@ DELEGATION_FIELDS = (
 @bp.context_processor
 def admin_context() -> dict[str, Any]:
     return {
-        "local_time": local_time,
         "Status": Status,
         "country_name": countries.country_name,
         "country_choices": countries.country_choices,
     }
 
 
-def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
-    """A moment shown in the event's own time zone, with the zone's name."""
-    if moment is None:
-        return ""
-    return f"{format_datetime(moment.astimezone(event.tz), fmt, rebase=False)} ({event.timezone})"
-
-
 def local_input(moment: datetime | None, event: Event) -> str:
-    """A moment as a datetime-local input value in the event's time zone."""
-    return moment.astimezone(event.tz).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    """A moment as an input value (ISO, "2024-06-18 09:00") in the event's time zone."""
+    return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def event_or_404(slug: str) -> Event:

@@ -235,7 +235,7 @@ def test_import_of_an_xlsx_with_one_bad_row_writes_nothing(app, client, login, m
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Nothing was imported: 1 row(s) need correcting." in response.text
+    assert "Nothing was imported: 1 row needs correcting." in response.text
     assert "<strong>Row 3:</strong>" in response.text
     assert "Unknown country “Atlantis”" in response.text
     assert count(app, Delegation, event_id=event.id) == 0
@@ -401,7 +401,7 @@ def test_reject_one_from_its_row(app, client, login, make_participant):
         f"/admin/events/{slug}/participants/status", data={"single": f"accredit:{participant.id}"}
     )
     assert refused.status_code == 409
-    assert "Ana Rojas could not be accredited: A participant who is rejected cannot become accredited." in (
+    assert "Ana Rojas could not be accredited: The status “Rejected” cannot change to “Accredited”." in (
         refused.text
     )
 
