@@ -104,6 +104,7 @@ def settings_values(event: Event) -> dict[str, Any]:
         "cap_in_person": event.cap_in_person,
         "auto_accredit": event.auto_accredit,
         "contact_email": event.contact_email,
+        "mail_sender": event.mail_sender,
     }
 
 
@@ -139,6 +140,7 @@ def event(slug: str):
         "cap_in_person": "cap_in_person" in request.form,
         "auto_accredit": "auto_accredit" in request.form,
         "contact_email": request.form.get("contact_email", ""),
+        "mail_sender": request.form.get("mail_sender", ""),
     }
     try:
         events.update_event_settings(db.session, event, values, current_actor())
