@@ -459,7 +459,7 @@ def change_status(slug: str):
             message = failed
             if len(chosen) > 1:
                 message = ngettext(
-                    "Nothing was changed. %(failed)s",
+                    "Nothing was changed: the %(num)d selected participant was not updated. %(failed)s",
                     "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
                     len(chosen),
                     failed=failed,
