@@ -58,3 +58,15 @@ def lookup(value: str) -> str | None:
         return pycountry.countries.lookup(text).alpha_2
     except LookupError:
         return None
+
+
+def matching(text: str) -> set[str]:
+    """Codes of the countries whose UN name, in any of the six languages, contains `text` (3+ letters)."""
+    wanted = " ".join(text.split()).replace("’", "'").casefold()
+    if len(wanted) < 3:
+        return set()
+    return {
+        code
+        for code, names in _table()["names"].items()
+        if any(wanted in name.casefold() for name in names.values())
+    }

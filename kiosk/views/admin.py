@@ -211,7 +211,7 @@ def delegation_query(event: Event, args: MultiDict) -> Select:
                 func.lower(Delegation.name).like(pattern),
                 func.lower(Delegation.focal_point_name).like(pattern),
                 func.lower(Delegation.country) == search.lower(),
-                Delegation.country == (countries.lookup(search) or ""),
+                Delegation.country.in_(countries.matching(search)),
             )
         )
     if args.get("category") in CATEGORY_LABELS:
