@@ -25,7 +25,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.services import badging
-from kiosk.services.dates import format_day
+from kiosk.services.dates import format_day, format_moment
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -329,12 +329,14 @@ def release_printer(session: Session, printer: Printer) -> None:
 def _receipt_data(session: Session, participant: Participant) -> printers.ReceiptData:
     event = participant.delegation.event
     venue = event.venue
+    now = utcnow().astimezone(event.tz)
     return printers.ReceiptData(
         event_title=event.title,
         name=badging.printed_name(participant),
         delegation=participant.delegation.name,
         badge_number=badging.badge_number(participant),
-        printed_at=utcnow().astimezone(event.tz),
+        printed_at=now,
+        printed_when=format_moment(now, event.tz, participant.language or "en", zone=False),
         venue=venue.name if venue else "",
         venue_info=(venue.address or None) if venue else None,
         code=confirmation_code(session, participant),
