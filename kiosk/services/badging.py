@@ -12,7 +12,7 @@ from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
 from kiosk.services.keys import badge_code
-from kiosk.services.vocabulary import label
+from kiosk.services.vocabulary import function_label, label
 
 #: The names of badge formats as the API and the command line spell them.
 FORMAT_NAMES: dict[str, BadgeFormat] = {
@@ -71,18 +71,18 @@ def ensure_accredited(participant: Participant) -> None:
         )
 
 
-def badge_data(session: Session, participant: Participant) -> BadgeData:
-    """Everything printed on the participant's badge."""
+def badge_data(session: Session, participant: Participant, locale: str = "en") -> BadgeData:
+    """Everything printed on the participant's badge, in the badge language `locale`."""
     ensure_accredited(participant)
     delegation = participant.delegation
     event = delegation.event
     category = delegation.category.value
     return BadgeData(
         event_title=event.title,
-        event_dates=event_dates(event),
+        event_dates=event_dates(event, locale),
         name=printed_name(participant),
         delegation=delegation.name,
-        function=participant.function or None,
+        function=function_label(participant.function, locale) or None,
         category=category,
         category_label=CATEGORY_LABELS.get(category, category.upper()),
         badge_number=badge_number(participant),

@@ -365,3 +365,22 @@ def test_event_dates_in_the_badge_language(locale, printed):
 
     event = Event(starts_on=date(2024, 6, 18), ends_on=date(2024, 6, 20))
     assert badging.event_dates(event, locale) == printed
+
+
+def test_badge_prints_the_function_in_the_badge_language(app, make_participant):
+    from kiosk.extensions import db
+    from kiosk.models import Participant, Status
+
+    listed = make_participant(status=Status.ACCREDITED, function="head_of_delegation")
+    written = make_participant(status=Status.ACCREDITED, function="Attaché de presse")
+    with app.app_context():
+        first = db.session.get(Participant, listed.id)
+        assert badging.badge_data(db.session, first).function == "Head of delegation"
+        assert badging.badge_data(db.session, first, "fr").function == "Chef de délégation"
+        assert badging.badge_data(db.session, first, "fr").event_dates.endswith(
+            str(first.delegation.event.ends_on.year)
+        )
+        assert (
+            badging.badge_data(db.session, db.session.get(Participant, written.id), "zh").function
+            == "Attaché de presse"
+        )
