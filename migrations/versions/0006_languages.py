@@ -43,5 +43,5 @@ def downgrade():
             .where(participants.c.function == code)
             .values(function=text[0].upper() + text[1:])
         )
-    with op.batch_alter_table("events") as batch_op:
-        batch_op.drop_column("mail_sender")
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of events would break its foreign keys.
+    op.execute("ALTER TABLE events DROP COLUMN mail_sender")
