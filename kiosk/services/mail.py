@@ -106,12 +106,12 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
         message["Reply-To"] = event.contact_email
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=domain)
-    message["Content-Language"] = language
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message.get_payload()[1].add_related(
         qr_png(code), maintype="image", subtype="png", cid=cid, filename="confirmation-qr.png"
     )
+    message["Content-Language"] = language  # after the content: set_content drops Content-* headers
     mail = OutgoingMail(
         recipient=recipient,
         subject=subject,

@@ -45,6 +45,7 @@ def test_headers_sender_and_reply_to_come_from_the_event(
     sent = email.utils.parsedate_to_datetime(message["Date"])
     assert abs((datetime.now(UTC) - sent).total_seconds()) < 60
     assert message["Message-ID"].endswith("@unoda.example>")
+    assert message["Content-Language"] == "en"
 
 
 def test_without_an_event_sender_the_server_sender_is_used(app, make_participant, tmp_path):
@@ -75,7 +76,10 @@ def test_meetings_are_listed_in_the_event_zone_and_the_language(
     )
     text = accredited_message(app, participant.id, tmp_path).get_body(("plain",)).get_content()
     assert "18–20 июня 2024\u202fг." in text
-    assert "20 июня 2024\u202fг., 15:00–18:00 (Центральная Европа, летнее время)" in text
+    assert (
+        "- Первое подготовительное совещание: четверг, 20 июня 2024\u202fг., 15:00–18:00 (Центральная Европа, летнее время)"
+        in text
+    )
 
 
 def person(**values) -> Participant:
