@@ -55,7 +55,7 @@ def switch_url(code: str) -> str:
         base, _sep, query = page.partition("?")
         args = [(k, v) for k, v in parse_qsl(query) if k != "lang"]
     else:
-        base = _page_path()
+        base = request.script_root + _page_path()
         args = (
             [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
             if request.method in ("GET", "HEAD")
