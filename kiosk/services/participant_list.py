@@ -8,14 +8,10 @@ delegation the head of delegation first, then by function, then by family name.
 
 from __future__ import annotations
 
-import gettext
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
-import pycountry
-from babel.dates import format_date
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -23,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event, Status
-from kiosk.services import badging
+from kiosk.services import badging, countries, dates, vocabulary
+from kiosk.services.vocabulary import FUNCTIONS
 
 #: The list's sections, in the order the protocol prints them.
 SECTIONS = (
@@ -35,26 +32,28 @@ SECTIONS = (
     (Category.NGO, _l("Non-governmental organizations")),
     (Category.OTHER, _l("Others")),
 )
-#: Words that place a function in the protocol's order (English and French); the first match wins.
-FUNCTION_RANKS = (
-    (("deputy head", "chef adjoint", "cheffe adjointe", "adjoint", "adjointe", "deputy"), 1),
-    (("head of delegation", "chef de la délégation", "cheffe de la délégation", "chef de délégation"), 0),
-    (("alternate", "suppléant", "suppléante"), 2),
-    (("delegate", "délégué", "déléguée", "representative", "représentant", "représentante"), 3),
-    (("adviser", "advisor", "conseiller", "conseillère"), 4),
-    (("expert", "experte"), 5),
+#: Free-text functions placed by their words (English and French) among the listed ones.
+FREE_TEXT_RANKS = (
+    (("deputy", "adjoint", "adjointe"), "deputy_head_of_delegation"),
+    (("head", "chef", "cheffe"), "head_of_delegation"),
+    (("alternate", "suppléant", "suppléante"), "alternate_representative"),
+    (("representative", "représentant", "représentante"), "representative"),
+    (("delegate", "délégué", "déléguée"), "delegate"),
+    (("adviser", "advisor", "conseiller", "conseillère"), "adviser"),
+    (("expert", "experte"), "expert"),
 )
 LANGUAGES = ("en", "fr")
 STYLESHEET = Path(__file__).resolve().parent.parent.parent / "static" / "css" / "list-of-participants.css"
 
 
 def function_rank(function: str) -> int:
-    """A function's place: head 0, deputy 1, alternate 2, delegate 3, adviser 4, expert 5, others 6."""
-    text = function.casefold()
-    for words, rank in FUNCTION_RANKS:
-        if any(word in text for word in words):
-            return rank
-    return 6
+    """A function's place in a delegation: the protocol order of the listed functions, others last."""
+    order = list(FUNCTIONS)
+    code = function if function in FUNCTIONS else vocabulary.function_code(function) if function else None
+    if code is None:
+        text = function.casefold()
+        code = next((c for words, c in FREE_TEXT_RANKS if any(w in text for w in words)), None)
+    return order.index(code) if code in order else len(order)
 
 
 def sort_key(text: str) -> str:
@@ -63,17 +62,10 @@ def sort_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-@cache
-def _country_names(language: str) -> gettext.NullTranslations:
-    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
-
-
 def delegation_name(delegation: Delegation, language: str) -> str:
-    """A delegation's name in the list's language: States by their country name, others as registered."""
+    """A delegation's name in the list's language: States by their UN name, others as registered."""
     if language != "en" and delegation.category in STATE_CATEGORIES and delegation.country:
-        country = pycountry.countries.get(alpha_2=delegation.country)
-        if country is not None:
-            return _country_names(language).gettext(country.name)
+        return countries.country_name(delegation.country, language) or delegation.name
     return delegation.name
 
 
@@ -111,7 +103,12 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         )
         name = delegation_name(delegation, language)
         by_category.setdefault(delegation.category, []).append(
-            ListedDelegation(name=name, members=[(badging.printed_name(p), p.function) for p in people])
+            ListedDelegation(
+                name=name,
+                members=[
+                    (badging.printed_name(p), vocabulary.function_label(p.function, language)) for p in people
+                ],
+            )
         )
     result = []
     with force_locale(language):
@@ -127,17 +124,6 @@ def count(listed: list[Section]) -> int:
     return sum(len(d.members) for s in listed for d in s.delegations)
 
 
-def event_dates(event: Event, language: str) -> str:
-    """The event's days in the list's language, e.g. "18–20 June 2024" or "18–20 juin 2024"."""
-    start, end = event.starts_on, event.ends_on
-    last = format_date(end, "d MMMM y", locale=language)
-    if start == end:
-        return last
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{last}"
-    return f"{format_date(start, 'd MMMM', locale=language)} – {last}"
-
-
 def render_pdf(session: Session, event: Event, language: str = "en") -> bytes:
     """The List of participants of `event` as a PDF (A4, page numbers, every script shaped)."""
     from weasyprint import CSS, HTML  # imported here: WeasyPrint loads Pango, which only this needs
@@ -151,7 +137,7 @@ def render_pdf(session: Session, event: Event, language: str = "en") -> bytes:
             sections=listed,
             total=count(listed),
             language=language,
-            dates=event_dates(event, language),
+            dates=dates.format_days(event.starts_on, event.ends_on, language),
         )
         page = str(_l("Page")).replace("\\", "").replace('"', "")
     folios = CSS(

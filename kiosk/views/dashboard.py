@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from flask import (
     Blueprint,
     Response,
@@ -57,9 +58,9 @@ from kiosk.services import (
 from kiosk.services.audit import record
 from kiosk.services.delegations import read_rows
 from kiosk.services.errors import DomainError, ImportFailed
-from kiosk.services.fields import CHOICE_LABELS, FUNCTIONS, PARTICIPANT_FIELDS, STATUS_LABELS
+from kiosk.services.fields import CHOICE_LABELS, PARTICIPANT_FIELDS
+from kiosk.services.vocabulary import CATEGORY_LABELS, FUNCTIONS, JOB_STATUS_LABELS, STATUS_LABELS
 from kiosk.views.admin import (
-    CATEGORY_LABELS,
     admin_context,
     check_csrf,
     delegation_or_404,
@@ -68,10 +69,23 @@ from kiosk.views.admin import (
     participant_of,
 )
 from kiosk.views.auth import current_actor, staff_required
-from kiosk.views.forms import CsrfForm
+from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 bp.context_processor(admin_context)
+
+
+@bp.context_processor
+def dashboard_context() -> dict[str, Any]:
+    return {"clock": clock, "job_status_labels": JOB_STATUS_LABELS}
+
+
+def clock(moment: datetime | None, event: Event) -> str:
+    """A moment to the second in the event's zone, e.g. "18 June 2024, 09:15:02" (the page names the zone)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(event.tz)
+    return f"{format_date(local.date(), 'medium', locale=get_locale())}, {local:%H:%M:%S}"
 
 
 def page_texts() -> dict[str, object]:
@@ -273,7 +287,7 @@ def render_participant(event: Event, participant: Participant, status: int = 200
         .scalars()
         .all()
     )
-    context.setdefault("values", {f.name: _plain(getattr(participant, f.name)) for f in PARTICIPANT_FIELDS})
+    context.setdefault("values", participant_values(participant))
     context.setdefault("errors", {})
     return render_template(
         "dashboard/participant.html",
@@ -295,10 +309,6 @@ def render_participant(event: Event, participant: Participant, status: int = 200
     ), status
 
 
-def _plain(value: Any) -> str:
-    return value.value if hasattr(value, "value") else (value or "")
-
-
 @bp.get("/events/<slug>/participants/<int:participant_id>")
 @staff_required(Role.ORGANIZER)
 def participant(slug: str, participant_id: int):
@@ -312,7 +322,7 @@ def edit_participant(slug: str, participant_id: int):
     event = event_or_404(slug)
     someone = participant_of(event, participant_id)
     check_csrf()
-    values = {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS}
+    values = submitted_fields()
     try:
         registration.update_participant(db.session, someone, values, current_actor())
     except DomainError as exc:
