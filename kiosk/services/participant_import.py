@@ -18,6 +18,7 @@ from typing import Any
 
 import pycountry
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -287,7 +288,11 @@ def import_participants(
             errors[label] = [exc.detail] + [m for messages in exc.errors.values() for m in messages]
     if errors:
         raise ImportFailed(
-            _("Nothing was imported: %(n)d row(s) need correcting.", n=len(errors)),
+            ngettext(
+                "Nothing was imported: %(num)d row needs correcting.",
+                "Nothing was imported: %(num)d rows need correcting.",
+                len(errors),
+            ),
             errors,
         )
     return created

@@ -20,7 +20,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
@@ -97,9 +97,9 @@ def page_texts() -> dict[str, object]:
         "category_order": [c.value for c in Category],
         "genders": {g.value: str(CHOICE_LABELS["gender"][g.value]) for g in Gender},
         "no_capacity": _("capacity unknown"),
-        "of_capacity": _("%(inside)s of %(capacity)s seats (%(share)s %)"),
-        "warning": _("%(venue)s is at %(share)s % of its capacity."),
-        "nobody": _("None"),
+        "of_capacity": _("%(inside)s of %(capacity)s seats (%(share)s %%)"),
+        "warning": _("%(venue)s is at %(share)s %% of its capacity."),
+        "nobody": pgettext("list", "None"),
         "all": _("All participants"),
         "unreachable": _("Unreachable"),
         "reachable": _("Reachable"),

@@ -8,7 +8,10 @@ const GENDERS = ["female", "male", "other", "undisclosed"];
 const QUARTER = 15 * 60;
 
 function fill(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+  // A translated sentence with %(name)s placeholders (and %% for a percent sign), filled in.
+  return template
+    .replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""))
+    .replace(/%%/g, "%");
 }
 
 function cell(row, text, className) {
