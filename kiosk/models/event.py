@@ -45,6 +45,8 @@ class Event(Base):
     auto_accredit: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str] = mapped_column(String(200), default="")
     secretariat: Mapped[str] = mapped_column(String(300), default="")
+    #: The language of the words printed on badges (the category band): "en" or "fr".
+    badge_language: Mapped[str] = mapped_column(String(5), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     venue: Mapped[Venue | None] = relationship()

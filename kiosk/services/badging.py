@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
+from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
 from kiosk.models import Event, Participant, Status
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import NotAccredited, ValidationFailed
@@ -62,8 +62,8 @@ def event_dates(event: Event) -> str:
 
 
 def printed_name(participant: Participant) -> str:
-    """The name as printed: title, given name, family name."""
-    return " ".join(part for part in (participant.title, participant.full_name) if part).strip()
+    """The name as printed on badges and receipts ("Ms. Amina DIALLO", "王小明先生")."""
+    return participant.badge_display_name
 
 
 def badge_number(participant: Participant) -> str:
@@ -97,7 +97,7 @@ def badge_data(session: Session, participant: Participant) -> BadgeData:
         delegation=delegation.name,
         function=participant.function or None,
         category=category,
-        category_label=CATEGORY_LABELS.get(category, category.upper()),
+        category_label=category_label(category, event.badge_language),
         badge_number=badge_number(participant),
         code=badge_code(session, participant),
         photo=participant.photo,

@@ -64,6 +64,7 @@ class Field:
     choices: tuple[str, ...] | None = None
     default: str | None = None
     check: Callable[[str], str | None] | None = None
+    hint: Any = None
 
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
@@ -72,6 +73,8 @@ class Field:
             prop = {"type": "string", "enum": list(self.choices)}
         if self.default is not None:
             prop["default"] = self.default
+        if self.hint is not None:
+            prop["description"] = str(self.hint)
         return prop
 
 
@@ -83,6 +86,16 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
     Field("title", _l("Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
     Field("family_name", _l("Family name"), required=True, max_length=120),
+    Field(
+        "badge_name",
+        _l("Name on the badge"),
+        max_length=120,
+        hint=_l(
+            "Only if the usual order is wrong for this person. Badges print the given name, then the "
+            "family name in capitals (Ms. Amina DIALLO); names in Chinese, Japanese or Korean script "
+            "family name first (王小明)."
+        ),
+    ),
     Field("function", _l("Function"), max_length=120),
     Field("gender", _l("Gender"), choices=tuple(g.value for g in Gender), default="undisclosed"),
     Field("email", _l("E-mail"), max_length=200, check=_check_email),

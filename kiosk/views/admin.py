@@ -26,11 +26,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from badges.render import BADGE_LANGUAGES
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import badging, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 
@@ -61,7 +63,12 @@ DELEGATION_FIELDS = (
 
 @bp.context_processor
 def admin_context() -> dict[str, Any]:
-    return {"category_labels": CATEGORY_LABELS, "local_time": local_time, "Status": Status}
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "local_time": local_time,
+        "Status": Status,
+        "badge_languages": {code: CHOICE_LABELS["language"][code] for code in BADGE_LANGUAGES},
+    }
 
 
 def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
@@ -115,6 +122,7 @@ def settings_values(event: Event) -> dict[str, Any]:
         "cap_in_person": event.cap_in_person,
         "auto_accredit": event.auto_accredit,
         "contact_email": event.contact_email,
+        "badge_language": event.badge_language,
     }
 
 
@@ -150,6 +158,7 @@ def event(slug: str):
         "cap_in_person": "cap_in_person" in request.form,
         "auto_accredit": "auto_accredit" in request.form,
         "contact_email": request.form.get("contact_email", ""),
+        "badge_language": request.form.get("badge_language", ""),
     }
     try:
         events.update_event_settings(db.session, event, values, current_actor())
