@@ -51,13 +51,14 @@ def _joined(*parts: str) -> str:
 
 
 def _with_title(title: str, name: str) -> str:
-    """Put the title where its script puts it: after a CJK name in CJK script, else before."""
+    """Put the title where its script puts it: a title in CJK script after the name, others before."""
     title = title.strip()
     if not title:
         return name
     title_scripts = _scripts(title)
-    if title_scripts and title_scripts <= _FAMILY_FIRST_SCRIPTS and _scripts(name) & _FAMILY_FIRST_SCRIPTS:
-        return f"{name} {title}" if "Hang" in title_scripts else f"{name}{title}"
+    if title_scripts and title_scripts <= _FAMILY_FIRST_SCRIPTS:
+        close = "Hang" not in title_scripts and _scripts(name) & _FAMILY_FIRST_SCRIPTS
+        return f"{name}{title}" if close else f"{name} {title}"
     return _joined(title, name)
 
 
