@@ -354,7 +354,7 @@ class _Canvas:
         func_h = self.text(data.function, func_box, 7.5 * scale, measure=True, **func) if data.function else 0
         rest = area.h - deleg_h - func_h - gap - (small_gap if func_h else 0)
         name_box = _Box(area.x, 0, area.w, max(rest, self.pt(8)))
-        name = dict(bold=True, max_lines=3, align=align, spacing=1.08, rtl=rtl)
+        name = dict(bold=True, max_lines=4, align=align, spacing=1.05, rtl=rtl)
         name_h = self.text(data.name, name_box, 16 * scale, measure=True, **name)
         total = name_h + gap + deleg_h + (small_gap + func_h if func_h else 0)
         y = area.y + max(0, (area.h - total) // 2)

@@ -262,8 +262,30 @@ def test_unknown_category_renders_as_other() -> None:
     assert band_top(image, CATEGORY_COLOURS["other"]) > 0
 
 
+DOC_PICTURES = [
+    "name-mixed-arabic.png",
+    "name-chinese.png",
+    "name-long-hyphenated.png",
+    "name-long-delegation.png",
+    "name-long-name.png",
+    "name-arabic.png",
+    "language-french.png",
+    "category-state-party.png",
+    "format-card-portrait.png",
+    "format-a6.png",
+]
+
+
 def test_docs_screenshots_exist() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "badges"
     pngs = sorted(docs.glob("*.png"))
-    assert len(pngs) >= 10
+    assert len(pngs) >= 16
     assert all(p.stat().st_size < 200_000 for p in pngs)
+
+
+@pytest.mark.parametrize("name", DOC_PICTURES)
+def test_docs_pictures_carry_a_code_that_decodes(name: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "docs" / "badges" / name
+    with Image.open(path) as image:
+        text = decode_qr(image.convert("RGB")).text
+    assert len(text) == 144 and re.fullmatch(r"[A-Z2-7]+", text)
