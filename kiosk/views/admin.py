@@ -383,6 +383,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
                 or_(
                     func.lower(Participant.given_name).like(pattern),
                     func.lower(Participant.family_name).like(pattern),
+                    func.lower(Participant.badge_name).like(pattern),
                     func.lower(Participant.email).like(pattern),
                 )
             )

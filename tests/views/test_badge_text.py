@@ -52,7 +52,7 @@ def test_focal_point_sees_the_badge_name_field_and_the_name_in_its_order(client,
     assert "<bdi>WANG Xiaoming 先生</bdi>" in edited.text
 
 
-def test_badge_name_through_the_api_and_its_schema(client, app, china, delegation_link):
+def test_badge_name_through_the_api_and_its_schema(client, app, china, delegation_link, make_token):
     focal = bearer(delegation_link(china))
     created = client.post(
         "/api/v1/events/im2024/participants",
@@ -61,6 +61,9 @@ def test_badge_name_through_the_api_and_its_schema(client, app, china, delegatio
     )
     assert created.status_code == 201, created.json
     assert created.json["badge_name"] == "NAGY Péter"
+    desk = bearer(make_token(Role.DESK))
+    found = client.get("/api/v1/events/im2024/participants?q=nagy p", headers=desk)
+    assert [p["id"] for p in found.json] == [created.json["id"]]
     too_long = client.patch(
         f"/api/v1/participants/{created.json['id']}", json={"badge_name": "x" * 121}, headers=focal
     )
