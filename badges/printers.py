@@ -94,7 +94,7 @@ def _text_as_image(line: str, width: int, size: int, bold: bool) -> Image.Image:
         runs = text.layout_line(row, bold, rtl, cjk)
         x = (width - text.line_width(runs, px)) // 2
         text.draw_runs(image, x, 2 + ascent + index * round(px * 1.1), runs, px, 0)
-    return image.point(lambda value: 255 if value >= 160 else 0).convert("1")
+    return image.convert("1")  # Floyd–Steinberg: text stays crisp, colour emoji keep their shapes
 
 
 def _line(printer: Escpos, line: str, *, bold: bool = False, big: bool = False) -> None:
