@@ -90,11 +90,7 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
         "badge_name",
         _l("Name on the badge"),
         max_length=120,
-        hint=_l(
-            "Only if the usual order is wrong for this person. Badges print the given name, then the "
-            "family name in capitals (Ms. Amina DIALLO); names in Chinese, Japanese or Korean script "
-            "family name first (王小明)."
-        ),
+        hint=_l("Only if the printed order is wrong for this person, e.g. NAGY Péter."),
     ),
     Field("function", _l("Function"), max_length=120),
     Field("gender", _l("Gender"), choices=tuple(g.value for g in Gender), default="undisclosed"),

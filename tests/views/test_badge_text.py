@@ -70,7 +70,7 @@ def test_badge_name_through_the_api_and_its_schema(client, app, china, delegatio
     assert too_long.status_code == 422 and "badge_name" in too_long.json["errors"]
     schema = client.get("/api/v1/openapi.json").json
     text = str(schema)
-    assert "badge_name" in text and "Only if the usual order is wrong" in text
+    assert "badge_name" in text and "Only if the printed order is wrong" in text
 
 
 def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
