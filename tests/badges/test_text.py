@@ -36,6 +36,9 @@ CORPUS = [
     "Ms. Ana Lima 😀",
     "Mr. Abdelkader عبد القادر BENSALAH",
     "Ms. Zoë Ørsted-Łukasiewicz",
+    # Punctuation inside Arabic and Devanagari runs: Noto Naskh Arabic has no brackets or dashes.
+    "Dr. ليلى “الحداد” – (نائبة الرئيس)",
+    "राजेश कुमार · शर्मा (№ 2)",
 ]
 
 
