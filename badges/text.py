@@ -165,7 +165,8 @@ def invisible(char: str) -> bool:
 def _emoji(cluster: str) -> bool:
     """Return True if a cluster is an emoji (pictograph, flag, or with an emoji selector)."""
     code = ord(cluster[0])
-    return 0x1F000 <= code <= 0x1FAFF or "\ufe0f" in cluster or (0x2600 <= code <= 0x27BF and len(cluster) > 1)
+    dingbat_with_modifier = 0x2600 <= code <= 0x27BF and len(cluster) > 1
+    return 0x1F000 <= code <= 0x1FAFF or "\ufe0f" in cluster or dingbat_with_modifier
 
 
 def _clusters(text: str) -> list[str]:
