@@ -70,7 +70,7 @@ def test_badge_name_through_the_api_and_its_schema(client, app, china, delegatio
     assert too_long.status_code == 422 and "badge_name" in too_long.json["errors"]
     schema = client.get("/api/v1/openapi.json").json
     text = str(schema)
-    assert "badge_name" in text and "Only if the printed order is wrong" in text
+    assert "badge_name" in text and "exactly as printed on the badge" in text
 
 
 def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
@@ -82,7 +82,12 @@ def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
         observer, status=Status.ACCREDITED, **{k: WANG[k] for k in ("title", "given_name", "family_name")}
     )
     amina = make_participant(
-        observer, status=Status.ACCREDITED, title="Ms.", given_name="Amina", family_name="Diallo"
+        observer,
+        status=Status.ACCREDITED,
+        title="Ms.",
+        given_name="Amina",
+        family_name="Diallo",
+        function="head_of_delegation",
     )
     nagy = make_participant(
         observer,
@@ -102,6 +107,9 @@ def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
     assert data[amina.id].name == "Ms. Amina DIALLO" and receipt.name == "Ms. Amina DIALLO"
     assert data[nagy.id].name == "Mr. NAGY Péter"
     assert {d.category_label for d in data.values()} == {"OBSERVATEUR"}
+    assert data[amina.id].function == "Chef de délégation"
+    with app.app_context():
+        assert data[amina.id].event_dates == badging.event_dates(db.session.get(Event, event.id), "fr")
 
 
 def test_english_is_the_default_badge_language(app, make_event, make_delegation, make_participant):
