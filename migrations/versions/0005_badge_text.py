@@ -24,7 +24,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('badge_language')
-    with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.drop_column('badge_name')
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of a referenced table would break its foreign keys.
+    op.execute("ALTER TABLE events DROP COLUMN badge_language")
+    op.execute("ALTER TABLE participants DROP COLUMN badge_name")
