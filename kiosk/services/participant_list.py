@@ -3,7 +3,8 @@
 Accredited participants, grouped by category (States Parties, States not parties, United Nations,
 other international organizations, ICRC, non-governmental organizations, others), delegations in
 alphabetical order within each (States by their name in the list's language), and in each
-delegation the head of delegation first, then by function, then by family name.
+delegation the head of delegation first, then by function, then by family name. Names as protocol
+prints them (badges.names, the badge style: "Ms. Amina DIALLO", "王小明先生").
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from badges.names import NameStyle
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event, Status
-from kiosk.services import badging, countries, dates, vocabulary
+from kiosk.services import countries, dates, vocabulary
 from kiosk.services.vocabulary import FUNCTIONS
 
 #: The list's sections, in the order the protocol prints them.
@@ -106,7 +108,8 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
             ListedDelegation(
                 name=name,
                 members=[
-                    (badging.printed_name(p), vocabulary.function_label(p.function, language)) for p in people
+                    (p.name_as(NameStyle.BADGE), vocabulary.function_label(p.function, language))
+                    for p in people
                 ],
             )
         )
