@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS
 from kiosk import api, cli, views
 from kiosk.extensions import babel, csrf, db, login_manager, migrate
+from kiosk.services import counters, live
 from kiosk.views import errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +86,8 @@ def register_extensions(app: Flask) -> None:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
     )
     csrf.init_app(app)
+    counters.init_app(app)
+    live.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
