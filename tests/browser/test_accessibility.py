@@ -280,6 +280,17 @@ def test_no_page_overflows_at_800_px(browser: Browser, site: Site, lang: str, tm
     assert not scrolling, scrolling
 
 
+@pytest.mark.parametrize("width", [800, 1040, 1280])
+@pytest.mark.parametrize("lang", ["en", "fr", "es", "ru", "zh", "ar"])
+def test_focal_point_table_fits_without_scrolling(browser: Browser, site: Site, lang: str, width: int):
+    page = new_page(browser, lang, width)
+    page.goto(f"{site.link}?lang={lang}")
+    assert page.locator("table.participants tbody tr").count() == 5
+    assert page.evaluate(SCROLLING_TABLES) == []
+    assert not page.evaluate("document.scrollingElement.scrollWidth > innerWidth")
+    page.context.close()
+
+
 LTR_FIELDS = (
     "input[type=email], input[type=password], input#new-link, input#slug, input#timezone, input#new-country, "
     "input#host, input#port, input#queue, input#path, input#devfile, input#vendor_id, input#product_id, code"
