@@ -56,3 +56,10 @@ def test_masthead_and_primary_buttons_use_the_dark_blue():
         rule = re.search(selector + r"[^}]*\}", CSS)
         assert rule and "var(--un-blue-dark)" in rule.group(0), selector
     assert not re.search(r"background:\s*var\(--un-blue\)", CSS), "UN blue #009edb under text"
+
+
+def test_focus_ring_is_dark_enough_on_white():
+    rule = re.search(r"^:focus-visible \{[^}]*\}", CSS, re.MULTILINE)
+    assert rule and "outline: 3px solid var(--ink)" in rule.group(0)
+    assert contrast(COLOURS["--ink"], WHITE) >= 3  # non-text contrast (WCAG 1.4.11)
+    assert contrast(COLOURS["--focus"], WHITE) < 3  # why the yellow ring alone would not do
