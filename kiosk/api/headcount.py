@@ -60,6 +60,7 @@ COMPONENTS["schemas"]["Headcount"] = {
         "delegations_at_cap": {"type": "array", "items": {"type": "object"}},
         "arrivals": {"type": "array", "items": {"type": "object"}},
         "printing": {"type": "object"},
+        "kiosks": {"type": "array", "items": {"type": "object"}},
     },
 }
 
@@ -99,6 +100,7 @@ def figures(event: Event) -> dict[str, Any]:
     """The headcount of `event` with its printing health."""
     body = headcount.snapshot(db.session, event)
     body["printing"] = headcount.printing_health(db.session, event.id)
+    body["kiosks"] = headcount.kiosk_health(db.session, event.id)
     return body
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -254,3 +255,39 @@ def printing_health(session: Session, event_id: int) -> dict[str, Any]:
         "printing": sum(p["printing"] for p in printers),
         "failed": sum(p["failed"] for p in printers),
     }
+
+
+#: A kiosk heard from within this many seconds counts as online.
+KIOSK_ONLINE_SECONDS = 120
+
+
+def kiosk_health(session: Session, event_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The event's kiosks with their state: online, offline, not enrolled or revoked (none before #8)."""
+    table = Base.metadata.tables.get("kiosks")
+    if table is None:
+        return []
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(table.c.id, table.c.name, table.c.enrolled_at, table.c.revoked_at, table.c.last_seen_at)
+        .where(table.c.event_id == event_id)
+        .order_by(table.c.name)
+    ).all()
+    result = []
+    for ident, name, enrolled_at, revoked_at, last_seen_at in rows:
+        if revoked_at is not None:
+            state = "revoked"
+        elif enrolled_at is None:
+            state = "not_enrolled"
+        elif (
+            last_seen_at is not None and (now - _aware(last_seen_at)).total_seconds() <= KIOSK_ONLINE_SECONDS
+        ):
+            state = "online"
+        else:
+            state = "offline"
+        seen = _aware(last_seen_at).isoformat(timespec="seconds") if last_seen_at else None
+        result.append({"id": ident, "name": name, "state": state, "last_seen_at": seen})
+    return result
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

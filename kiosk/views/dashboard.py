@@ -106,6 +106,12 @@ def page_texts() -> dict[str, object]:
         "unchecked": _("Not checked yet"),
         "disabled": _("Disabled"),
         "arrivals": _("Check-ins"),
+        "kiosk_states": {
+            "online": pgettext("kiosk", "Online"),
+            "offline": pgettext("kiosk", "Offline"),
+            "not_enrolled": pgettext("kiosk", "Not enrolled"),
+            "revoked": pgettext("kiosk", "Revoked"),
+        },
         "no_arrivals": _("No check-in yet."),
     }
 

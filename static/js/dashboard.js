@@ -224,6 +224,16 @@ function render(figures) {
     },
     4,
   );
+  replaceRows(
+    "kiosks",
+    figures.kiosks || [],
+    (tr, k) => {
+      headerCell(tr, k.name);
+      cell(tr, texts.kiosk_states[k.state] || k.state, k.state === "offline" ? "printer-down" : "");
+      cell(tr, k.last_seen_at ? formatTime.format(new Date(k.last_seen_at)) : "–");
+    },
+    3,
+  );
   drawArrivals(figures.arrivals);
 }
 
