@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pycountry
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Delegation, Event, Participant
-from kiosk.services import registration
+from kiosk.services import countries, registration
 from kiosk.services.audit import Actor, record
 from kiosk.services.delegations import read_rows
 from kiosk.services.errors import DomainError, ImportFailed
@@ -168,7 +167,7 @@ def preview(rows: list[dict[str, Any]], mapping: dict[str, str] | None = None) -
 
 
 class DelegationFinder:
-    """Finds a row's delegation by its name or its country (ISO code or English name)."""
+    """Finds a row's delegation by its name or its country (ISO code, or UN name in any language)."""
 
     def __init__(self, session: Session, event: Event) -> None:
         self.by_name: dict[str, Delegation] = {}
@@ -187,11 +186,8 @@ class DelegationFinder:
             return None
         if found := self.by_name.get(_plain(text)):
             return found
-        try:
-            country = pycountry.countries.lookup(text)
-        except LookupError:
-            return None
-        return self.by_country.get(country.alpha_2)
+        code = countries.lookup(text)  # an ISO code, or a country's name in any of the six languages
+        return self.by_country.get(code) if code else None
 
 
 def row_values(row: Mapping[str, Any], mapping: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:

@@ -105,6 +105,7 @@ def test_an_import_registers_every_row_by_delegation_name_or_country(app, make_e
                 "gender": "",
                 "mode": "en présentiel",
             },
+            {"given_name": "Lía", "family_name": "Paz", "delegation": "Chili", "gender": "femme", "mode": ""},
         )
         mapping = participant_import.guess_mapping(list(rows[0]))
         made = participant_import.import_participants(
@@ -115,6 +116,7 @@ def test_an_import_registers_every_row_by_delegation_name_or_country(app, make_e
             ("Ana Ruiz", "Chile", Gender.FEMALE, Mode.IN_PERSON),
             ("Juan Soto", "Chile", Gender.MALE, Mode.ONLINE),
             ("Eva Roux", "ICRC", Gender.UNDISCLOSED, Mode.IN_PERSON),
+            ("Lía Paz", "Chile", Gender.FEMALE, Mode.IN_PERSON),  # the country's name in French
         ]
         assert counters.recount(db.session, event.id) == {}
 
