@@ -197,11 +197,11 @@ def judge_code(
     if checked.payload is None:
         return Reason.INVALID_CODE, None, None
     payload = checked.payload
-    if payload.kind is not codes.CodeKind.BADGE:
-        return Reason.NOT_A_BADGE, payload, None
-    if checked.reason == "not_valid_now":
-        return Reason.NOT_VALID_NOW, payload, None
     holder = _shown(session, payload.participant_id, event.id)
+    if payload.kind is not codes.CodeKind.BADGE:
+        return Reason.NOT_A_BADGE, payload, holder
+    if checked.reason == "not_valid_now":
+        return Reason.NOT_VALID_NOW, payload, holder
     if holder is None:
         return Reason.NOT_ACCREDITED, payload, None
     _who, status, serial = holder

@@ -152,7 +152,7 @@ def _save(slug: str, checkpoint_id: int | None):
             direction=form.get("direction", ""),
             anti_passback=form.get("anti_passback") == "1",
             meeting_ids=[int(m) for m in form.getlist("meetings") if m.isdigit()],
-            active=form.get("active", "1") == "1",
+            active="1" in form.getlist("active"),
         )
     except DomainError as exc:
         db.session.rollback()

@@ -94,9 +94,9 @@ export async function decideOffline(bundle, code, { checkpoint, direction, now =
   if (!payload) return refuse("invalid_code");
   if (payload.eventId !== bundle.event.id) return refuse("wrong_event");
   if (!(await verifySignature(bundle, payload))) return refuse("invalid_code");
-  if (payload.kind !== BADGE) return refuse("not_a_badge", null, payload);
-  if (now < payload.validFrom || now > payload.validUntil) return refuse("not_valid_now", null, payload);
   const holder = bundle.participants?.[String(payload.participantId)] || null;
+  if (payload.kind !== BADGE) return refuse("not_a_badge", holder, payload);
+  if (now < payload.validFrom || now > payload.validUntil) return refuse("not_valid_now", holder, payload);
   const below = revokedBelow(bundle).get(payload.participantId);
   if (below !== undefined && payload.serial < below) return refuse("revoked", holder, payload);
   if (!holder) return refuse("not_accredited", null, payload);

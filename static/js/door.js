@@ -5,7 +5,7 @@
 import { api, ApiError, NetworkError } from "./api.js";
 import { decideOffline } from "./door-offline.js";
 import { openStore } from "./door-store.js";
-import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js";
+import { listenForHandScanner, normaliseCode, onceWhileShown, startCamera } from "./scanner.js";
 
 const root = document.getElementById("door");
 const strings = JSON.parse(document.getElementById("door-strings").textContent);
@@ -84,12 +84,19 @@ function showInside() {
   $("door-inside").textContent = insideNow === null ? "" : format(strings.inside_now, { count: insideNow });
 }
 
-function showNetwork() {
-  const line = $("door-network");
+function networkText() {
   let text = state.online ? strings.online : strings.offline;
   if (state.queued === 1) text += " " + strings.queued_one;
   else if (state.queued > 1) text += " " + strings.queued.replace("{count}", state.queued);
-  line.textContent = text;
+  return text;
+}
+
+function showNetwork() {
+  const line = $("door-network");
+  line.textContent = networkText();
+  const banner = $("door-verdict-mode");
+  banner.textContent = state.online ? "" : networkText();
+  banner.hidden = state.online;
   line.classList.toggle("door-online", state.online);
   line.classList.toggle("door-offline", !state.online);
   root.dataset.online = state.online ? "1" : "0";
@@ -169,7 +176,8 @@ function show(verdict, { offline, startedAt }) {
     photo.hidden = true;
     photo.removeAttribute("src");
   }
-  $("door-verdict-mode").textContent = offline ? strings.offline : "";
+  const point = checkpoint();
+  $("door-verdict-where").textContent = [point?.name, strings[direction()]].filter(Boolean).join(" · ");
   section.dataset.result = verdict.result;
   section.dataset.reason = verdict.reason || "";
   section.dataset.offline = offline ? "1" : "0";
@@ -177,6 +185,7 @@ function show(verdict, { offline, startedAt }) {
     insideNow = verdict.inside_now;
     showInside();
   }
+  if (insideNow !== null) $("door-verdict-where").textContent += " · " + format(strings.inside_now, { count: insideNow });
   beep(accepted);
   requestAnimationFrame(() => {
     section.dataset.latencyMs = String(Math.round(performance.now() - startedAt));
@@ -237,7 +246,10 @@ async function scanOffline(code, point, dir, nonce, scannedAt, startedAt) {
     result: verdict.result,
     reason: verdict.reason,
   });
-  if (verdict.result === "accepted") remember(venueOf(point), verdict.payload.participantId, dir);
+  if (verdict.result === "accepted") {
+    remember(venueOf(point), verdict.payload.participantId, dir);
+    if (insideNow !== null) insideNow = Math.max(0, insideNow + (dir === "in" ? 1 : -1));
+  }
   state.queued = await state.store.countQueued();
   showNetwork();
   show(verdict, { offline: true, startedAt });
@@ -348,6 +360,13 @@ async function start() {
   const once = onceWhileShown((code) => onCode(code));
   listenForHandScanner((code) => onCode(code));
   $("door-setup").addEventListener("submit", (event) => event.preventDefault());
+  // A code typed or pasted into the field (or a hand scanner typing into it) is sent with Enter.
+  $("door-code").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const code = normaliseCode($("door-code").value);
+    if (code) onCode(code);
+  });
   $("door-camera-button").addEventListener("click", async () => {
     try {
       await startCamera($("door-video"), once);
