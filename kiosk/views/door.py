@@ -16,7 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_datetime
@@ -100,7 +99,7 @@ def scanner(slug: str):
 @bp.get("/sw.js")
 def service_worker():
     """The scanner's service worker, allowed to control every page under /door/."""
-    response = send_file(WORKER, mimetype="text/javascript", max_age=0)
+    response = Response(WORKER.read_bytes(), mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/door/"
     response.headers["Cache-Control"] = "no-cache"
     return response

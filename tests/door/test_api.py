@@ -360,3 +360,18 @@ def test_a_scan_costs_the_same_statements_whatever_the_number_of_participants_an
         db.session.commit()
     large = _statements_per_scan(app, client, token, slug, code_2, main)
     assert small == large, (small, large)
+
+
+def test_security_officer_lands_on_the_door_and_sees_the_scanner(app, client, make_user):
+    from tests.conftest import PASSWORD
+
+    slug, *_rest = _setup(app)
+    officer = make_user(Role.SECURITY)
+    signed_in = client.post("/login", data={"email": officer.email, "password": PASSWORD})
+    assert signed_in.headers["Location"].endswith("/door/")
+    assert client.get("/door/").headers["Location"].endswith(f"/door/{slug}/")
+    page = client.get(f"/door/{slug}/")
+    assert page.status_code == 200 and 'id="door-strings"' in page.text and "Main" in page.text
+    worker = client.get("/door/sw.js")
+    assert worker.headers["Service-Worker-Allowed"] == "/door/"
+    assert client.get(f"/admin/events/{slug}/door/").status_code == 403
