@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -47,6 +48,15 @@ def event_or_404(slug: str) -> Event:
     return db.first_or_404(select(Event).filter_by(slug=slug))
 
 
+def plural_forms(render: Callable[[int], str]) -> dict[str, str]:
+    """A counted sentence for each plural category of the page's language (Intl.PluralRules picks one)."""
+    locale = get_locale()
+    forms: dict[str, str] = {}
+    for n in range(200):
+        forms.setdefault(locale.plural_form(n) if locale else ("one" if n == 1 else "other"), render(n))
+    return forms
+
+
 def scanner_strings() -> dict[str, Any]:
     """Every word the scanner page shows from JavaScript, in the officer's language."""
     return {
@@ -58,11 +68,16 @@ def scanner_strings() -> dict[str, Any]:
         "out": _("Out"),
         "online": _("Online"),
         "offline": _("Offline: badges are checked on this device."),
-        "queued": _("%(count)s scans waiting to be sent.", count="{count}"),
-        "queued_one": _("1 scan waiting to be sent."),
+        "queued": plural_forms(
+            lambda n: ngettext(
+                "%(count)s scan waiting to be sent.", "%(count)s scans waiting to be sent.", n, count="{count}"
+            )
+        ),
         "bundle_at": _("Badge list updated at {time}."),
         "bundle_never": _("The badge list has not been loaded yet: badges cannot be checked offline."),
-        "inside_now": _("{count} inside now"),
+        "inside_now": plural_forms(
+            lambda n: ngettext("%(count)s person inside now", "%(count)s people inside now", n, count="{count}")
+        ),
         "camera_failed": _("The camera could not be started. Use a hand scanner or allow the camera."),
         "pick_checkpoint": _("Pick a checkpoint first."),
         "ready": _("Ready: show the next badge."),

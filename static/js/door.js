@@ -41,6 +41,8 @@ const deviceName = () => {
 };
 
 const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+const counted = (forms, count) => format(forms[plurals.select(count)] || forms.other, { count });
 
 // --- settings: checkpoint and direction, remembered on this device --------------------------------
 
@@ -81,13 +83,12 @@ for (const input of directionInputs) input.addEventListener("change", applyCheck
 let insideNow = null;
 
 function showInside() {
-  $("door-inside").textContent = insideNow === null ? "" : format(strings.inside_now, { count: insideNow });
+  $("door-inside").textContent = insideNow === null ? "" : counted(strings.inside_now, insideNow);
 }
 
 function networkText() {
   let text = state.online ? strings.online : strings.offline;
-  if (state.queued === 1) text += " " + strings.queued_one;
-  else if (state.queued > 1) text += " " + strings.queued.replace("{count}", state.queued);
+  if (state.queued) text += " " + counted(strings.queued, state.queued);
   return text;
 }
 
@@ -185,7 +186,7 @@ function show(verdict, { offline, startedAt }) {
     insideNow = verdict.inside_now;
     showInside();
   }
-  if (insideNow !== null) $("door-verdict-where").textContent += " · " + format(strings.inside_now, { count: insideNow });
+  if (insideNow !== null) $("door-verdict-where").textContent += " · " + counted(strings.inside_now, insideNow);
   beep(accepted);
   requestAnimationFrame(() => {
     section.dataset.latencyMs = String(Math.round(performance.now() - startedAt));
