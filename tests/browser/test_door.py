@@ -328,3 +328,26 @@ def test_door_pages_for_organizers(app, server, browser, make_user, tmp_path):
     expect(page.locator(".masthead")).to_be_hidden()
     shoot(page, "evacuation.png", tmp_path)
     page.close()
+
+
+def test_the_scanner_speaks_the_officers_language(app, server, browser, make_user, tmp_path):
+    slug, checkpoint, _ids, codes, _png = door_event(app)
+    officer = make_user(Role.SECURITY)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    sign_in(page, server.url, officer.email, f"/door/{slug}/")
+    page.goto(f"{server.url}/door/{slug}/?lang=ar")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    page.goto(f"{server.url}/door/{slug}/?lang=fr")
+    expect(page.locator("#door")).to_have_attribute("data-started", "1")
+    page.select_option("#door-checkpoint", str(checkpoint))
+    show_badge_to_hand_scanner(page, codes["ana_confirmation"])
+    verdict(page, 1)
+    expect(page.locator("#door-verdict-word")).to_have_text("REFUSÉ")
+    expect(page.locator("#door-verdict-reason")).to_contain_text("code de confirmation, pas un badge")
+    show_badge_to_hand_scanner(page, codes["ana"])
+    verdict(page, 2)
+    expect(page.locator("#door-verdict-word")).to_have_text("ACCEPTÉ")
+    expect(page.locator("#door-verdict-where")).to_contain_text("1 personne à l’intérieur")
+    shoot(page, "accepted-fr.png", tmp_path)
+    context.close()
