@@ -70,13 +70,18 @@ def scanner_strings() -> dict[str, Any]:
         "offline": _("Offline: badges are checked on this device."),
         "queued": plural_forms(
             lambda n: ngettext(
-                "%(count)s scan waiting to be sent.", "%(count)s scans waiting to be sent.", n, count="{count}"
+                "%(count)s scan waiting to be sent.",
+                "%(count)s scans waiting to be sent.",
+                n,
+                count="{count}",
             )
         ),
         "bundle_at": _("Badge list updated at {time}."),
         "bundle_never": _("The badge list has not been loaded yet: badges cannot be checked offline."),
         "inside_now": plural_forms(
-            lambda n: ngettext("%(count)s person inside now", "%(count)s people inside now", n, count="{count}")
+            lambda n: ngettext(
+                "%(count)s person inside now", "%(count)s people inside now", n, count="{count}"
+            )
         ),
         "camera_failed": _("The camera could not be started. Use a hand scanner or allow the camera."),
         "pick_checkpoint": _("Pick a checkpoint first."),
