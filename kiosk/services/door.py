@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -88,10 +89,25 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class ScanRecord:
+    """A stored scan, as its answer needs it."""
+
+    id: int
+    event_id: int
+    checkpoint_id: int
+    participant_id: int | None
+    result: ScanResult
+    reason: Reason | None
+    nonce: str
+    scanned_at: datetime
+    conflict: bool
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The answer to a scan: the stored scan, who it was, and how many are inside the venue now."""
 
-    scan: Scan
+    scan: ScanRecord
     participant: Shown | None
     inside_now: int
     replayed: bool = False
@@ -113,25 +129,32 @@ def parse_direction(value: Any) -> Direction:
 
 # --- public keys, cached per process --------------------------------------------------------------
 
-_key_cache: dict[int, tuple[float, dict[int, bytes]]] = {}
+_key_cache: dict[int, tuple[float, dict[int, bytes], dict[int, Ed25519PublicKey]]] = {}
 _key_lock = threading.Lock()
 
 
-def event_public_keys(session: Session, event_id: int, need: int | None = None) -> dict[int, bytes]:
-    """Every active public key of an event (cached briefly; reloaded when `need` is unknown)."""
+def _keys(
+    session: Session, event_id: int, need: int | None
+) -> tuple[dict[int, bytes], dict[int, Ed25519PublicKey]]:
     now = time.monotonic()
     cached = _key_cache.get(event_id)
     if cached and now - cached[0] < _KEY_CACHE_SECONDS and (need is None or need in cached[1]):
-        return cached[1]
+        return cached[1], cached[2]
     rows = session.execute(
         select(EventKey.key_id, EventKey.public_key).where(
             EventKey.event_id == event_id, EventKey.active.is_(True)
         )
     )
-    keys = {key_id: bytes(public) for key_id, public in rows}
+    raw = {key_id: bytes(public) for key_id, public in rows}
+    objects = {key_id: Ed25519PublicKey.from_public_bytes(public) for key_id, public in raw.items()}
     with _key_lock:
-        _key_cache[event_id] = (now, keys)
-    return keys
+        _key_cache[event_id] = (now, raw, objects)
+    return raw, objects
+
+
+def event_public_keys(session: Session, event_id: int, need: int | None = None) -> dict[int, bytes]:
+    """Every active public key of an event (cached briefly; reloaded when `need` is unknown)."""
+    return _keys(session, event_id, need)[0]
 
 
 def forget_keys() -> None:
@@ -140,27 +163,123 @@ def forget_keys() -> None:
         _key_cache.clear()
 
 
+# --- statements of the hot path, built once (and per dialect where they differ) --------------------
+
+_NONCE = select(
+    Scan.id,
+    Scan.event_id,
+    Scan.checkpoint_id,
+    Scan.participant_id,
+    Scan.result,
+    Scan.reason,
+    Scan.nonce,
+    Scan.scanned_at,
+    Scan.conflict,
+).where(Scan.nonce == bindparam("nonce"))
+
+_SHOWN = (
+    select(
+        Participant.id,
+        Participant.title,
+        Participant.given_name,
+        Participant.family_name,
+        Participant.status,
+        Participant.badge_serial,
+        Participant.photo.is_not(None),
+        Participant.updated_at,
+        Delegation.name,
+        Delegation.category,
+    )
+    .join(Delegation, Delegation.id == Participant.delegation_id)
+    .where(Participant.id == bindparam("pid"), Participant.event_id == bindparam("eid"))
+)
+
+_PRESENCE_KEY = (Presence.participant_id == bindparam("pid"), Presence.venue_id == bindparam("venue"))
+_ENTRANCE = select(Presence.checkpoint_id).where(*_PRESENCE_KEY, Presence.inside.is_(True))
+_EXIT = (
+    update(Presence)
+    .where(*_PRESENCE_KEY, Presence.inside.is_(True))
+    .values(inside=False, checkpoint_id=bindparam("checkpoint"), changed_at=bindparam("moment"))
+    .returning(Presence.participant_id)
+)
+_CHANGED_AT = select(Presence.changed_at).where(*_PRESENCE_KEY)
+_INSIDE_NOW = select(Presence.inside).where(*_PRESENCE_KEY)
+_SCAN_COLUMNS = (
+    "event_id",
+    "checkpoint_id",
+    "participant_id",
+    "direction",
+    "result",
+    "reason",
+    "nonce",
+    "scanned_at",
+    "received_at",
+    "device",
+    "officer_id",
+    "badge_serial",
+    "offline",
+    "conflict",
+    "server_reason",
+)
+_built: dict[tuple[str, str], Any] = {}
+
+
+def _dialect_insert(dialect: str):
+    return sqlite_insert if dialect == "sqlite" else pg_insert
+
+
+def _statement(dialect: str, name: str):
+    """An upsert of the hot path for this database, built once."""
+    key = (dialect, name)
+    if key not in _built:
+        insert = _dialect_insert(dialect)
+        if name == "enter":
+            statement = insert(Presence).values(
+                participant_id=bindparam("pid"),
+                venue_id=bindparam("venue"),
+                event_id=bindparam("eid"),
+                inside=True,
+                checkpoint_id=bindparam("checkpoint"),
+                changed_at=bindparam("moment"),
+            )
+            _built[key] = statement.on_conflict_do_update(
+                index_elements=[Presence.participant_id, Presence.venue_id],
+                set_={
+                    "inside": True,
+                    "checkpoint_id": statement.excluded.checkpoint_id,
+                    "changed_at": statement.excluded.changed_at,
+                },
+                where=Presence.inside.is_(False),
+            ).returning(Presence.participant_id)
+        elif name == "scan":
+            _built[key] = (
+                insert(Scan)
+                .values({column: bindparam(column) for column in _SCAN_COLUMNS})
+                .on_conflict_do_nothing(index_elements=[Scan.nonce])
+                .returning(Scan.id)
+            )
+        elif name == "count":
+            statement = insert(Counter).values(
+                [
+                    {"event_id": bindparam("eid"), "name": bindparam(f"n{i}"), "value": bindparam(f"v{i}")}
+                    for i in range(3)
+                ]
+            )
+            _built[key] = statement.on_conflict_do_update(
+                index_elements=[Counter.event_id, Counter.name],
+                set_={"value": Counter.value + statement.excluded.value},
+            ).returning(Counter.name, Counter.value)
+        else:
+            raise KeyError(name)
+    return _built[key]
+
+
 # --- the verdict ----------------------------------------------------------------------------------
 
 
 def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown, Status, int] | None:
     """The badge holder as shown, their status and current badge serial: one indexed query."""
-    row = session.execute(
-        select(
-            Participant.id,
-            Participant.title,
-            Participant.given_name,
-            Participant.family_name,
-            Participant.status,
-            Participant.badge_serial,
-            Participant.photo.is_not(None),
-            Participant.updated_at,
-            Delegation.name,
-            Delegation.category,
-        )
-        .join(Delegation, Delegation.id == Participant.delegation_id)
-        .where(Participant.id == participant_id, Participant.event_id == event_id)
-    ).one_or_none()
+    row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
     pid, title, given, family, status, serial, has_photo, updated, delegation, category = row
@@ -184,16 +303,12 @@ def judge_code(
     if payload is None:
         return Reason.INVALID_CODE, None, None
     if payload.event_id != event.id:
-        other = event_public_keys(session, payload.event_id, payload.key_id)
-        checked = codes.verify(code, other)
-        return (
-            (Reason.WRONG_EVENT if checked.ok or checked.reason == "not_valid_now" else Reason.INVALID_CODE),
-            (checked.payload),
-            None,
-        )
-    checked = codes.verify(
-        code, event_public_keys(session, event.id, payload.key_id), event_id=event.id, now=moment
-    )
+        other = _keys(session, payload.event_id, payload.key_id)[1]
+        checked = codes.verify(code, other)  # type: ignore[arg-type]
+        wrong = checked.ok or checked.reason == "not_valid_now"
+        return (Reason.WRONG_EVENT if wrong else Reason.INVALID_CODE), checked.payload, None
+    public = _keys(session, event.id, payload.key_id)[1]
+    checked = codes.verify(code, public, event_id=event.id, now=moment)  # type: ignore[arg-type]
     if checked.payload is None:
         return Reason.INVALID_CODE, None, None
     payload = checked.payload
@@ -214,11 +329,6 @@ def judge_code(
     return None, payload, holder
 
 
-def _insert(session: Session, model, values: Mapping[str, Any]):
-    dialect = session.get_bind().dialect.name
-    return (sqlite_insert if dialect == "sqlite" else pg_insert)(model).values(**values)
-
-
 def _move(
     session: Session,
     *,
@@ -234,58 +344,32 @@ def _move(
     Returns the checkpoint the count moves at (the new entrance for an entry, the old entrance
     for an exit), or None if the participant already was on that side (nothing changed).
     """
+    connection = session.connection()
+    key = {"pid": participant_id, "venue": venue_id}
     if direction is Direction.IN:
-        statement = _insert(
-            session,
-            Presence,
-            {
-                "participant_id": participant_id,
-                "venue_id": venue_id,
-                "event_id": event_id,
-                "inside": True,
-                "checkpoint_id": checkpoint_id,
-                "changed_at": moment,
-            },
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[Presence.participant_id, Presence.venue_id],
-            set_={"inside": True, "checkpoint_id": checkpoint_id, "changed_at": moment},
-            where=Presence.inside.is_(False),
-        ).returning(Presence.participant_id)
-        return checkpoint_id if session.execute(statement).first() else None
-    entrance = session.execute(
-        select(Presence.checkpoint_id).where(
-            Presence.participant_id == participant_id,
-            Presence.venue_id == venue_id,
-            Presence.inside.is_(True),
-        )
-    ).first()
+        statement = _statement(connection.dialect.name, "enter")
+        entered = connection.execute(
+            statement, {**key, "eid": event_id, "checkpoint": checkpoint_id, "moment": moment}
+        ).first()
+        return checkpoint_id if entered else None
+    entrance = connection.execute(_ENTRANCE, key).first()
     if entrance is None:
         return None
-    changed = session.execute(
-        update(Presence)
-        .where(
-            Presence.participant_id == participant_id,
-            Presence.venue_id == venue_id,
-            Presence.inside.is_(True),
-        )
-        .values(inside=False, checkpoint_id=checkpoint_id, changed_at=moment)
-        .returning(Presence.participant_id)
-    ).first()
-    return (entrance[0] or checkpoint_id) if changed else None
+    left = connection.execute(_EXIT, {**key, "checkpoint": checkpoint_id, "moment": moment}).first()
+    return (entrance[0] or checkpoint_id) if left else None
 
 
 def _is_stale(session: Session, participant_id: int, venue_id: int, moment: datetime) -> bool:
     """Whether the server already knows of a movement newer than `moment` (late offline uploads)."""
-    changed_at = session.execute(
-        select(Presence.changed_at).where(
-            Presence.participant_id == participant_id, Presence.venue_id == venue_id
-        )
-    ).scalar_one_or_none()
+    changed_at = (
+        session.connection()
+        .execute(_CHANGED_AT, {"pid": participant_id, "venue": venue_id})
+        .scalar_one_or_none()
+    )
     return changed_at is not None and changed_at > moment
 
 
-def _replay(session: Session, event: Event, scan: Scan, request: ScanInput, venue_id: int) -> Verdict:
+def _replay(session: Session, event: Event, scan: ScanRecord, request: ScanInput, venue_id: int) -> Verdict:
     if scan.event_id != event.id or scan.checkpoint_id != request.checkpoint_id:
         raise ValidationFailed(
             _("This nonce was already used for another scan."),
@@ -293,6 +377,11 @@ def _replay(session: Session, event: Event, scan: Scan, request: ScanInput, venu
         )
     holder = _shown(session, scan.participant_id, event.id) if scan.participant_id else None
     return Verdict(scan, holder[0] if holder else None, inside(session, event.id, venue_id), replayed=True)
+
+
+def _stored(session: Session, nonce: str) -> ScanRecord | None:
+    row = session.connection().execute(_NONCE, {"nonce": nonce}).one_or_none()
+    return ScanRecord(*row) if row else None
 
 
 def checkpoint_of(session: Session, event: Event, checkpoint_id: Any) -> Checkpoint:
@@ -333,7 +422,7 @@ def record_scan(
     venue_id = venue_of(event, checkpoint)
     if not request.nonce or len(request.nonce) > 64:
         raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    existing = session.execute(select(Scan).where(Scan.nonce == request.nonce)).scalar_one_or_none()
+    existing = _stored(session, request.nonce)
     if existing is not None:
         return _replay(session, event, existing, request, venue_id)
     if not checkpoint.allows(request.direction):
@@ -384,15 +473,16 @@ def record_scan(
         result = ScanResult.ACCEPTED if reason is None else ScanResult.REFUSED
         stored_reason, server_reason, conflict = reason, reason, False
 
+    scanned_at = request.scanned_at or received
     values = {
         "event_id": event.id,
         "checkpoint_id": checkpoint.id,
         "participant_id": participant_id,
-        "direction": request.direction.value,
-        "result": result.value,
-        "reason": stored_reason.value if stored_reason else None,
+        "direction": request.direction,
+        "result": result,
+        "reason": stored_reason,
         "nonce": request.nonce,
-        "scanned_at": request.scanned_at or received,
+        "scanned_at": scanned_at,
         "received_at": received,
         "device": request.device[:120],
         "officer_id": request.officer_id,
@@ -401,36 +491,54 @@ def record_scan(
         "conflict": conflict,
         "server_reason": (server_reason.value if server_reason else None) if conflict else None,
     }
-    statement = (
-        _insert(session, Scan, values).on_conflict_do_nothing(index_elements=[Scan.nonce]).returning(Scan.id)
-    )
-    scan_id = session.execute(statement).scalar_one_or_none()
+    connection = session.connection()
+    dialect = connection.dialect.name
+    scan_id = connection.execute(_statement(dialect, "scan"), values).scalar_one_or_none()
     if scan_id is None:  # the same nonce was stored by a concurrent request meanwhile
         if moved_at is not None:
             raise ScanRaceLost(request.nonce)
-        first = session.execute(select(Scan).where(Scan.nonce == request.nonce)).scalar_one()
+        first = _stored(session, request.nonce)
+        assert first is not None
         return _replay(session, event, first, request, venue_id)
 
-    deltas: Tally = Tally({f"scans:{checkpoint.id}:{request.direction.value}:{result.value}": 1})
-    if moved_at is not None:
-        step = 1 if request.direction is Direction.IN else -1
-        deltas[f"inside:venue:{venue_id}"] += step
-        deltas[f"inside:checkpoint:{moved_at}"] += step
-    counters.add(session, event.id, deltas)
+    step = 0 if moved_at is None else (1 if request.direction is Direction.IN else -1)
+    venue_counter = f"inside:venue:{venue_id}"
+    counted = connection.execute(
+        _statement(dialect, "count"),
+        {
+            "eid": event.id,
+            "n0": f"scans:{checkpoint.id}:{request.direction.value}:{result.value}",
+            "v0": 1,
+            "n1": venue_counter,
+            "v1": step,
+            "n2": f"inside:checkpoint:{moved_at or checkpoint.id}",
+            "v2": step,
+        },
+    ).all()
     live.touch(session, event.id)
-    scan = session.get(Scan, scan_id)
-    return Verdict(scan, holder[0] if holder else None, inside(session, event.id, venue_id))
+    record = ScanRecord(
+        scan_id,
+        event.id,
+        checkpoint.id,
+        participant_id,
+        result,
+        stored_reason,
+        request.nonce,
+        scanned_at,
+        conflict,
+    )
+    return Verdict(record, holder[0] if holder else None, int(dict(counted).get(venue_counter, 0)))
 
 
 def _passback_reason(
     session: Session, participant_id: int, venue_id: int, direction: Direction
 ) -> Reason | None:
     """What anti-passback would say about this movement given what the server knows now."""
-    now_inside = session.execute(
-        select(Presence.inside).where(
-            Presence.participant_id == participant_id, Presence.venue_id == venue_id
-        )
-    ).scalar_one_or_none()
+    now_inside = (
+        session.connection()
+        .execute(_INSIDE_NOW, {"pid": participant_id, "venue": venue_id})
+        .scalar_one_or_none()
+    )
     if direction is Direction.IN and now_inside:
         return Reason.ALREADY_INSIDE
     if direction is Direction.OUT and not now_inside:
