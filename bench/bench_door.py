@@ -52,6 +52,7 @@ from tests.door.scenario import new_event  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"
 CODES_PER_RUN = 4_000
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 
 LUA = """
 local codes = {%(codes)s}
@@ -274,7 +275,7 @@ def start_gunicorn(tmp: Path, env: dict[str, str], port: int) -> subprocess.Pope
 
 def wrk(binary: str, url: str, script: Path, seconds: int) -> dict:
     out = subprocess.run(
-        [binary, "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        [binary, f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url],
         capture_output=True,
         text=True,
         check=True,

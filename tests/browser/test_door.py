@@ -198,7 +198,7 @@ def test_badge_through_the_camera_then_a_refusal(app, server, make_user, tmp_pat
 
 
 def test_scanner_keeps_working_through_an_outage(app, server, browser, make_user, tmp_path):
-    slug, checkpoint, ids, codes, _png = door_event(app)
+    slug, checkpoint, ids, codes, _png = door_event(app, photo=face_jpeg())
     # Carla lost her badge before the outage: the desk reissued it, the scanners hear it.
     with app.app_context():
         badging.reissue_badge(db.session, db.session.get(Participant, ids["carla"]), SYSTEM)
@@ -236,6 +236,13 @@ def test_scanner_keeps_working_through_an_outage(app, server, browser, make_user
     expect(page.locator("#door-verdict-reason")).to_contain_text("replaced by a newer one")
     show_badge_to_hand_scanner(page, codes["ana"])
     expect(verdict(page, 5)).to_have_attribute("data-reason", "already_inside")
+    # Ana's photo was seen online: the service worker shows it offline.
+    page.wait_for_function("document.getElementById('door-photo').naturalWidth > 0")
+    cached = page.evaluate(
+        """async () => (await (await caches.open("door-photos-v1")).keys())
+            .map((request) => new URL(request.url).pathname)"""
+    )
+    assert cached == [f"/api/v1/participants/{ids['ana']}/photo"]
     expect(root).to_have_attribute("data-queued", "4")
     assert serious_violations(page) == [], report(serious_violations(page))
 
