@@ -752,6 +752,8 @@ def save_checkpoint(
     )
     if len(meetings) != len(wanted):
         errors["meetings"] = [_("Pick meetings of this event.")]
+    if venue_id is not None and session.get(Venue, venue_id) is None:
+        errors["venue"] = [_("Pick one of the venues.")]
     if errors:
         raise ValidationFailed(_("The checkpoint was not saved."), errors)
     if checkpoint is None:

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import CheckpointDirection, Event, Role
+from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
 from kiosk.services import counters, door
 from kiosk.services.errors import DomainError
@@ -152,6 +152,7 @@ def checkpoints(slug: str):
         scans=scans,
         conflicts=door.conflicts(db.session, event),
         checkpoint_names={c.id: c.name for c in door.event_checkpoints(db.session, event)},
+        all_venues=db.session.execute(select(Venue).order_by(Venue.name)).scalars().all(),
         reason_texts={reason: str(text) for reason, text in door.REASON_TEXT.items()},
     )
 
@@ -171,6 +172,7 @@ def _save(slug: str, checkpoint_id: int | None):
             direction=form.get("direction", ""),
             anti_passback=form.get("anti_passback") == "1",
             meeting_ids=[int(m) for m in form.getlist("meetings") if m.isdigit()],
+            venue_id=int(form["venue"]) if form.get("venue", "").isdigit() else None,
             active="1" in form.getlist("active"),
         )
     except DomainError as exc:
