@@ -16,7 +16,7 @@ from kiosk.extensions import db
 from kiosk.models import Event, Reason, Role, ScanResult
 from kiosk.services import door
 from kiosk.services.errors import NotFound, ValidationFailed
-from kiosk.views.admin import CATEGORY_LABELS
+from kiosk.services.vocabulary import CATEGORY_LABELS
 
 bp = Blueprint("api_door", __name__, url_prefix="/api/v1")
 

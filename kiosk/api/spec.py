@@ -19,6 +19,7 @@ from kiosk.extensions import csrf, db
 from kiosk.models import Role
 from kiosk.services.auth import Principal, authenticate
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import label
 
 PREFIX = "/api/v1"
 
@@ -110,7 +111,7 @@ def route(
                     403,
                     "forbidden",
                     "Forbidden",
-                    _("Your role (%(role)s) may not do this.", role=principal.role.value),
+                    _("Your role (“%(role)s”) may not do this.", role=label(principal.role)),
                 )
             g.principal = principal
             try:

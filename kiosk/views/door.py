@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -27,9 +27,9 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import counters, door
+from kiosk.services import counters, dates, door
 from kiosk.services.errors import DomainError
-from kiosk.views.admin import CATEGORY_LABELS, local_time
+from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import staff_required
 from kiosk.views.forms import CsrfForm
 
@@ -133,7 +133,7 @@ def door_context() -> dict[str, Any]:
     return {
         "direction_labels": DIRECTION_LABELS,
         "category_labels": CATEGORY_LABELS,
-        "local_time": local_time,
+        "format_clock": dates.format_clock,
     }
 
 
@@ -220,7 +220,7 @@ def inside(slug: str):
         venue_name=venue_name,
         venues=door.venues_of(db.session, event),
         people=people,
-        printed_at=format_datetime(utcnow().astimezone(event.tz), "d MMM y, HH:mm", rebase=False),
+        printed_at=dates.format_moment(utcnow(), event.tz),
         printable=request.args.get("print") == "1",
     )
 
