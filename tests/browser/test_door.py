@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -143,22 +143,23 @@ def y4m_of(png: bytes, path: Path) -> Path:
     return path
 
 
-def test_badge_through_the_camera_then_a_refusal(app, server, make_user, tmp_path):
+def test_badge_through_the_camera_then_a_refusal(app, server, browser, make_user, tmp_path):
     slug, checkpoint, ids, codes, png = door_event(app, photo=face_jpeg())
     officer = make_user(Role.SECURITY)
     video = y4m_of(png, tmp_path / "badge.y4m")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    # A second Chromium from the same Playwright, with the fake camera playing the badge.
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
         context.grant_permissions(["camera"], origin=server.url)
         page = context.new_page()
         sign_in(page, server.url, officer.email, f"/door/{slug}/")
@@ -187,7 +188,8 @@ def test_badge_through_the_camera_then_a_refusal(app, server, make_user, tmp_pat
         expect(page.locator("#door-verdict-word")).to_have_text("REFUSED")
         expect(page.locator("#door-verdict-reason")).to_contain_text("confirmation code, not a badge")
         shoot(page, "refused.png", tmp_path)
-        browser.close()
+    finally:
+        camera_browser.close()
     with app.app_context():
         scans = db.session.execute(select(Scan).order_by(Scan.id)).scalars().all()
         assert [(s.participant_id, s.result.value, s.reason and s.reason.value) for s in scans] == [
