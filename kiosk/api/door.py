@@ -198,7 +198,22 @@ def scan(slug: str):
     },
     response={
         "type": "object",
-        "properties": {"results": {"type": "array", "items": SCAN_RESPONSE}},
+        "properties": {
+            "results": {
+                "type": "array",
+                "description": "In the order applied; a scan that cannot be recorded has `error` instead",
+                "items": {
+                    "oneOf": [
+                        SCAN_RESPONSE,
+                        {
+                            "type": "object",
+                            "required": ["nonce", "error"],
+                            "properties": {"nonce": {"type": "string"}, "error": {"type": "object"}},
+                        },
+                    ]
+                },
+            }
+        },
     },
     errors=(NotFound, ValidationFailed),
     tag="door",
@@ -219,7 +234,18 @@ def scan_batch(slug: str):
         db.session.rollback()
         verdicts = door.record_offline_batch(db.session, event, scans)
     db.session.commit()
-    return jsonify({"results": [verdict_json(v) for v in verdicts]})
+    return jsonify({"results": [_batch_answer(v) for v in verdicts]})
+
+
+def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
+    """One uploaded scan's answer: its verdict, or why it could not be recorded."""
+    if isinstance(answer, door.Rejected):
+        error = answer.error
+        return {
+            "nonce": answer.nonce,
+            "error": {"code": error.code, "detail": error.detail, "errors": error.errors},
+        }
+    return verdict_json(answer)
 
 
 @route(

@@ -288,11 +288,57 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     return shown, status, serial
 
 
-def _meeting_open(checkpoint: Checkpoint, moment: datetime) -> bool:
-    """Whether a checkpoint that admits only to some meetings is open at `moment`."""
-    if not checkpoint.meetings:
-        return True
-    return any(m.starts_at - MEETING_DOORS_OPEN <= moment <= m.ends_at for m in checkpoint.meetings)
+@dataclass(frozen=True)
+class Gate:
+    """What a scan needs to know of its checkpoint (kept a few seconds per process)."""
+
+    id: int
+    event_id: int
+    venue_id: int | None
+    direction: CheckpointDirection
+    anti_passback: bool
+    active: bool
+    #: (doors open, meeting ends) of each meeting the checkpoint admits to; empty: the whole event.
+    windows: tuple[tuple[datetime, datetime], ...]
+
+    def allows(self, direction: Direction) -> bool:
+        """Whether people may pass this checkpoint in `direction`."""
+        return self.direction == CheckpointDirection.BOTH or self.direction.value == direction.value
+
+    def open_at(self, moment: datetime) -> bool:
+        """Whether a checkpoint that admits only to some meetings is open at `moment`."""
+        return not self.windows or any(opens <= moment <= ends for opens, ends in self.windows)
+
+
+#: How long a process keeps a checkpoint's settings; saving a checkpoint clears them at once.
+_GATE_SECONDS = 5.0
+_gates: dict[int, tuple[float, Gate]] = {}
+
+
+def _gate(session: Session, checkpoint_id: int) -> Gate | None:
+    now = time.monotonic()
+    cached = _gates.get(checkpoint_id)
+    if cached and now - cached[0] < _GATE_SECONDS:
+        return cached[1]
+    checkpoint = session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None:
+        return None
+    gate = Gate(
+        checkpoint.id,
+        checkpoint.event_id,
+        checkpoint.venue_id,
+        checkpoint.direction,
+        checkpoint.anti_passback,
+        checkpoint.active,
+        tuple((m.starts_at - MEETING_DOORS_OPEN, m.ends_at) for m in checkpoint.meetings),
+    )
+    _gates[checkpoint_id] = (now, gate)
+    return gate
+
+
+def forget_gates() -> None:
+    """Drop the checkpoints kept by this process (after a change, and in tests)."""
+    _gates.clear()
 
 
 def judge_code(
@@ -384,10 +430,13 @@ def _stored(session: Session, nonce: str) -> ScanRecord | None:
     return ScanRecord(*row) if row else None
 
 
-def checkpoint_of(session: Session, event: Event, checkpoint_id: Any) -> Checkpoint:
-    """An active checkpoint of the event, or a 422."""
-    checkpoint = session.get(Checkpoint, checkpoint_id) if isinstance(checkpoint_id, int) else None
-    if checkpoint is None or checkpoint.event_id != event.id or not checkpoint.active:
+def checkpoint_of(session: Session, event: Event, checkpoint_id: Any, *, closed_too: bool = False) -> Gate:
+    """An active checkpoint of the event (or a closed one, for scans made before it closed), or a 422."""
+    checkpoint = _gate(session, checkpoint_id) if isinstance(checkpoint_id, int) else None
+    if checkpoint is not None and checkpoint.event_id != event.id:  # kept from before a change: look again
+        _gates.pop(checkpoint.id, None)
+        checkpoint = _gate(session, checkpoint_id)
+    if checkpoint is None or checkpoint.event_id != event.id or not (checkpoint.active or closed_too):
         raise ValidationFailed(
             _("There is no such checkpoint at this event."),
             {"checkpoint": [_("Pick a checkpoint of this event.")]},
@@ -395,7 +444,7 @@ def checkpoint_of(session: Session, event: Event, checkpoint_id: Any) -> Checkpo
     return checkpoint
 
 
-def venue_of(event: Event, checkpoint: Checkpoint) -> int:
+def venue_of(event: Event, checkpoint: Checkpoint | Gate) -> int:
     """The venue a checkpoint guards (the event's venue unless set; 0 when there is none)."""
     return checkpoint.venue_id or event.venue_id or 0
 
@@ -418,7 +467,9 @@ def record_scan(
     pass; the server's own verdict is compared and a difference is flagged as a conflict.
     """
     received = now or utcnow()
-    checkpoint = checkpoint_of(session, event, request.checkpoint_id)
+    checkpoint = checkpoint_of(
+        session, event, request.checkpoint_id, closed_too=request.offline_result is not None
+    )
     venue_id = venue_of(event, checkpoint)
     if not request.nonce or len(request.nonce) > 64:
         raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
@@ -433,7 +484,7 @@ def record_scan(
     offline = request.offline_result is not None
     moment = request.scanned_at if (offline and request.scanned_at) else received
     reason, payload, holder = judge_code(session, event, request.code, moment)
-    if reason is None and request.direction is Direction.IN and not _meeting_open(checkpoint, moment):
+    if reason is None and request.direction is Direction.IN and not checkpoint.open_at(moment):
         reason = Reason.NOT_VALID_NOW
 
     moved_at: int | None = None
@@ -546,15 +597,34 @@ def _passback_reason(
     return None
 
 
-def record_offline_batch(session: Session, event: Event, scans: Iterable[ScanInput]) -> list[Verdict]:
-    """Apply scans decided offline in the order they happened (the scanners' clocks)."""
+@dataclass(frozen=True)
+class Rejected:
+    """An uploaded scan the server cannot record (e.g. its nonce belongs to another scan)."""
+
+    nonce: str
+    error: ValidationFailed
+
+
+def record_offline_batch(
+    session: Session, event: Event, scans: Iterable[ScanInput]
+) -> list[Verdict | Rejected]:
+    """Apply scans decided offline in the order they happened (the scanners' clocks).
+
+    A scan that cannot be recorded is answered with its reason and the others still apply, so
+    that one bad scan never holds back a scanner's queue (it is refused before any write).
+    """
     batch = list(scans)
     if len(batch) > MAX_BATCH:
         raise ValidationFailed(
             _("Send at most %(count)d scans at once.", count=MAX_BATCH), {"scans": [_("Too many scans.")]}
         )
-    ordered = sorted(batch, key=lambda s: (s.scanned_at or utcnow(), s.nonce))
-    return [record_scan(session, event, scan) for scan in ordered]
+    answers: list[Verdict | Rejected] = []
+    for scan in sorted(batch, key=lambda s: (s.scanned_at or utcnow(), s.nonce)):
+        try:
+            answers.append(record_scan(session, event, scan))
+        except ValidationFailed as error:
+            answers.append(Rejected(scan.nonce, error))
+    return answers
 
 
 # --- what organizers and offline scanners read ---------------------------------------------------
@@ -766,6 +836,7 @@ def save_checkpoint(
     checkpoint.venue_id = venue_id
     checkpoint.active = active
     session.flush()
+    forget_gates()
     return checkpoint
 
 

@@ -18,13 +18,6 @@ from tests.conftest import bearer
 from tests.door.scenario import CASES, accredited, build, new_event
 
 
-@pytest.fixture(autouse=True)
-def fresh_key_cache():
-    door.forget_keys()
-    yield
-    door.forget_keys()
-
-
 def scan(client, token, slug, code, checkpoint, direction="in", nonce=None, **extra):
     body = {
         "code": code,
@@ -375,3 +368,29 @@ def test_security_officer_lands_on_the_door_and_sees_the_scanner(app, client, ma
     worker = client.get("/door/sw.js")
     assert worker.headers["Service-Worker-Allowed"] == "/door/"
     assert client.get(f"/admin/events/{slug}/door/").status_code == 403
+
+
+def test_one_bad_upload_does_not_hold_back_the_others(app, client, make_token):
+    slug, event_id, _venue, _pid, main, side, _exit, code = _setup(app)
+    token = make_token(Role.SECURITY)
+    assert scan(client, token, slug, code, main, nonce="taken").get_json()["result"] == "accepted"
+    with app.app_context():
+        checkpoint = db.session.get(door.Checkpoint, side)
+        checkpoint.active = False  # closed after the scanner went offline
+        db.session.commit()
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    common = {"code": code, "direction": "out", "scanned_at": at, "result": "accepted"}
+    results = client.post(
+        f"/api/v1/events/{slug}/scans/batch",
+        json={
+            "scans": [
+                {**common, "checkpoint": side, "nonce": "taken"},
+                {**common, "checkpoint": side, "nonce": "new"},
+            ]
+        },
+        headers=bearer(token),
+    ).get_json()["results"]
+    assert results[0]["nonce"] == "new" and results[0]["result"] == "accepted"
+    assert results[1]["nonce"] == "taken" and results[1]["error"]["code"] == "invalid"
+    with app.app_context():
+        assert counters.recount(db.session, event_id) == {}
