@@ -45,6 +45,8 @@ class Field:
     choices: tuple[str, ...] | None = None
     default: str | None = None
     check: Callable[[str], str | None] | None = None
+    #: A sentence shown under the field in forms.
+    hint: Any = None
     #: Turns an accepted value into the stored one (e.g. a function's name into its code).
     normalize: Callable[[str], str] | None = None
     #: Values with a meaning of their own, suggested but not required (free text is accepted too).
@@ -73,6 +75,17 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
     Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
     Field("family_name", _l("Family name"), required=True, max_length=120),
+    Field(
+        "badge_name",
+        _l("Name on the badge"),
+        max_length=120,
+        hint=_l("Only if the printed order is wrong for this person, e.g. NAGY Péter."),
+        description=(
+            "The name exactly as printed on the badge (the title is added to it), for people the "
+            "usual order does not fit; empty: given name then FAMILY NAME, or family name first for "
+            "names in Chinese, Japanese or Korean script."
+        ),
+    ),
     Field(
         "function",
         _l("Function"),
