@@ -1,7 +1,7 @@
 """the doors: checkpoints, scans, and who is inside each venue
 
 Revision ID: 0008_door
-Revises: 0006_languages
+Revises: 0005_badge_text
 Create Date: 2026-11-24 06:26:52.887075
 
 """
@@ -14,7 +14,7 @@ from kiosk.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0008_door"
-down_revision = "0006_languages"
+down_revision = "0005_badge_text"
 branch_labels = None
 depends_on = None
 
