@@ -81,6 +81,7 @@ for (const input of directionInputs) input.addEventListener("change", applyCheck
 // --- status line ----------------------------------------------------------------------------------
 
 let insideNow = null;
+let insideAt = 0; // when insideNow came from the server's answer to a scan
 
 function showInside() {
   $("door-inside").textContent = insideNow === null ? "" : counted(strings.inside_now, insideNow);
@@ -102,6 +103,13 @@ function showNetwork() {
   line.classList.toggle("door-offline", !state.online);
   root.dataset.online = state.online ? "1" : "0";
   root.dataset.queued = String(state.queued);
+}
+
+function insideFromBundle() {
+  // The number inside the checkpoint's venue when the bundle was made (online scans update it).
+  if (!state.bundle || Date.parse(state.bundle.generated_at) < insideAt) return;
+  insideNow = (state.bundle.inside?.[venueOf(checkpoint())] || []).length;
+  showInside();
 }
 
 function showBundle() {
@@ -184,6 +192,7 @@ function show(verdict, { offline, startedAt }) {
   section.dataset.offline = offline ? "1" : "0";
   if (typeof verdict.inside_now === "number") {
     insideNow = verdict.inside_now;
+    insideAt = Date.now();
     showInside();
   }
   if (insideNow !== null) $("door-verdict-where").textContent += " · " + counted(strings.inside_now, insideNow);
@@ -298,6 +307,7 @@ async function refreshBundle() {
     await state.store.set("bundle", bundle);
     setOnline(true);
     showBundle();
+    insideFromBundle();
   } catch (error) {
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
   }
@@ -357,6 +367,7 @@ async function start() {
   state.moves = new Map((await state.store.get("moves")) || []);
   state.queued = await state.store.countQueued();
   showBundle();
+  insideFromBundle();
   showNetwork();
   const once = onceWhileShown((code) => onCode(code));
   listenForHandScanner((code) => onCode(code));

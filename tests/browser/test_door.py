@@ -225,6 +225,7 @@ def test_scanner_keeps_working_through_an_outage(app, server, browser, make_user
     expect(root).to_have_attribute("data-worker", "ready")
     page.select_option("#door-checkpoint", str(checkpoint))
     expect(page.locator("#door-bundle")).to_contain_text("Badge list updated at")
+    shoot(page, "scanner.png", tmp_path)
 
     # Online: Ana enters.
     show_badge_to_hand_scanner(page, codes["ana"])
