@@ -385,7 +385,7 @@ async function start() {
       $("door-camera-button").hidden = true;
       root.dataset.camera = "on";
     } catch (error) {
-      problem(strings.camera_failed);
+      $("door-ready").textContent = strings.camera_failed;
     }
   });
   registerWorker();
