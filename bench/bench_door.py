@@ -275,7 +275,16 @@ def start_gunicorn(tmp: Path, env: dict[str, str], port: int) -> subprocess.Pope
 
 def wrk(binary: str, url: str, script: Path, seconds: int) -> dict:
     out = subprocess.run(
-        [binary, f"-t{min(2, CONNECTIONS)}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        [
+            binary,
+            f"-t{min(2, CONNECTIONS)}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
