@@ -87,6 +87,14 @@ def scanner_strings() -> dict[str, Any]:
         "pick_checkpoint": _("Pick a checkpoint first."),
         "ready": _("Ready: show the next badge."),
         "server_error": _("The server refused the scan: {detail}"),
+        "evacuation_note": plural_forms(
+            lambda n: ngettext(
+                "%(count)s person inside, from the badge list of {time} and this device’s scans since.",
+                "%(count)s people inside, from the badge list of {time} and this device’s scans since.",
+                n,
+                count="{count}",
+            )
+        ),
     }
 
 

@@ -42,7 +42,7 @@ const deviceName = () => {
 
 const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
-const counted = (forms, count) => format(forms[plurals.select(count)] || forms.other, { count });
+const counted = (forms, count, values = {}) => format(forms[plurals.select(count)] || forms.other, { ...values, count });
 
 // --- settings: checkpoint and direction, remembered on this device --------------------------------
 
@@ -106,9 +106,9 @@ function showNetwork() {
 }
 
 function insideFromBundle() {
-  // The number inside the checkpoint's venue when the bundle was made (online scans update it).
+  // How many are inside the checkpoint's venue as far as this device knows (a scan's answer is fresher).
   if (!state.bundle || Date.parse(state.bundle.generated_at) < insideAt) return;
-  insideNow = (state.bundle.inside?.[venueOf(checkpoint())] || []).length;
+  insideNow = insideIds(venueOf(checkpoint())).length;
   showInside();
 }
 
@@ -232,6 +232,50 @@ function remember(venue, participantId, dir) {
   state.moves.set(`${venue}:${participantId}`, { inside: dir === "in", at: Date.now() });
   state.store?.set("moves", [...state.moves]);
 }
+
+// --- the evacuation list from what this device knows -------------------------------------------
+
+function insideIds(venue) {
+  // Who is inside `venue` as far as this device knows: the last bundle, then its own movements since.
+  const isInside = isInsideAt(venue);
+  const ids = new Set(state.bundle?.inside?.[venue] || []);
+  for (const key of state.moves.keys()) if (key.startsWith(`${venue}:`)) ids.add(Number(key.split(":")[1]));
+  return [...ids].filter((id) => isInside(id));
+}
+
+function showEvacuation() {
+  // Everyone inside the checkpoint's venue: the last bundle, then this device's own movements since.
+  const body = $("door-evacuation-rows");
+  body.replaceChildren();
+  if (!state.bundle) {
+    $("door-evacuation-note").textContent = strings.bundle_never;
+    return;
+  }
+  const people = insideIds(venueOf(checkpoint()))
+    .map((id) => state.bundle.participants?.[String(id)] || { name: `#${id}`, delegation: "", category: "" })
+    .sort((a, b) => a.delegation.localeCompare(b.delegation) || a.name.localeCompare(b.name));
+  people.forEach((person, index) => {
+    const row = document.createElement("tr");
+    for (const [text, header] of [[String(index + 1), false], [person.name, true], [person.delegation, false],
+      [strings.categories[person.category] || person.category, false]]) {
+      const cell = document.createElement(header ? "th" : "td");
+      if (header) cell.scope = "row";
+      cell.textContent = text;
+      row.append(cell);
+    }
+    body.append(row);
+  });
+  const at = new Date(state.bundle.generated_at).toLocaleTimeString(document.documentElement.lang);
+  $("door-evacuation-note").textContent = counted(strings.evacuation_note, people.length, { time: at });
+}
+
+$("door-evacuation").addEventListener("toggle", () => {
+  if ($("door-evacuation").open) showEvacuation();
+});
+$("door-print").addEventListener("click", () => {
+  showEvacuation();
+  window.print();
+});
 
 // --- a scan ---------------------------------------------------------------------------------------
 

@@ -268,6 +268,16 @@ def test_scanner_keeps_working_through_an_outage(app, server, browser, make_user
     # Bruno's entry is remembered across the reload.
     expect(verdict(page, 1)).to_have_attribute("data-reason", "already_inside")
     expect(root).to_have_attribute("data-queued", "5")
+    # The evacuation list from what this device knows: Ana (online) and Bruno (offline).
+    page.locator("#door-verdict").evaluate("(section) => { section.hidden = true; }")
+    page.click("#door-evacuation summary")
+    expect(page.locator("#door-evacuation-rows tr")).to_have_count(2)
+    expect(page.locator("#door-evacuation-rows")).to_contain_text("Ana García")
+    expect(page.locator("#door-evacuation-rows")).to_contain_text("Bruno Soto")
+    expect(page.locator("#door-evacuation-note")).to_contain_text("2 people inside, from the badge list of ")
+    expect(page.locator("#door-inside")).to_have_text("2 people inside now")
+    assert serious_violations(page) == [], report(serious_violations(page))
+    shoot(page, "evacuation-offline.png", tmp_path)
 
     # The server is back: the scans arrive, in the order they happened.
     server.start()
