@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Base, Delegation, Event, Participant
+from kiosk.models import Checkpoint, Delegation, Event, Participant, Scan
 from kiosk.services import events, headcount
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -126,7 +126,7 @@ def delegations(session: Session, event: Event) -> Table:
 
 
 def scans(session: Session, event: Event) -> Table:
-    """Every scan at the doors, oldest first (empty until the door's tables exist)."""
+    """Every scan at the doors, oldest first, with the checkpoint and the person."""
     header = [
         "scanned_at",
         "checkpoint",
@@ -138,37 +138,28 @@ def scans(session: Session, event: Event) -> Table:
         "reason",
     ]
     header += ["device", "offline"]
-    scan_table, checkpoints = Base.metadata.tables.get("scans"), Base.metadata.tables.get("checkpoints")
-    if scan_table is None or checkpoints is None:
-        return Table(_("Scans"), header, [])
     rows = session.execute(
-        select(
-            scan_table,
-            checkpoints.c.name.label("checkpoint_name"),
-            Participant.given_name,
-            Participant.family_name,
-            Delegation.name.label("delegation_name"),
-        )
-        .join(checkpoints, checkpoints.c.id == scan_table.c.checkpoint_id)
-        .outerjoin(Participant, Participant.id == scan_table.c.participant_id)
+        select(Scan, Checkpoint.name, Participant.given_name, Participant.family_name, Delegation.name)
+        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .outerjoin(Participant, Participant.id == Scan.participant_id)
         .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
-        .where(scan_table.c.event_id == event.id)
-        .order_by(scan_table.c.scanned_at, scan_table.c.id)
-    ).mappings()
+        .where(Scan.event_id == event.id)
+        .order_by(Scan.scanned_at, Scan.id)
+    ).all()
     body = [
         [
-            _cell(r["scanned_at"], event),
-            r["checkpoint_name"],
-            r["participant_id"],
-            f"{r['given_name'] or ''} {r['family_name'] or ''}".strip(),
-            r["delegation_name"] or "",
-            _cell(r["direction"], event),
-            _cell(r["result"], event),
-            _cell(r["reason"], event) or "",
-            r["device"],
-            bool(r["offline"]),
+            _cell(scan.scanned_at, event),
+            checkpoint,
+            scan.participant_id,
+            f"{given or ''} {family or ''}".strip(),
+            delegation or "",
+            _cell(scan.direction, event),
+            _cell(scan.result, event),
+            _cell(scan.reason, event) or "",
+            scan.device,
+            scan.offline,
         ]
-        for r in rows
+        for scan, checkpoint, given, family, delegation in rows
     ]
     return Table(_("Scans"), header, body)
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from kiosk.models import (
     Base,
     Category,
+    Checkpoint,
     Delegation,
     Event,
     Gender,
@@ -205,21 +206,19 @@ def _venues(session: Session, event: Event, inside: dict[int, int]) -> list[dict
 
 
 def _checkpoints(session: Session, event_id: int, figures: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
-    """Each checkpoint of the event with its figures (names from the door's checkpoints table)."""
-    names: dict[int, tuple[str, int | None]] = {}
-    table = Base.metadata.tables.get("checkpoints")
-    if table is not None:
-        rows = session.execute(
-            select(table.c.id, table.c.name, table.c.venue_id).where(table.c.event_id == event_id)
-        ).all()
-        names = {ident: (name, venue_id) for ident, name, venue_id in rows}
-    result = []
-    for ident in sorted(set(names) | set(figures)):
-        name, venue_id = names.get(ident, (f"#{ident}", None))
-        result.append(
-            {"id": ident, "name": name, "venue_id": venue_id, **figures.get(ident, _checkpoint_zero())}
-        )
-    return result
+    """Each checkpoint of the event with its figures, in name order (a counted id without a row last)."""
+    rows = session.execute(
+        select(Checkpoint.id, Checkpoint.name, Checkpoint.venue_id)
+        .where(Checkpoint.event_id == event_id)
+        .order_by(Checkpoint.name, Checkpoint.id)
+    ).all()
+    known = {ident for ident, _name, _venue in rows}
+    listed = [(ident, name, venue_id) for ident, name, venue_id in rows]
+    listed += [(ident, f"#{ident}", None) for ident in sorted(set(figures) - known)]
+    return [
+        {"id": ident, "name": name, "venue_id": venue_id, **figures.get(ident, _checkpoint_zero())}
+        for ident, name, venue_id in listed
+    ]
 
 
 def printing_health(session: Session, event_id: int) -> dict[str, Any]:

@@ -7,9 +7,18 @@ from flask_babel import get_locale
 
 from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.views import accounts, admin, auth, dashboard, languages, printers, registration
+from kiosk.views import accounts, admin, auth, dashboard, door, languages, printers, registration
 
-BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, dashboard.bp)
+BLUEPRINTS = (
+    auth.bp,
+    registration.bp,
+    admin.bp,
+    accounts.bp,
+    printers.bp,
+    door.bp,
+    door.admin_bp,
+    dashboard.bp,
+)
 
 
 def init_app(app: Flask) -> None:

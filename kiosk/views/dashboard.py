@@ -32,8 +32,8 @@ from kiosk.extensions import db
 from kiosk.models import (
     TRANSITIONS,
     AuditEntry,
-    Base,
     Category,
+    Checkpoint,
     Delegation,
     Event,
     Gender,
@@ -41,6 +41,7 @@ from kiosk.models import (
     Participant,
     PrintJob,
     Role,
+    Scan,
     Status,
     User,
     Venue,
@@ -57,6 +58,7 @@ from kiosk.services import (
 )
 from kiosk.services.audit import record
 from kiosk.services.delegations import read_rows
+from kiosk.services.door import REASON_TEXT
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.fields import CHOICE_LABELS, PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import CATEGORY_LABELS, FUNCTIONS, JOB_STATUS_LABELS, STATUS_LABELS
@@ -77,7 +79,7 @@ bp.context_processor(admin_context)
 
 @bp.context_processor
 def dashboard_context() -> dict[str, Any]:
-    return {"clock": clock, "job_status_labels": JOB_STATUS_LABELS}
+    return {"clock": clock, "job_status_labels": JOB_STATUS_LABELS, "reason_text": REASON_TEXT}
 
 
 def clock(moment: datetime | None, event: Event) -> str:
@@ -257,19 +259,18 @@ STATUS_ACTIONS = {
 }
 
 
-def scans_of(participant: Participant, limit: int = 100) -> list[dict[str, Any]]:
-    """The participant's latest scans at the doors (empty until the door's tables exist)."""
-    scans, checkpoints = Base.metadata.tables.get("scans"), Base.metadata.tables.get("checkpoints")
-    if scans is None or checkpoints is None:
-        return []
-    rows = db.session.execute(
-        select(scans, checkpoints.c.name.label("checkpoint_name"))
-        .join(checkpoints, checkpoints.c.id == scans.c.checkpoint_id)
-        .where(scans.c.participant_id == participant.id)
-        .order_by(scans.c.scanned_at.desc())
-        .limit(limit)
-    ).mappings()
-    return [dict(row) for row in rows]
+def scans_of(participant: Participant, limit: int = 100) -> list[tuple[Scan, str]]:
+    """The participant's latest scans at the doors, with the checkpoint's name."""
+    return [
+        (scan, name)
+        for scan, name in db.session.execute(
+            select(Scan, Checkpoint.name)
+            .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+            .where(Scan.participant_id == participant.id)
+            .order_by(Scan.scanned_at.desc(), Scan.id.desc())
+            .limit(limit)
+        )
+    ]
 
 
 def render_participant(event: Event, participant: Participant, status: int = 200, **context):

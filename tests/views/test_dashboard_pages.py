@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import AuditEntry, Delegation, Event, Meeting, Participant, Role, Status, Venue
-from kiosk.services import registration
+from kiosk.models import AuditEntry, Delegation, Direction, Event, Meeting, Participant, Role, Status, Venue
+from kiosk.services import door, keys, registration
 from kiosk.services.audit import Actor
 
 ORGANIZER = Actor("user:test", Role.ORGANIZER)
+
+
+@pytest.fixture(autouse=True)
+def fresh_door_caches():
+    """The door keeps keys and checkpoints per process; each test's database reuses their ids."""
+    door.forget_keys()
+    door.forget_gates()
+    yield
+    door.forget_keys()
+    door.forget_gates()
 
 
 def slug_of(app, event_id: int) -> str:
@@ -251,3 +261,44 @@ def test_the_event_title_dates_venue_and_meetings_are_editable(app, client, logi
         assert db.session.get(Event, event.id).meetings == []
         actions = set(db.session.execute(select(AuditEntry.action)).scalars())
     assert {"event.details", "meeting.update", "meeting.delete", "venue.create"} <= actions
+
+
+def test_scans_show_on_the_participant_page_and_in_the_export(
+    app, client, login, make_event, make_delegation
+):
+    event = make_event(starts_on=date.today(), ends_on=date.today())
+    delegation = make_delegation(event, name="Chile")
+    with app.app_context():
+        ev = db.session.get(Event, event.id)
+        someone = Participant(
+            event_id=ev.id,
+            delegation_id=delegation.id,
+            given_name="Ana",
+            family_name="Ruiz",
+            status=Status.ACCREDITED,
+        )
+        db.session.add(someone)
+        main = door.save_checkpoint(
+            db.session, ev, None, name="Main entrance", direction="both", anti_passback=True
+        )
+        db.session.flush()
+        code = keys.badge_code(db.session, someone)
+        for nonce in ("first", "second"):  # the second is refused: already inside
+            door.record_scan(db.session, ev, door.ScanInput(code, main.id, Direction.IN, nonce))
+        db.session.commit()
+        participant_id = someone.id
+    login()
+    page = client.get(f"/admin/events/{event.slug}/participants/{participant_id}").get_data(as_text=True)
+    assert page.count("Main entrance") == 2
+    assert "Already inside: this badge entered and has not gone out." in page
+    exported = client.get(f"/admin/events/{event.slug}/exports/scans.csv").get_data(as_text=True).splitlines()
+    assert (
+        exported[0]
+        .lstrip("\ufeff")
+        .startswith("scanned_at,checkpoint,participant_id,name,delegation,direction")
+    )
+    assert [line.split(",")[5:8] for line in exported[1:]] == [
+        ["in", "accepted", ""],
+        ["in", "refused", "already_inside"],
+    ]
+    assert all(",Main entrance," in line and "Ana Ruiz,Chile" in line for line in exported[1:])
