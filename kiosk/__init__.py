@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
-from kiosk import api, cli, views
-from kiosk.extensions import babel, csrf, db, login_manager, migrate
+from kiosk import accesslog, api, cli, views
+from kiosk.extensions import babel, csrf, db, limiter, login_manager, migrate
 from kiosk.views import errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +55,7 @@ def configure_paths(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kiosk.sqlite'}"
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine_options.setdefault("connect_args", {"timeout": 30})
@@ -85,6 +84,7 @@ def register_extensions(app: Flask) -> None:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
     )
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -104,10 +104,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Headers every response carries."""
+    """Headers every response carries; nothing but static files may be stored by a browser or proxy."""
 
     @app.after_request
     def secure_headers(response):
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -119,23 +121,6 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
-class RedactSecrets(logging.Filter):
-    """Keep delegation link secrets and bearer tokens out of access logs."""
-
-    PATTERN = re.compile(r"(/d/)[A-Za-z0-9_-]{16,}")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                self.PATTERN.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(r"\1…", record.msg)
-        return True
-
-
 def register_log_redaction() -> None:
-    """Redact secrets from the development server's request log."""
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-        logger.addFilter(RedactSecrets())
+    """Redact secrets from the development server's request log (gunicorn: see gunicorn.conf.py)."""
+    accesslog.install_dev_server_filter()

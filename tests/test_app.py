@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from kiosk import RedactSecrets, create_app
+from kiosk import create_app
+from kiosk.accesslog import RedactSecrets
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
@@ -13,6 +12,7 @@ from kiosk.models import Event, Participant, Status
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import NotAccredited, ValidationFailed
 from kiosk.services.keys import badge_code
+from kiosk.services.registration import raise_badge_serial
 
 #: The names of badge formats as the API and the command line spell them.
 FORMAT_NAMES: dict[str, BadgeFormat] = {
@@ -122,14 +122,7 @@ def badge_pdf(
 def reissue_badge(session: Session, participant: Participant, actor: Actor) -> int:
     """Give the participant a new badge serial, which revokes every earlier badge; return it."""
     ensure_accredited(participant)
-    old = participant.badge_serial
-    # An atomic increment: two desks reissuing at once get two different serials.
-    participant.badge_serial = Participant.badge_serial + 1
-    session.flush()
-    new = session.execute(
-        select(Participant.badge_serial).where(Participant.id == participant.id)
-    ).scalar_one()
-    session.expire(participant, ["badge_serial"])
+    old, new = raise_badge_serial(session, participant)
     record(
         session,
         actor,

@@ -15,7 +15,23 @@ from kiosk.services.errors import ValidationFailed
 
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+#: Characters refused in names and other text: controls (C0, DEL, C1), line and paragraph
+#: separators, and bidi embeddings, overrides and isolates, which can make a name read otherwise.
+UNSAFE_TEXT_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+#: Who the person is. When a focal point changes one of these on an accredited participant, the
+#: participant goes back to pending for the secretariat to review (a change of function or
+#: e-mail does not). "photo" is the uploaded picture.
+IDENTITY_FIELDS = frozenset({"title", "given_name", "family_name", "gender", "photo"})
+#: What is printed on the badge. Any change to one of these, by anyone, raises the badge serial,
+#: which revokes the badge printed before.
+BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "function", "photo"})
+
+
+def has_unsafe_characters(text: str) -> bool:
+    """Whether `text` holds a control or bidi-override character (tabs and line breaks aside)."""
+    return bool(UNSAFE_TEXT_RE.search(text.replace("\n", " ").replace("\t", " ").replace("\r", " ")))
+
 
 #: Functions offered in forms; any other text is accepted too.
 FUNCTIONS = (
@@ -100,7 +116,7 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
     """
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
-    unknown = set(data) - set(FIELDS_BY_NAME) - {"delegation_id"}
+    unknown = set(data) - set(FIELDS_BY_NAME)
     for name in sorted(unknown):
         errors[name] = [_("This field is not known.")]
     for field in PARTICIPANT_FIELDS:
@@ -121,7 +137,7 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
             errors[field.name] = [_("%(label)s must be text.", label=field.label)]
             continue
         value = " ".join(raw.split()) if field.name != "email" else raw.strip().lower()
-        if CONTROL_RE.search(raw.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+        if has_unsafe_characters(raw):
             errors[field.name] = [_("%(label)s contains characters that are not allowed.", label=field.label)]
         elif not value:
             if field.required:

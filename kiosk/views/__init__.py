@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
 from kiosk.views import accounts, admin, auth, printers, registration
 
-BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp)
+BLUEPRINTS = (auth.bp, registration.link_bp, registration.bp, admin.bp, accounts.bp, printers.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -335,8 +334,7 @@ def new_link(slug: str, delegation_id: int):
     check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
     db.session.commit()
-    g.secret = secret  # registration's url_defaults reads g.secret even when a secret is given
-    link = url_for("registration.delegation", secret=secret, _external=True)
+    link = url_for("link.enter", secret=secret, _external=True)
     response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
     return response, 200, {"Cache-Control": "no-store"}
 
