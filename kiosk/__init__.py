@@ -11,7 +11,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
-from kiosk import accesslog, api, cli, views
+from kiosk import accesslog, api, cli, inputs, views
 from kiosk.extensions import babel, csrf, db, limiter, login_manager, migrate
 from kiosk.views import errors
 
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment (or KIOSK_ENV=development for a demo)."
         )
+    register_input_rules(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -73,6 +74,13 @@ def select_locale() -> str | None:
     if session.get("lang") in languages:
         return session["lang"]
     return request.accept_languages.best_match(languages)
+
+
+def register_input_rules(app: Flask) -> None:
+    """Ids in routes fit a database column; JSON bodies are bounded (see kiosk.inputs)."""
+    app.url_map.converters["int"] = inputs.IdConverter
+    app.json = inputs.StrictJSONProvider(app)
+    app.before_request(inputs.refuse_forbidden_characters)
 
 
 def register_extensions(app: Flask) -> None:

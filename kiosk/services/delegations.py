@@ -18,7 +18,7 @@ from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
-from kiosk.services.fields import EMAIL_RE
+from kiosk.services.fields import EMAIL_RE, has_unsafe_characters
 
 COLUMNS = ("name", "category", "country", "cap", "focal_point_name", "focal_point_email")
 _CATEGORY_ALIASES = {
@@ -53,6 +53,8 @@ def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
     name = " ".join(str(data.get("name") or "").split())
     if not name:
         errors["name"] = [_("The delegation's name is required.")]
+    elif has_unsafe_characters(name):
+        errors["name"] = [_("The delegation's name contains characters that are not allowed.")]
     elif len(name) > 200:
         errors["name"] = [_("The delegation's name is too long (at most 200 characters).")]
     raw_category = str(data.get("category") or "").strip().lower().replace("-", " ").replace("_", " ")
@@ -84,6 +86,8 @@ def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
             cap = int(number)
         except ValueError:
             errors["cap"] = [_("The cap must be a whole number from 0 to 1000.")]
+    if has_unsafe_characters(str(data.get("focal_point_name") or "")):
+        errors["focal_point_name"] = [_("The focal point's name contains characters that are not allowed.")]
     email = str(data.get("focal_point_email") or "").strip().lower()
     if email and not EMAIL_RE.match(email):
         errors["focal_point_email"] = [_("Enter an e-mail address such as name@example.org.")]

@@ -14,7 +14,7 @@ from kiosk.models import Gender, Mode
 from kiosk.services.errors import ValidationFailed
 
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 #: Characters refused in names and other text: controls (C0, DEL, C1), line and paragraph
 #: separators, and bidi embeddings, overrides and isolates, which can make a name read otherwise.
 UNSAFE_TEXT_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")

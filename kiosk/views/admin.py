@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import badging, delegations, events, mail, printing, registration
@@ -357,8 +358,8 @@ def participant_query(event: Event, args: MultiDict) -> Select:
         .where(Participant.event_id == event.id)
         .options(selectinload(Participant.delegation))
     )
-    if (delegation_id := args.get("delegation", "")).isdigit():
-        query = query.where(Participant.delegation_id == int(delegation_id))
+    if (delegation_id := optional_number(args, "delegation", minimum=1)) is not None:
+        query = query.where(Participant.delegation_id == delegation_id)
     if args.get("status") in {s.value for s in Status}:
         query = query.where(Participant.status == Status(args["status"]))
     if args.get("category") in CATEGORY_LABELS:
@@ -382,7 +383,7 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
     query = participant_query(event, args)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(int(args.get("page", "1")) if args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(optional_number(args, "page", 1, minimum=1, maximum=MAX_ID) or 1, pages)
     rows = (
         db.session.execute(
             query.order_by(Delegation.name, Participant.family_name, Participant.given_name, Participant.id)
@@ -427,10 +428,10 @@ def change_status(slug: str):
     check_csrf()
     if single := request.form.get("single", ""):
         action, _sep, ident = single.partition(":")
-        ids = [int(ident)] if ident.isdigit() else []
+        ids = [whole_number(ident, "single", minimum=1)] if ident else []
     else:
         action = request.form.get("action", "")
-        ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
+        ids = sorted({whole_number(i, "ids", minimum=1) for i in request.form.getlist("ids")})
     back = url_for(".participants", slug=event.slug, **filter_args(request.form, PARTICIPANT_FILTERS))
     if action not in ACTIONS:
         abort(400)
