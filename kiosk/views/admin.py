@@ -212,7 +212,7 @@ def add_meeting(slug: str):
 
 
 def delegation_query(event: Event, args: MultiDict) -> Select:
-    query = select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+    query = select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name, Delegation.id)
     if search := args.get("q", "").strip():
         pattern = f"%{search.lower()}%"
         query = query.where(
@@ -228,19 +228,31 @@ def delegation_query(event: Event, args: MultiDict) -> Select:
 
 
 def render_delegations(event: Event, status: int = 200, **context):
-    rows = db.session.execute(delegation_query(event, request.args)).scalars().all()
+    """The delegation list, a page of PAGE_SIZE at a time, with the add and import forms."""
+    query = delegation_query(event, request.args)
+    matching = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, math.ceil(matching / PAGE_SIZE))
+    page = min(optional_number(request.args, "page", 1, minimum=1, maximum=MAX_ID) or 1, pages)
+    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    filters = {"q": request.args.get("q", ""), "category": request.args.get("category", "")}
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return render_template(
         "admin/delegations.html",
         event=event,
         delegations=rows,
+        matching=matching,
+        page=page,
+        pages=pages,
+        page_url=lambda n: url_for(
+            ".delegation_list", slug=event.slug, **filter_args(filters, ("q", "category")), page=n
+        ),
         total=db.session.execute(
             select(func.count()).select_from(Delegation).where(Delegation.event_id == event.id)
         ).scalar_one(),
         used=events.places_used_by_delegation(db.session, event.id),
         balance=events.gender_balance(db.session, event.id),
-        filters={"q": request.args.get("q", ""), "category": request.args.get("category", "")},
+        filters=filters,
         fields=DELEGATION_FIELDS,
         form=CsrfForm(),
         **context,
@@ -278,7 +290,12 @@ def import_delegations(slug: str):
     try:
         if upload is None or not upload.filename:
             raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
-        rows = delegations.read_rows(upload.filename, upload.read())
+        rows = delegations.read_rows(
+            upload.filename,
+            upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1),
+            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        )
         created = delegations.import_delegations(db.session, event, rows, current_actor())
     except DomainError as exc:
         db.session.rollback()
@@ -323,7 +340,7 @@ def set_cap(slug: str, delegation_id: int):
             "warning",
         )
     return redirect(
-        url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category")))
+        url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category", "page")))
     )
 
 

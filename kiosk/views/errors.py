@@ -30,6 +30,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 413:
+            exc.description = _("What you sent is too large for this server.")
         if request.path.startswith("/api/"):
             code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "too_many"}.get(
                 exc.code or 500, "error"

@@ -235,7 +235,7 @@ def test_import_of_an_xlsx_with_one_bad_row_writes_nothing(app, client, login, m
         content_type="multipart/form-data",
     )
     assert response.status_code == 422
-    assert "Nothing was imported: 1 row(s) need correcting." in response.text
+    assert "Nothing was imported: 1 row needs correcting." in response.text
     assert "<strong>Row 3:</strong>" in response.text
     assert "Unknown country “Atlantis”" in response.text
     assert count(app, Delegation, event_id=event.id) == 0
