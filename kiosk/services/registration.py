@@ -89,14 +89,14 @@ def lock_delegation(session: Session, delegation: Delegation) -> None:
     )
     session.execute(
         select(Delegation).where(Delegation.id == delegation.id).execution_options(populate_existing=True)
-    )
+    ).scalar_one()
 
 
 def reread(session: Session, participant: Participant) -> Participant:
     """Read the participant's row again (call it holding the lock), so rules judge what is committed now."""
     session.execute(
         select(Participant).where(Participant.id == participant.id).execution_options(populate_existing=True)
-    )
+    ).scalar_one()
     return participant
 
 
