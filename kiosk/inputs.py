@@ -105,12 +105,12 @@ def refuse_unknown(data: Mapping[str, Any], allowed: Iterable[str]) -> None:
         )
 
 
-def whole_number(raw: Any, name: str, *, minimum: int = 0, maximum: int = MAX_ID) -> int:
-    """`raw` (an int, or ASCII digits) as an integer from `minimum` to `maximum`, else ValidationFailed."""
+def whole_number(raw: Any, name: str, *, minimum: int = 0, maximum: int = MAX_ID, text: bool = True) -> int:
+    """`raw` (an int, or ASCII digits unless `text` is False) as an integer from `minimum` to `maximum`."""
     value: int | None = None
     if isinstance(raw, int) and not isinstance(raw, bool):
         value = raw
-    elif isinstance(raw, str):
+    elif isinstance(raw, str) and text:
         text = raw.strip()
         digits = text[1:] if text.startswith("-") else text
         if digits.isascii() and digits.isdecimal() and len(digits) <= 19:
@@ -130,9 +130,10 @@ def optional_number(
     *,
     minimum: int = 0,
     maximum: int = MAX_ID,
+    text: bool = True,
 ) -> int | None:
-    """The whole number `name` of a query string, form or JSON object; `default` when absent or empty."""
+    """The whole number `name` of a query string or form (`text`) or a JSON object; `default` if absent."""
     raw = source.get(name)
-    if raw is None or raw == "":
+    if raw is None or (text and raw == ""):
         return default
-    return whole_number(raw, name, minimum=minimum, maximum=maximum)
+    return whole_number(raw, name, minimum=minimum, maximum=maximum, text=text)

@@ -72,7 +72,7 @@ def job_or_404(job_id: int) -> PrintJob:
 
 def printer_or_422(printer_id: Any) -> Printer:
     """The printer named by `printer_id` in the request body."""
-    printer = db.session.get(Printer, whole_number(printer_id, "printer_id", minimum=1))
+    printer = db.session.get(Printer, whole_number(printer_id, "printer_id", minimum=1, text=False))
     if printer is None:
         raise ValidationFailed(
             _("There is no printer %(id)s.", id=printer_id), {"printer_id": [_("Unknown printer.")]}

@@ -180,7 +180,7 @@ def create_participant(slug: str):
     event = event_or_404(slug)
     data = json_body()
     principal = g.principal
-    asked = optional_number(data, "delegation_id", minimum=1)
+    asked = optional_number(data, "delegation_id", minimum=1, text=False)
     if principal.role == FOCAL_POINT:
         delegation_id = principal.delegation_id
         if asked not in (None, delegation_id):

@@ -59,10 +59,11 @@ def _country_code(value: str) -> str | None:
 def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate one delegation's fields; raise ValidationFailed with field errors."""
     errors: dict[str, list[str]] = {}
-    name = " ".join(str(data.get("name") or "").split())
+    raw_name = str(data.get("name") or "")
+    name = " ".join(raw_name.split())
     if not name:
         errors["name"] = [_("The delegation's name is required.")]
-    elif has_unsafe_characters(name):
+    elif has_unsafe_characters(raw_name):
         errors["name"] = [_("The delegation's name contains characters that are not allowed.")]
     elif len(name) > 200:
         errors["name"] = [_("The delegation's name is too long (at most 200 characters).")]
@@ -161,7 +162,7 @@ def read_rows(
             raise ImportFailed(
                 _(
                     "Line %(n)d of the CSV file cannot be read (a field is too long or the file is damaged).",
-                    n=reader.line_num,
+                    n=reader.line_num + 1,
                 )
             ) from None
     raise ImportFailed(_("Upload a .csv or .xlsx file."))

@@ -198,7 +198,7 @@ def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Eve
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         errors["title"] = [_("The event needs a title.")]
-    elif has_unsafe_characters(title):
+    elif has_unsafe_characters(str(data.get("title"))):
         errors["title"] = [_("The title contains characters that are not allowed.")]
     elif len(title) > 300:
         errors["title"] = [_("The title is too long (at most 300 characters).")]
@@ -266,7 +266,7 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         errors["title"] = [_("The meeting needs a title.")]
-    elif has_unsafe_characters(title):
+    elif has_unsafe_characters(str(data.get("title"))):
         errors["title"] = [_("The title contains characters that are not allowed.")]
     moments: dict[str, datetime | None] = {}
     for name in ("starts_at", "ends_at"):
