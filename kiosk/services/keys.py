@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from badges import codes
 from kiosk.models import Event, EventKey, Participant
+from kiosk.models.base import utcnow
 from kiosk.services.errors import CodeNeverValid
 
 
@@ -77,19 +78,21 @@ def badge_window(event: Event) -> tuple[datetime, datetime]:
 
 
 def codes_can_be_valid(event: Event) -> bool:
-    """Whether both kinds of code of `event` have a non-empty validity window."""
-    return all(start < end for start, end in (confirmation_window(event), badge_window(event)))
+    """Whether both kinds of code of `event` have a validity window that is not empty or over."""
+    now = utcnow()
+    return all(start < end and now < end for start, end in (confirmation_window(event), badge_window(event)))
 
 
 def participant_code(session: Session, participant: Participant, kind: codes.CodeKind) -> str:
     """The signed code of `kind` for the participant's current badge serial (the same every time).
 
-    A code whose validity window is empty (an event that ended before it was created) is refused.
+    A code that could never be valid is refused: its window is empty (an event that ended
+    before it was created) or over.
     """
     event = participant.delegation.event
     window = confirmation_window if kind == codes.CodeKind.CONFIRMATION else badge_window
     valid_from, valid_until = window(event)
-    if valid_until <= valid_from:
+    if valid_until <= valid_from or valid_until <= utcnow():
         raise CodeNeverValid(
             _(
                 "No code can be issued for %(event)s: it ended on %(day)s, so the code would never be valid.",
