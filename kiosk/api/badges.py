@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from kiosk.api.registration import json_body, participant_or_404
 from kiosk.api.spec import route
 from kiosk.extensions import db
-from kiosk.inputs import whole_number
+from kiosk.inputs import MAX_ID, whole_number
 from kiosk.models import JobKind, JobStatus, Printer, PrintJob, Role
 from kiosk.services import badging, printing
 from kiosk.services.errors import (
@@ -24,7 +24,13 @@ from kiosk.services.errors import (
 bp = Blueprint("api_badges", __name__, url_prefix="/api/v1")
 
 ORGANIZER, DESK, KIOSK = Role.ORGANIZER, Role.DESK, Role.KIOSK
-FORMAT_QUERY = (("format", "string", "card (default), card_portrait or a6"),)
+FORMAT_QUERY = (
+    (
+        "format",
+        {"type": "string", "enum": sorted(badging.FORMAT_NAMES)},
+        "card (default), card_portrait or a6",
+    ),
+)
 
 PRINT_JOB_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -157,9 +163,15 @@ def reissue_badge(participant_id: int):
             "kinds": {
                 "type": "array",
                 "items": {"type": "string", "enum": [k.value for k in JobKind]},
+                "minItems": 1,
                 "default": ["badge", "receipt"],
             },
-            "printer_id": {"type": "integer", "description": "A printer of that kind; default: the first"},
+            "printer_id": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_ID,
+                "description": "A printer of that kind; default: the first",
+            },
         },
         "additionalProperties": False,
     },
@@ -240,7 +252,7 @@ def cancel_print_job(job_id: int):
     request_body={
         "type": "object",
         "required": ["printer_id"],
-        "properties": {"printer_id": {"type": "integer"}},
+        "properties": {"printer_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
         "additionalProperties": False,
     },
     response=PRINT_JOB_SCHEMA,

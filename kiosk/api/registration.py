@@ -126,11 +126,15 @@ def list_delegations(slug: str):
     response=array_of("Participant"),
     errors=(NotFound, ValidationFailed),
     query=(
-        ("delegation_id", "integer", "Only this delegation"),
-        ("status", "string", "pending, accredited, rejected or withdrawn"),
+        ("delegation_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this delegation"),
+        (
+            "status",
+            {"type": "string", "enum": [s.value for s in Status]},
+            "pending, accredited, rejected or withdrawn",
+        ),
         ("q", "string", "Part of a given or family name"),
-        ("limit", "integer", "At most this many (default 500, max 5000)"),
-        ("offset", "integer", "Skip this many"),
+        ("limit", {"type": "integer", "minimum": 1, "maximum": 5000}, "At most this many (default 500)"),
+        ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Skip this many"),
     ),
     tag="registration",
 )

@@ -17,7 +17,15 @@ LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 #: Characters refused in names and other text: controls (C0, DEL, C1), line and paragraph
 #: separators, and bidi embeddings, overrides and isolates, which can make a name read otherwise.
-UNSAFE_TEXT_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: (Tabs and line breaks are allowed in input: they become spaces.)
+UNSAFE_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNSAFE_TEXT_RE = re.compile(f"[{UNSAFE_CHARACTERS}]")
+#: The same rules as JSON Schema patterns, for the OpenAPI document.
+TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*$"
+REQUIRED_TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*[^{UNSAFE_CHARACTERS}\\s][^{UNSAFE_CHARACTERS}]*$"
+_EMAIL_PART = f"[^@\\s{UNSAFE_CHARACTERS}]+"
+_SPACE = f"[^\\S{UNSAFE_CHARACTERS}]*"
+EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE}$"
 
 #: Who the person is. When a focal point changes one of these on an accredited participant, the
 #: participant goes back to pending for the secretariat to review (a change of function or
@@ -30,7 +38,7 @@ BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "function", "pho
 
 def has_unsafe_characters(text: str) -> bool:
     """Whether `text` holds a control or bidi-override character (tabs and line breaks aside)."""
-    return bool(UNSAFE_TEXT_RE.search(text.replace("\n", " ").replace("\t", " ").replace("\r", " ")))
+    return bool(UNSAFE_TEXT_RE.search(text))
 
 
 #: Functions offered in forms; any other text is accepted too.
@@ -83,7 +91,10 @@ class Field:
 
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
-        prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        pattern = REQUIRED_TEXT_PATTERN if self.required else TEXT_PATTERN
+        if self.check is _check_email:
+            pattern = EMAIL_PATTERN
+        prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length, "pattern": pattern}
         if self.choices:
             prop = {"type": "string", "enum": list(self.choices)}
         if self.default is not None:
