@@ -55,6 +55,8 @@ class ReceiptData:
     venue: str
     venue_info: str | None
     code: str
+    #: `printed_at` as the reader's language writes it (else ISO 8601, the same in every language).
+    printed_when: str = ""
 
 
 def _receipt_width(printer: Escpos) -> int:
@@ -113,7 +115,7 @@ def _write_receipt(printer: Escpos, data: ReceiptData, qr: str) -> None:
     _line(printer, data.delegation)
     printer.ln()
     _line(printer, f"Badge {data.badge_number}", bold=True)
-    _line(printer, data.printed_at.strftime("%d %b %Y %H:%M"))
+    _line(printer, data.printed_when or data.printed_at.isoformat(" ", "minutes")[:16])
     printer.ln()
     code = normalise(data.code)
     if qr == "native":

@@ -8,16 +8,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from kiosk.api.problems import problem
 from kiosk.api.schemas import COMPONENTS
-from kiosk.extensions import db
+from kiosk.extensions import csrf, db
 from kiosk.inputs import MAX_ID
 from kiosk.models import Role
-from kiosk.services.auth import authenticate
+from kiosk.services.auth import Principal, authenticate
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import label
 
 PREFIX = "/api/v1"
 
@@ -48,6 +51,30 @@ def bearer_secret() -> str:
     return secret.strip() if scheme.lower() == "bearer" else ""
 
 
+class CsrfMissing(Exception):
+    """A page's request to the API that changes something came without the page's CSRF token."""
+
+
+def request_principal() -> Principal | None:
+    """Who is calling: a bearer token (devices, scripts), else the signed-in user of one of our pages.
+
+    Pages of this application (the desk, the door, the dashboard) call the API with the user's
+    session cookie; a request that changes something must then carry the page's CSRF token in
+    the `X-CSRFToken` header, which another site cannot read nor send.
+    """
+    secret = bearer_secret()
+    if secret:
+        return authenticate(db.session, secret)
+    if not current_user.is_authenticated:
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()
+        except CSRFError:
+            raise CsrfMissing from None
+    return Principal(role=current_user.role, label=f"user:{current_user.id}", user_id=current_user.id)
+
+
 def route(
     bp: Blueprint,
     rule: str,
@@ -69,7 +96,10 @@ def route(
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            principal = authenticate(db.session, bearer_secret())
+            try:
+                principal = request_principal()
+            except CsrfMissing:
+                return problem(403, "csrf", "Forbidden", _("The page has expired. Reload it and try again."))
             if principal is None:
                 return problem(
                     401,
@@ -82,7 +112,7 @@ def route(
                     403,
                     "forbidden",
                     "Forbidden",
-                    _("Your role (%(role)s) may not do this.", role=principal.role.value),
+                    _("Your role (“%(role)s”) may not do this.", role=label(principal.role)),
                 )
             g.principal = principal
             try:

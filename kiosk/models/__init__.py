@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.models.audit import AuditEntry
 from kiosk.models.base import Base
+from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
 from kiosk.models.event import Event, EventKey, Meeting, Venue
 from kiosk.models.mail import MailStatus, OutgoingMail
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Category",
+    "Counter",
     "Delegation",
     "Event",
     "EventKey",

@@ -44,6 +44,8 @@ class Event(Base):
     cap_in_person: Mapped[bool] = mapped_column(default=True)
     auto_accredit: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str] = mapped_column(String(200), default="")
+    #: The From address of the event's e-mail (empty: the server's MAIL_SENDER); replies go to contact_email.
+    mail_sender: Mapped[str] = mapped_column(String(200), default="")
     secretariat: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

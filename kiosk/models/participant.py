@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -37,6 +38,23 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 ACTIVE_STATUSES = frozenset({Status.PENDING, Status.ACCREDITED})
 
 
+#: Crockford's base32 alphabet: no I, L, O or U, so a reference read aloud or typed is unambiguous.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_REFERENCE_READS_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def new_reference() -> str:
+    """A short random reference a person can read and type, e.g. "K7M4-QX2P" (40 bits)."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_reference(text: str) -> str:
+    """A typed reference in its stored form: upper case, O read as 0, I and L as 1, the dash put back."""
+    code = "".join(ch for ch in text.upper().translate(_REFERENCE_READS_AS) if ch in REFERENCE_ALPHABET)
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+
+
 class Mode(enum.StrEnum):
     """How a participant attends; only in-person participants take a place at the venue."""
 
@@ -60,23 +78,29 @@ class Participant(Base):
     __table_args__ = (
         Index("ix_participants_delegation_status", "delegation_id", "status"),
         Index("ix_participants_event_email", "event_id", "email"),
+        UniqueConstraint("event_id", "reference", name="uq_participants_event_reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
-    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    # Counted attributes (services.counters) keep their old value when changed: active_history.
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"), active_history=True)
     title: Mapped[str] = mapped_column(String(40), default="")
     given_name: Mapped[str] = mapped_column(String(120))
     family_name: Mapped[str] = mapped_column(String(120))
     function: Mapped[str] = mapped_column(String(120), default="")
-    gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.UNDISCLOSED)
+    gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.UNDISCLOSED, active_history=True)
     email: Mapped[str] = mapped_column(String(200), default="")
-    mode: Mapped[Mode] = mapped_column(str_enum(Mode), default=Mode.IN_PERSON)
+    mode: Mapped[Mode] = mapped_column(str_enum(Mode), default=Mode.IN_PERSON, active_history=True)
     language: Mapped[str] = mapped_column(String(5), default="en")
-    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.PENDING, index=True)
+    status: Mapped[Status] = mapped_column(
+        str_enum(Status), default=Status.PENDING, index=True, active_history=True
+    )
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     photo_type: Mapped[str | None] = mapped_column(String(20))
     badge_serial: Mapped[int] = mapped_column(default=1)
+    #: A short reference printed in the confirmation e-mail, for the kiosk and the desk.
+    reference: Mapped[str] = mapped_column(String(9), default=new_reference)
     substitute_for_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

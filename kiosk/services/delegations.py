@@ -9,13 +9,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import openpyxl
-import pycountry
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event
+from kiosk.services import countries
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
@@ -47,13 +47,7 @@ _CATEGORY_ALIASES = {
 
 
 def _country_code(value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        country = pycountry.countries.lookup(value.strip())
-    except LookupError:
-        return None
-    return country.alpha_2
+    return countries.lookup(value) if value else None
 
 
 def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:

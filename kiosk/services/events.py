@@ -125,6 +125,12 @@ def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any
     elif len(email) > 200:
         errors["contact_email"] = [_("The e-mail address is too long (at most 200 characters).")]
     values["contact_email"] = email
+    sender = str(data.get("mail_sender") or "").strip().lower()
+    if sender and not EMAIL_RE.match(sender):
+        errors["mail_sender"] = [_("Enter an e-mail address such as name@example.org.")]
+    elif len(sender) > 200:
+        errors["mail_sender"] = [_("The e-mail address is too long (at most 200 characters).")]
+    values["mail_sender"] = sender
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
     return values

@@ -25,6 +25,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.services import badging
+from kiosk.services.dates import format_day, format_moment
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -34,6 +35,7 @@ from kiosk.services.errors import (
     ValidationFailed,
 )
 from kiosk.services.keys import confirmation_code
+from kiosk.services.vocabulary import label
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +75,9 @@ def connection_problem(
     types = CONNECTION_TYPES[kind]
     ctype = connection.get("type")
     if ctype not in types:
-        return _(
-            "A %(kind)s printer's connection type must be one of %(types)s.",
-            kind=kind.value,
-            types=", ".join(types),
-        )
+        if kind == PrinterKind.BADGE:
+            return _("A badge printer's connection type must be one of %(types)s.", types=", ".join(types))
+        return _("A receipt printer's connection type must be one of %(types)s.", types=", ".join(types))
     missing = [key for key in types[ctype] if connection.get(key) in (None, "")]
     if missing:
         return _("The %(type)s connection needs %(keys)s.", type=ctype, keys=", ".join(missing))
@@ -204,7 +204,9 @@ def default_printer(session: Session, kind: JobKind, kiosk: str | None = None) -
                 return printer
     if candidates:
         return candidates[0]
-    raise NoPrinter(_("There is no %(kind)s printer set up and enabled.", kind=kind.value))
+    if kind == JobKind.BADGE:
+        raise NoPrinter(_("There is no badge printer set up and enabled."))
+    raise NoPrinter(_("There is no receipt printer set up and enabled."))
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -214,10 +216,10 @@ def _transition(job: PrintJob, status: JobStatus) -> None:
     if status not in JOB_TRANSITIONS[job.status]:
         raise InvalidTransition(
             _(
-                "Print job %(id)d is %(old)s and cannot become %(new)s.",
+                "Print job %(id)d has the status “%(old)s”; it cannot change to “%(new)s”.",
                 id=job.id,
-                old=job.status.value,
-                new=status.value,
+                old=label(job.status),
+                new=label(status),
             )
         )
     job.status = status
@@ -242,15 +244,7 @@ def queue_print(
     if printer is None:
         printer = default_printer(session, kind, kiosk)
     elif printer.kind != _PRINTER_KIND[kind]:
-        raise ValidationFailed(
-            _(
-                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
-                printer=printer.name,
-                pkind=printer.kind.value,
-                kind=kind.value,
-            ),
-            {"printer_id": [_("Choose a %(kind)s printer.", kind=kind.value)]},
-        )
+        raise _wrong_printer(printer, kind)
     job = PrintJob(
         printer=printer,
         kind=kind,
@@ -335,12 +329,14 @@ def release_printer(session: Session, printer: Printer) -> None:
 def _receipt_data(session: Session, participant: Participant) -> printers.ReceiptData:
     event = participant.delegation.event
     venue = event.venue
+    now = utcnow().astimezone(event.tz)
     return printers.ReceiptData(
         event_title=event.title,
         name=badging.printed_name(participant),
         delegation=participant.delegation.name,
         badge_number=badging.badge_number(participant),
-        printed_at=utcnow().astimezone(event.tz),
+        printed_at=now,
+        printed_when=format_moment(now, event.tz, participant.language or "en", zone=False),
         venue=venue.name if venue else "",
         venue_info=(venue.address or None) if venue else None,
         code=confirmation_code(session, participant),
@@ -463,21 +459,34 @@ def get_job(session: Session, job_id: int) -> PrintJob:
     return job
 
 
-def _not_in_hand(job: PrintJob, action: str) -> None:
-    if job.status in (JobStatus.PRINTING, JobStatus.DONE):
-        raise InvalidTransition(
-            _(
-                "Print job %(id)d is %(status)s; it cannot be %(action)s.",
-                id=job.id,
-                status=job.status.value,
-                action=action,
-            )
+def _wrong_printer(printer: Printer, kind: JobKind) -> ValidationFailed:
+    """The refusal to send a job of `kind` to a printer of the other kind."""
+    if kind == JobKind.BADGE:
+        return ValidationFailed(
+            _("%(printer)s prints receipts; it cannot print a badge.", printer=printer.name),
+            {"printer_id": [_("Choose a badge printer.")]},
         )
+    return ValidationFailed(
+        _("%(printer)s prints badges; it cannot print a receipt.", printer=printer.name),
+        {"printer_id": [_("Choose a receipt printer.")]},
+    )
+
+
+def _in_hand(job: PrintJob) -> bool:
+    """Whether the job is being printed or has been: it can no longer be retried or moved."""
+    return job.status in (JobStatus.PRINTING, JobStatus.DONE)
 
 
 def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
     """Queue a failed, cancelled or waiting job again, to be tried at once."""
-    _not_in_hand(job, _("retried"))
+    if _in_hand(job):
+        raise InvalidTransition(
+            _(
+                "Print job %(id)d has the status “%(status)s”; it cannot be retried.",
+                id=job.id,
+                status=label(job.status),
+            )
+        )
     _transition(job, JobStatus.QUEUED)
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
@@ -496,16 +505,15 @@ def cancel_job(session: Session, job: PrintJob, now: datetime | None = None) -> 
 def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | None = None) -> PrintJob:
     """Send a job that has not been printed to another printer of the same kind, at once."""
     if printer.kind != _PRINTER_KIND[job.kind]:
-        raise ValidationFailed(
+        raise _wrong_printer(printer, job.kind)
+    if _in_hand(job):
+        raise InvalidTransition(
             _(
-                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
-                printer=printer.name,
-                pkind=printer.kind.value,
-                kind=job.kind.value,
-            ),
-            {"printer_id": [_("Choose a %(kind)s printer.", kind=job.kind.value)]},
+                "Print job %(id)d has the status “%(status)s”; it cannot be moved to another printer.",
+                id=job.id,
+                status=label(job.status),
+            )
         )
-    _not_in_hand(job, _("moved"))
     _transition(job, JobStatus.QUEUED)
     job.printer = printer
     job.next_attempt_at = now or utcnow()
@@ -554,7 +562,7 @@ def print_test_page(session: Session, printer: Printer) -> str | None:
     fmt = badging.badge_format(printer.badge_format)
     badge = BadgeData(
         event_title=_("Test badge"),
-        event_dates=now.strftime("%d %B %Y"),
+        event_dates=format_day(now.date()),
         name=_("Test badge"),
         delegation=printer.name,
         function=_("This badge admits no one."),

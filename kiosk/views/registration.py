@@ -30,7 +30,7 @@ from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
 from kiosk.services.errors import DomainError
-from kiosk.services.fields import FUNCTIONS, PARTICIPANT_FIELDS
+from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
 #: The private link itself: signs in and redirects.
@@ -105,7 +105,6 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
         used=registration.places_used(db.session, delegation.id),
         is_open=registration.registration_open(delegation.event),
         fields=PARTICIPANT_FIELDS,
-        functions=FUNCTIONS,
         form=CsrfForm(),
         Status=Status,
         **context,
@@ -167,7 +166,6 @@ def participant_form(
         delegation=g.delegation,
         event=g.delegation.event,
         fields=PARTICIPANT_FIELDS,
-        functions=FUNCTIONS,
         values=values,
         errors=errors,
         error=error,
