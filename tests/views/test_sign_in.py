@@ -9,6 +9,7 @@ import pytest
 import redis
 
 from kiosk import create_app
+from kiosk.extensions import db
 from kiosk.models import Role
 from tests.conftest import PASSWORD, base_config
 
@@ -94,14 +95,18 @@ def test_limits_live_in_redis_when_redis_url_is_set(database, tmp_path, monkeypa
     config = {**base_config(uri, tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0"}
     config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
     email = f"redis-{uuid.uuid4().hex}@example.org"
-    first = create_app(config)
-    assert first.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
-    for _n in range(2):
-        assert fail(first.test_client(), email).status_code == 200
-    keys = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"*{email}*")
-    assert keys, "the attempts are counted in Redis"
-    second = create_app(config)  # another worker
-    assert fail(second.test_client(), email).status_code == 429
+    first, second = create_app(config), create_app(config)  # two workers
+    try:
+        assert first.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+        for _n in range(2):
+            assert fail(first.test_client(), email).status_code == 200
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"*{email}*")
+        assert keys, "the attempts are counted in Redis"
+        assert fail(second.test_client(), email).status_code == 429
+    finally:
+        for worker in (first, second):
+            with worker.app_context():
+                db.engine.dispose()
 
 
 def test_sign_out_ends_the_session_on_the_server(app, client, login):
