@@ -132,7 +132,7 @@ def list_delegations(slug: str):
             {"type": "string", "enum": [s.value for s in Status]},
             "pending, accredited, rejected or withdrawn",
         ),
-        ("q", "string", "Part of a given or family name"),
+        ("q", "string", "Part of a given or family name, or of the name on the badge"),
         ("limit", {"type": "integer", "minimum": 1, "maximum": 5000}, "At most this many (default 500)"),
         ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Skip this many"),
     ),
@@ -157,7 +157,11 @@ def list_participants(slug: str):
     if args.get("q"):
         like = f"%{args['q'].strip().lower()}%"
         query = query.where(
-            or_(func.lower(Participant.given_name).like(like), func.lower(Participant.family_name).like(like))
+            or_(
+                func.lower(Participant.given_name).like(like),
+                func.lower(Participant.family_name).like(like),
+                func.lower(Participant.badge_name).like(like),
+            )
         )
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
+from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
 from kiosk.models import Event, Participant, Status
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
@@ -49,8 +49,8 @@ def event_dates(event: Event, locale: str = "en") -> str:
 
 
 def printed_name(participant: Participant) -> str:
-    """The name as printed: title, given name, family name."""
-    return " ".join(part for part in (participant.title, participant.full_name) if part).strip()
+    """The name as printed on badges and receipts ("Ms. Amina DIALLO", "王小明先生")."""
+    return participant.badge_display_name
 
 
 def badge_number(participant: Participant) -> str:
@@ -71,11 +71,12 @@ def ensure_accredited(participant: Participant) -> None:
         )
 
 
-def badge_data(session: Session, participant: Participant, locale: str = "en") -> BadgeData:
-    """Everything printed on the participant's badge, in the badge language `locale`."""
+def badge_data(session: Session, participant: Participant, locale: str | None = None) -> BadgeData:
+    """Everything printed on the participant's badge, in `locale` (default: the event's badge language)."""
     ensure_accredited(participant)
     delegation = participant.delegation
     event = delegation.event
+    locale = locale or event.badge_language or "en"
     category = delegation.category.value
     return BadgeData(
         event_title=event.title,
@@ -84,7 +85,7 @@ def badge_data(session: Session, participant: Participant, locale: str = "en") -
         delegation=delegation.name,
         function=function_label(participant.function, locale) or None,
         category=category,
-        category_label=CATEGORY_LABELS.get(category, category.upper()),
+        category_label=category_label(category, locale),
         badge_number=badge_number(participant),
         code=badge_code(session, participant),
         photo=participant.photo,

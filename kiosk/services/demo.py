@@ -105,7 +105,7 @@ NAMES = {
         ("Rania", "Mansour", "female"),
         ("أحمد", "العبيدي", "male"),
     ],
-    "zh": [("王", "芳", "female"), ("Li", "Wei", "male"), ("张", "伟", "male")],
+    "zh": [("芳", "王", "female"), ("Wei", "Li", "male"), ("伟", "张", "male")],  # (given, family)
     "ru": [("Анна", "Петрова", "female"), ("Dmitri", "Sokolov", "male"), ("Ольга", "Иванова", "female")],
 }
 LANGUAGE_OF = {

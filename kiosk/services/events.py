@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from badges.render import BADGE_LANGUAGES
 from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
@@ -131,6 +132,10 @@ def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any
     elif len(sender) > 200:
         errors["mail_sender"] = [_("The e-mail address is too long (at most 200 characters).")]
     values["mail_sender"] = sender
+    language = str(data.get("badge_language") or event.badge_language or "en").strip()
+    if language not in BADGE_LANGUAGES:
+        errors["badge_language"] = [_("Choose the language of the badges from the list.")]
+    values["badge_language"] = language
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
     return values

@@ -32,10 +32,10 @@ EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE
 #: Who the person is. When a focal point changes one of these on an accredited participant, the
 #: participant goes back to pending for the secretariat to review (a change of function or
 #: e-mail does not). "photo" is the uploaded picture.
-IDENTITY_FIELDS = frozenset({"title", "given_name", "family_name", "gender", "photo"})
+IDENTITY_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "gender", "photo"})
 #: What is printed on the badge. Any change to one of these, by anyone, raises the badge serial,
 #: which revokes the badge printed before.
-BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "function", "photo"})
+BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "function", "photo"})
 
 
 def has_unsafe_characters(text: str) -> bool:
@@ -69,6 +69,8 @@ class Field:
     choices: tuple[str, ...] | None = None
     default: str | None = None
     check: Callable[[str], str | None] | None = None
+    #: A sentence shown under the field in forms.
+    hint: Any = None
     #: Turns an accepted value into the stored one (e.g. a function's name into its code).
     normalize: Callable[[str], str] | None = None
     #: Values with a meaning of their own, suggested but not required (free text is accepted too).
@@ -100,6 +102,17 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
     Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
     Field("family_name", _l("Family name"), required=True, max_length=120),
+    Field(
+        "badge_name",
+        _l("Name on the badge"),
+        max_length=120,
+        hint=_l("Only if the printed order is wrong for this person, e.g. NAGY Péter."),
+        description=(
+            "The name exactly as printed on the badge (the title is added to it), for people the "
+            "usual order does not fit; empty: given name then FAMILY NAME, or family name first for "
+            "names in Chinese, Japanese or Korean script."
+        ),
+    ),
     Field(
         "function",
         _l("Function"),

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from badges.names import NameStyle, compose
 from kiosk.models import (
     ACTIVE_STATUSES,
     TRANSITIONS,
@@ -177,7 +178,13 @@ def _ensure_not_duplicate(
         raise DuplicateParticipant(
             _(
                 "%(name)s is already registered in the delegation of %(delegation)s.",
-                name=f"{values['given_name']} {values['family_name']}",
+                name=compose(
+                    values.get("title", ""),
+                    values["given_name"],
+                    values["family_name"],
+                    NameStyle.SENTENCE,
+                    values.get("badge_name", ""),
+                ),
                 delegation=delegation.name,
             )
         )

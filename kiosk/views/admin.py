@@ -25,12 +25,14 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from badges.render import BADGE_LANGUAGES
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import badging, countries, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
@@ -57,6 +59,7 @@ def admin_context() -> dict[str, Any]:
         "Status": Status,
         "country_name": countries.country_name,
         "country_choices": countries.country_choices,
+        "badge_languages": {code: CHOICE_LABELS["language"][code] for code in BADGE_LANGUAGES},
     }
 
 
@@ -105,6 +108,7 @@ def settings_values(event: Event) -> dict[str, Any]:
         "auto_accredit": event.auto_accredit,
         "contact_email": event.contact_email,
         "mail_sender": event.mail_sender,
+        "badge_language": event.badge_language,
     }
 
 
@@ -141,6 +145,7 @@ def event(slug: str):
         "auto_accredit": "auto_accredit" in request.form,
         "contact_email": request.form.get("contact_email", ""),
         "mail_sender": request.form.get("mail_sender", ""),
+        "badge_language": request.form.get("badge_language", ""),
     }
     try:
         events.update_event_settings(db.session, event, values, current_actor())
@@ -382,6 +387,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
                 or_(
                     func.lower(Participant.given_name).like(pattern),
                     func.lower(Participant.family_name).like(pattern),
+                    func.lower(Participant.badge_name).like(pattern),
                     func.lower(Participant.email).like(pattern),
                 )
             )

@@ -66,8 +66,8 @@ def audit(app, participant_id: int) -> list[tuple[str, dict]]:
 
 
 def test_the_identity_and_badge_fields_are_declared_in_one_place():
-    assert {"title", "given_name", "family_name", "gender", "photo"} <= IDENTITY_FIELDS
-    assert {"title", "given_name", "family_name", "function", "photo"} <= BADGE_FIELDS
+    assert {"title", "given_name", "family_name", "badge_name", "gender", "photo"} <= IDENTITY_FIELDS
+    assert {"title", "given_name", "family_name", "badge_name", "function", "photo"} <= BADGE_FIELDS
     assert "email" not in IDENTITY_FIELDS | BADGE_FIELDS
 
 
@@ -77,6 +77,7 @@ def test_the_identity_and_badge_fields_are_declared_in_one_place():
         ({"family_name": "Rojas Díaz"}, True),
         ({"given_name": "Anabel"}, True),
         ({"title": "Dr."}, True),
+        ({"badge_name": "ROJAS Ana"}, True),
         ({"gender": "female"}, False),  # who the person is, but not printed on the badge
     ],
 )
