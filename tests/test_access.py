@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 
 from kiosk.extensions import db
-from kiosk.models import Participant, Role, Status
+from kiosk.models import Checkpoint, Participant, Role, Status
 from kiosk.services import auth, printing
 from tests.conftest import PASSWORD, bearer
 
@@ -104,6 +104,19 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_badges.retry_print_job": frozenset({ORGANIZER}),
     "api_badges.cancel_print_job": frozenset({ORGANIZER}),
     "api_badges.move_print_job": frozenset({ORGANIZER}),
+    # Door (security)
+    "door.index": frozenset({ORGANIZER, SECURITY}),
+    "door.scanner": frozenset({ORGANIZER, SECURITY}),
+    "door.service_worker": EVERYONE,  # the scanner's script, no data
+    "door_admin.checkpoints": frozenset({ORGANIZER}),
+    "door_admin.add_checkpoint": frozenset({ORGANIZER}),
+    "door_admin.edit_checkpoint": frozenset({ORGANIZER}),
+    "door_admin.inside": frozenset({ORGANIZER}),
+    "door_admin.inside_csv": frozenset({ORGANIZER}),
+    "api_door.offline_bundle": frozenset({ORGANIZER, SECURITY}),
+    "api_door.scan": frozenset({ORGANIZER, SECURITY}),
+    "api_door.scan_batch": frozenset({ORGANIZER, SECURITY}),
+    "api_door.participant_photo": frozenset({ORGANIZER, DESK, SECURITY}),
 }
 
 #: A value for each path parameter, from the world built below (a name → a function of it).
@@ -117,6 +130,7 @@ PATH_VALUES: dict[str, Callable[[dict], str]] = {
     "job_id": lambda w: str(w["job_id"]),
     "user_id": lambda w: str(w["spare_user_id"]),
     "token_id": lambda w: str(w["spare_token_id"]),
+    "checkpoint_id": lambda w: str(w["checkpoint_id"]),
 }
 
 
@@ -165,14 +179,17 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
             connection={"type": "file", "path": str(tmp_path / "r")},
         )
         job = printing.queue_print(db.session, db.session.get(Participant, person.id), "badge")
+        checkpoint = Checkpoint(event_id=event.id, name="Main entrance")
+        db.session.add(checkpoint)
         db.session.commit()
-        printer_id, job_id = badge_printer.id, job.id
+        printer_id, job_id, checkpoint_id = badge_printer.id, job.id, checkpoint.id
     return {
         "slug": event.slug,
         "participant_id": person.id,
         "spare_delegation_id": spare.id,
         "printer_id": printer_id,
         "job_id": job_id,
+        "checkpoint_id": checkpoint_id,
         "spare_user_id": make_user(Role.DESK).id,
         "spare_token_id": 1,  # replaced below
         **secrets,

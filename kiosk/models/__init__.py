@@ -6,6 +6,15 @@ from kiosk.models.audit import AuditEntry
 from kiosk.models.base import Base
 from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
+from kiosk.models.door import (
+    Checkpoint,
+    CheckpointDirection,
+    Direction,
+    Presence,
+    Reason,
+    Scan,
+    ScanResult,
+)
 from kiosk.models.event import Event, EventKey, Meeting, Venue
 from kiosk.models.mail import MailStatus, OutgoingMail
 from kiosk.models.participant import (
@@ -35,6 +44,13 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Category",
+    "Checkpoint",
+    "CheckpointDirection",
+    "Direction",
+    "Presence",
+    "Reason",
+    "Scan",
+    "ScanResult",
     "Counter",
     "Delegation",
     "Event",

@@ -138,7 +138,7 @@ def login():
                 user.end_sessions()
                 db.session.commit()
             login_user(user)
-            return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
+            return redirect(safe_next(request.args.get("next")) or landing_page(user))
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -153,8 +153,13 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def landing_page(user: User) -> str:
+    """Where a user lands after signing in: security officers at the door scanner."""
+    return url_for("door.index") if user.role == Role.SECURITY else url_for("admin.index")
+
+
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return redirect(url_for("admin.index"))
+        return redirect(landing_page(current_user))
     return redirect(url_for("auth.login"))

@@ -1,7 +1,7 @@
 """integrity: a per-user session nonce, so signing out ends the session on the server
 
 Revision ID: 0004_integrity
-Revises: 0005_badge_text
+Revises: 0008_door
 Create Date: 2026-11-24 06:30:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_integrity'
-down_revision = '0005_badge_text'
+down_revision = '0008_door'
 branch_labels = None
 depends_on = None
 
