@@ -9,7 +9,16 @@ from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import accounts, admin, auth, door, languages, printers, registration
 
-BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, door.bp, door.admin_bp)
+BLUEPRINTS = (
+    auth.bp,
+    registration.link_bp,
+    registration.bp,
+    admin.bp,
+    accounts.bp,
+    printers.bp,
+    door.bp,
+    door.admin_bp,
+)
 
 
 def init_app(app: Flask) -> None:
