@@ -24,3 +24,13 @@ worker_connections = 1000
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
+
+#: Requests larger than this are refused before reaching the app (header lines and fields).
+limit_request_line = 4094
+limit_request_fields = 100
+
+#: Access log to stdout (or a file), with private-link secrets and credentials redacted.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+logger_class = "kiosk.accesslog.GunicornLogger"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'

@@ -52,3 +52,9 @@ class NotAccredited(DomainError):
 
 class NoPrinter(DomainError):
     code, status, title = "no_printer", 409, "No printer"
+
+
+class CodeNeverValid(DomainError):
+    """A code would have an empty validity window (the event ended before it was created)."""
+
+    code, status, title = "code_never_valid", 409, "Code would never be valid"

@@ -11,6 +11,7 @@ from kiosk.views import accounts, admin, auth, dashboard, door, languages, print
 
 BLUEPRINTS = (
     auth.bp,
+    registration.link_bp,
     registration.bp,
     admin.bp,
     accounts.bp,
