@@ -14,7 +14,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -576,8 +575,7 @@ def confirm_new_link(slug: str, delegation_id: int):
         )
     check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
-    g.secret = secret  # registration's url_defaults reads g.secret even when a secret is given
-    link = url_for("registration.delegation", secret=secret, _external=True)
+    link = url_for("link.enter", secret=secret, _external=True)
     sent = request.form.get("send_email") == "yes" and mail.queue_private_link(
         db.session, delegation, link, get_locale().language if get_locale() else "en"
     )
