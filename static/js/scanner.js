@@ -31,26 +31,31 @@ export function onceWhileShown(onCode, quietMs = 2500) {
   };
 }
 
-export function listenForHandScanner(onCode, { minLength = 16, maxGapMs = 80 } = {}) {
+export function listenForHandScanner(onCode, { minLength = 16, maxAverageMs = 60, resetAfterMs = 600 } = {}) {
   // A hand scanner types fast and ends with Enter, wherever the focus is; people type slowly.
+  // Judged on the average pace of the whole code, not on each gap: a busy page (camera decoding,
+  // rendering) delays some keystrokes, and a single late key must not cut a code in two.
   // Keys typed into a form field are left alone unless the field has data-scanner-input.
   let buffer = "";
+  let first = 0;
   let last = 0;
   const onKey = (event) => {
     const target = event.target;
     const inField = target instanceof HTMLElement && target.matches("input, textarea, select, [contenteditable]");
     if (inField && !target.hasAttribute("data-scanner-input")) return;
-    const now = performance.now();
-    if (now - last > maxGapMs) buffer = "";
+    const now = event.timeStamp || performance.now();
+    if (now - last > resetAfterMs) buffer = "";
     last = now;
     if (event.key === "Enter") {
       const code = normaliseCode(buffer);
+      const pace = buffer.length > 1 ? (now - first) / buffer.length : Infinity;
       buffer = "";
-      if (code.length >= minLength) {
+      if (code.length >= minLength && pace <= maxAverageMs) {
         event.preventDefault();
         onCode(code, "scanner");
       }
     } else if (event.key.length === 1) {
+      if (!buffer) first = now;
       buffer += event.key;
     }
   };
