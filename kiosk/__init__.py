@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS
 from kiosk import api, cli, views
 from kiosk.extensions import babel, csrf, db, login_manager, migrate
-from kiosk.services import counters, live
+from kiosk.services import counters, live, printwake
 from kiosk.views import errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     counters.init_app(app)
     live.init_app(app)
+    printwake.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import time
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from badges.printers import PrinterError
 from kiosk.extensions import db
 from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
-from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing
+from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing, printwake
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
@@ -139,21 +138,35 @@ def delegation_link(delegation_id: int) -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="One pass, then exit.")
-@click.option("--interval", default=5.0, help="Seconds between passes.")
+@click.option("--interval", default=5.0, help="Seconds between passes when nothing wakes the worker.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped."""
+    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped.
+
+    A queued print job wakes the worker at once (PostgreSQL NOTIFY, Redis, or a local socket).
+    """
     transport = mail.transport_from_config(current_app.config)
-    while True:
-        sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
-        if sent or waiting:
-            click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
-        printed, unprinted = printing.process_print_jobs(db.session)
-        if printed or unprinted:
-            click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    waker = None
+    if not once:
+        waker = printwake.Waker(
+            printwake.socket_path(current_app.config, current_app.instance_path),
+            database_url=current_app.config["SQLALCHEMY_DATABASE_URI"],
+            redis_url=current_app.config.get("REDIS_URL"),
+        )
+    try:
+        while True:
+            printed, unprinted = printing.process_print_jobs(db.session)
+            if printed or unprinted:
+                click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
+            sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
+            if sent or waiting:
+                click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
+            db.session.remove()
+            if waker is None:
+                return
+            waker.wait(interval)
+    finally:
+        if waker is not None:
+            waker.close()
 
 
 @click.group("keys", cls=AppGroup)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from kiosk.models.audit import AuditEntry
 from kiosk.models.base import Base
+from kiosk.models.checkin import CheckIn, CheckInMethod
 from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
 from kiosk.models.event import Event, EventKey, Meeting, Venue
+from kiosk.models.kiosk import Kiosk
 from kiosk.models.mail import MailStatus, OutgoingMail
 from kiosk.models.participant import (
     ACTIVE_STATUSES,
@@ -35,11 +37,14 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Category",
+    "CheckIn",
+    "CheckInMethod",
     "Counter",
     "Delegation",
     "Event",
     "EventKey",
     "Gender",
+    "Kiosk",
     "MailStatus",
     "Meeting",
     "Mode",
