@@ -71,12 +71,12 @@ function flow() {
 
   function show(name) {
     current = name;
-    for (const screen of document.querySelectorAll("[data-screen]")) screen.hidden = screen.dataset.screen !== name;
+    for (const screen of document.querySelectorAll("section[data-screen]")) screen.hidden = screen.dataset.screen !== name;
     const field = { find: "family-name", proof: "proof" }[name];
     (field ? $(field) : document.querySelector(`[data-screen="${name}"] h1`))?.focus();
     if (name === "scan") openCamera();
     else closeCamera();
-    document.body.dataset.screen = name;
+    document.body.dataset.kioskScreen = name;
   }
 
   function refuse(text) {

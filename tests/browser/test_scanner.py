@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser.camera import camera_args, qr_frame, write_y4m
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.camera import launch_with_camera, qr_frame, write_y4m
 
 CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 4 + "ABCDEFGHIJKLMNOP"  # 144 base32 characters
 
@@ -18,18 +16,16 @@ LOAD = """async () => {
 
 
 @pytest.fixture
-def camera_page(live_server, tmp_path):
+def camera_page(browser, live_server, tmp_path):
     """A page of the app in a Chromium whose camera shows CODE's QR code."""
-    y4m = write_y4m(tmp_path / "qr.y4m", qr_frame(CODE))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args(y4m))
-        context = browser.new_context()
-        context.grant_permissions(["camera"], origin=live_server)
-        page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.evaluate(LOAD)
-        yield page
-        browser.close()
+    camera = launch_with_camera(browser, write_y4m(tmp_path / "qr.y4m", qr_frame(CODE)))
+    context = camera.new_context()
+    context.grant_permissions(["camera"], origin=live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.evaluate(LOAD)
+    yield page
+    camera.close()
 
 
 def test_camera_reads_the_qr_code_once_while_shown(camera_page):
