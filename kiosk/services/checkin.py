@@ -324,3 +324,41 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
         tally[f"checked_in:{category.value}"] += 1
         tally[counters.arrival_bucket(checked_in_at)] += 1
     return tally
+
+
+# --- the desk -------------------------------------------------------------------------------
+
+
+def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
+    """Anyone of the event (any status) by reference, or by given or family name (a word's start)."""
+    text = " ".join((text or "").split())
+    if len(text.replace(" ", "")) < MIN_SEARCH_LETTERS:
+        return []
+    reference = normalise_reference(text)
+    query = select(Participant).where(Participant.event_id == event.id)
+    if len(reference) == 9 and reference[4] == "-":
+        found = session.execute(query.where(Participant.reference == reference)).scalars().all()
+        if found:
+            return list(found)
+    pattern = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conditions = []
+    for column in (func.lower(Participant.family_name), func.lower(Participant.given_name)):
+        conditions += [column.like(f"{pattern}%", escape="\\"), column.like(f"% {pattern}%", escape="\\")]
+    full = func.lower(Participant.given_name + " " + Participant.family_name)
+    conditions.append(full.like(f"{pattern}%", escape="\\"))
+    return list(
+        session.execute(
+            query.join(Delegation, Delegation.id == Participant.delegation_id)
+            .where(or_(*conditions))
+            .order_by(Participant.family_name, Participant.given_name, Delegation.name)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def checkins_of(session: Session, participant_ids: Sequence[int]) -> dict[int, CheckIn]:
+    """The check-ins of these participants, by participant id."""
+    if not participant_ids:
+        return {}
+    rows = session.execute(select(CheckIn).where(CheckIn.participant_id.in_(participant_ids))).scalars()
+    return {row.participant_id: row for row in rows}

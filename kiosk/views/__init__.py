@@ -6,9 +6,9 @@ from flask import Flask
 from flask_babel import get_locale
 
 from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
-from kiosk.views import accounts, admin, auth, kiosk, printers, registration
+from kiosk.views import accounts, admin, auth, desk, kiosk, printers, registration
 
-BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, kiosk.bp, kiosk.admin_bp)
+BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, kiosk.bp, kiosk.admin_bp, desk.bp)
 
 
 def init_app(app: Flask) -> None:
