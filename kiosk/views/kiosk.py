@@ -75,7 +75,12 @@ def start():
     kiosks.mark_seen(kiosk)
     db.session.commit()
     session.pop("lang", None)
-    return render_template("kiosk/languages.html", kiosk=kiosk, languages=LANGUAGES)
+    return render_template(
+        "kiosk/languages.html",
+        kiosk=kiosk,
+        languages=LANGUAGES,
+        idle_seconds=current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
+    )
 
 
 @bp.get("/flow")

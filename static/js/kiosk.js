@@ -53,12 +53,15 @@ for (const type of ["pointerdown", "keydown", "touchstart", "input"]) {
 touched();
 
 if (root.hasAttribute("data-kiosk")) flow();
+document.body.dataset.ready = "1";
 
 function flow() {
   const T = JSON.parse(document.getElementById("kiosk-strings").textContent);
   const base = `/api/v1/events/${encodeURIComponent(root.dataset.event)}/checkins`;
   const $ = (id) => document.getElementById(id);
-  const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, name) => values[name] ?? "");
+  // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
+  const fill = (template, values) =>
+    template.replace(/%\((\w+)\)s/g, (_m, name) => `\u2068${values[name] ?? ""}\u2069`);
   let current = "scan";
   let busy = false;
   let pending = null; // what the person showed: {code} or {participant_id, proof}
@@ -210,6 +213,9 @@ function flow() {
     show("proof");
   }
 
+  $("proof").addEventListener("input", () => {
+    $("proof-error").hidden = true;
+  });
   $("proof").addEventListener("keydown", (event) => {
     if (event.key === "Enter") $("proof-continue").click();
   });

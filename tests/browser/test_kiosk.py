@@ -86,12 +86,14 @@ def kiosk(browser, live_server, make_kiosk) -> Iterator[Page]:
     context = kiosk_context(browser, live_server, secret)
     page = context.new_page()
     page.goto(f"{live_server}/kiosk/")
+    page.wait_for_selector("body[data-ready]")
     yield page
     context.close()
 
 
 def scan(page: Page, code: str) -> None:
     """A hand scanner types the code and Enter, fast, with no field focused."""
+    page.wait_for_selector("body[data-kiosk-screen]")
     page.keyboard.type(code, delay=3)
     page.keyboard.press("Enter")
 
@@ -125,7 +127,7 @@ def test_hand_scanner_flow_in_english_prints_badge_and_receipt(
     look(page, shots, "4-confirm")
     started = time.monotonic()
     page.get_by_role("button", name="Yes, print my badge").click()
-    expect(page.locator("#collect")).to_have_text("Collect your badge at Printer 2.")
+    expect(page.locator("#collect")).to_have_text("Collect your badge at \u2068Printer 2\u2069.")
     collect_after = time.monotonic() - started
     expect(page.locator("#print-state")).to_contain_text("Printed", timeout=15000)
     look(page, shots, "5-printing")
@@ -181,7 +183,9 @@ def test_scan_screen_with_the_camera(browser, live_server, setting, make_kiosk, 
         context.grant_permissions(["camera"], origin=live_server)
         page = context.new_page()
         page.goto(f"{live_server}/kiosk/flow?lang=en")
-        page.wait_for_function("document.querySelector('#camera').videoWidth > 0", timeout=10000)
+        deadline = time.monotonic() + 10
+        while not page.evaluate("document.querySelector('#camera').videoWidth") and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
         look(page, shots, "2-scan")
     finally:
         camera.close()

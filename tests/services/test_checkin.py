@@ -157,6 +157,8 @@ def test_find_me_needs_two_letters_and_a_proof(app, setting, reference_of):
         found = checkin.find_by_family_name(db.session, event, "pé")
         assert [p.id for p in found] == [setting.ana]  # Bruno is pending: not listed
         assert [p.id for p in checkin.find_by_family_name(db.session, event, "SOT")] == [setting.ana]
+        assert [p.id for p in checkin.find_by_family_name(db.session, event, "PEREZ S")] == [setting.ana]
+        assert checkin.find_by_family_name(db.session, event, "ana") == []  # given names are not searched
         for proof in ("nope", "", "someone@example.org"):
             with pytest.raises(ProofMismatch):
                 checkin.participant_for_proof(db.session, event, setting.ana, proof)
