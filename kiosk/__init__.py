@@ -124,9 +124,9 @@ def register_security_headers(app: Flask) -> None:
 
 
 class RedactSecrets(logging.Filter):
-    """Keep delegation link secrets and bearer tokens out of access logs."""
+    """Keep delegation link and kiosk enrolment secrets and bearer tokens out of access logs."""
 
-    PATTERN = re.compile(r"(/d/)[A-Za-z0-9_-]{16,}")
+    PATTERN = re.compile(r"(/d/|/kiosk/enrol/)[A-Za-z0-9_-]{16,}")
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:

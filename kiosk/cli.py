@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import secrets
 from pathlib import Path
 
 import click
@@ -13,12 +14,25 @@ from sqlalchemy import select
 
 from badges.printers import PrinterError
 from kiosk.extensions import db
-from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
-from kiosk.services import accounts, auth, badging, delegations, demo, keys, mail, printing, printwake
+from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role, User
+from kiosk.services import (
+    accounts,
+    auth,
+    badging,
+    delegations,
+    demo,
+    keys,
+    kiosks,
+    mail,
+    printing,
+    printwake,
+)
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
 CLI_ACTOR = Actor("cli", None)
+#: The demo's registration desk account.
+DEMO_DESK = "desk@example.org"
 
 
 def fail(message: str) -> None:
@@ -60,6 +74,32 @@ def seed_demo() -> None:
     for name, secret in result.links[:5]:
         click.echo(f"Private link of {name}: /d/{secret}")
     click.echo(f"All {len(result.links)} private links are in {result.links_file}")
+
+
+@click.command("demo-kiosk")
+@with_appcontext
+@click.option("--event", "slug", default=demo.SLUG, show_default=True)
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+def demo_kiosk(slug: str, base_url: str) -> None:
+    """Set up the demo kiosk (badges and receipts go to instance/printed/); print a new enrolment link."""
+    event = event_by_slug(slug)
+    printed = Path(current_app.instance_path) / "printed"
+    kiosk, secret = kiosks.demo_kiosk(db.session, event, printed, CLI_ACTOR)
+    desk_password = None
+    if db.session.execute(select(User).filter_by(email=DEMO_DESK)).scalar_one_or_none() is None:
+        desk_password = secrets.token_urlsafe(12)
+        accounts.create_user(db.session, DEMO_DESK, Role.DESK.value, desk_password, CLI_ACTOR)
+    db.session.commit()
+    link = f"{base_url.rstrip('/')}/kiosk/enrol/{secret}"
+    lines = [f"Kiosk enrolment link ({kiosk.name}, works once, 24 hours): {link}"]
+    lines.append(f"Badges and receipts are printed into {printed}")
+    if desk_password:
+        lines.append(f"Registration desk sign-in: {DEMO_DESK} / {desk_password} (then open {base_url}/desk/)")
+    links_file = Path(current_app.instance_path) / "demo-links.txt"
+    with links_file.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    for line in lines:
+        click.echo(line)
 
 
 @click.command("create-user")
@@ -259,7 +299,16 @@ def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: 
     click.echo(f"Printer {printer.name} ({printer.kind.value}) added with id {printer.id}.")
 
 
-COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
+COMMANDS = (
+    init_db,
+    seed_demo,
+    demo_kiosk,
+    create_user,
+    create_token,
+    import_delegations,
+    delegation_link,
+    worker,
+)
 COMMANDS += (keys_group, print_test, render_badge, add_printer)
 
 

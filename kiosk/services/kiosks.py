@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import Event, Kiosk, Printer, PrinterKind
 from kiosk.models.base import utcnow
+from kiosk.services import printing
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import hash_secret, new_secret
 from kiosk.services.errors import KioskNotEnrolled, ValidationFailed
@@ -150,3 +152,31 @@ def mark_seen(kiosk: Kiosk, now: datetime | None = None) -> None:
     now = now or utcnow()
     if kiosk.last_seen_at is None or now - kiosk.last_seen_at > SEEN_EVERY:
         kiosk.last_seen_at = now
+
+
+def demo_kiosk(session: Session, event: Event, printed: Path, actor: Actor) -> tuple[Kiosk, str]:
+    """The demo's kiosk, printing PNG badges and raw receipts into `printed`; with a new enrolment secret."""
+    printed.mkdir(parents=True, exist_ok=True)
+    wanted = {
+        "Demo badge printer": ("badge", {"type": "png_folder", "path": str(printed)}),
+        "Demo receipt printer": ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
+    }
+    found: dict[str, Printer] = {}
+    for name, (kind, connection) in wanted.items():
+        printer = session.execute(select(Printer).filter_by(name=name)).scalar_one_or_none()
+        found[name] = printing.save_printer(session, printer, name=name, kind=kind, connection=connection)
+    kiosk = session.execute(
+        select(Kiosk).where(Kiosk.event_id == event.id, Kiosk.name == "Demo kiosk")
+    ).scalar_one_or_none()
+    kiosk = save_kiosk(
+        session,
+        kiosk,
+        event,
+        {
+            "name": "Demo kiosk",
+            "badge_printer_id": found["Demo badge printer"].id,
+            "receipt_printer_id": found["Demo receipt printer"].id,
+        },
+        actor,
+    )
+    return kiosk, enrolment_link_secret(session, kiosk, actor)
