@@ -54,5 +54,5 @@ clean:
 
 ## Refresh the message catalogues after changing user-visible text (then translate the new entries).
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location -o translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,10 +20,10 @@ from typing import Any
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from badges import text
 from badges.codes import normalise
-from badges.render import _font, _script
 
 __all__ = [
     "PrinterError",
@@ -57,6 +58,8 @@ class ReceiptData:
     #: A signed code printed as a QR code: only for test pages. Receipts of participants carry
     #: none (a receipt is thrown away; it must not open a door), but their short reference.
     code: str | None = None
+    #: `printed_at` as the reader's language writes it (else ISO 8601, the same in every language).
+    printed_when: str = ""
     reference: str = ""
     #: Lines about the meetings (title, day, time, room), already formatted in the event's time zone.
     meetings: tuple[str, ...] = ()
@@ -76,35 +79,47 @@ def _receipt_width(printer: Escpos) -> int:
         return _RECEIPT_DOTS
 
 
-def _printable(text: str) -> bool:
-    """Return True if the printer's code pages can print text (Latin, Greek, Cyrillic)."""
-    return _script(text) == "latin"
+def _printable(printer: Escpos, line: str) -> bool:
+    """Return True if the printer's own code pages have every character and none needs shaping.
+
+    Right-to-left text, scripts that need shaping (Arabic, Devanagari, …), CJK and emoji are
+    not in code pages, or not in the right order: those lines are printed as pictures.
+    """
+    encoder = printer.magic.encoder
+    for char in line:
+        if unicodedata.bidirectional(char) in ("R", "AL", "AN", "NSM") or unicodedata.combining(char):
+            return False
+        if not char.isascii() and encoder.find_suitable_encoding(char) is None:
+            return False
+    return True
 
 
-def _text_as_image(text: str, width: int, size: int, bold: bool) -> Image.Image:
-    """Return text drawn in a Noto font as a black-on-white image, centred in width."""
-    font = _font(_script(text), bold, size)
-    while size > 12 and font.getlength(text) > width:
-        size -= 2
-        font = _font(_script(text), bold, size)
-    ascent, descent = font.getmetrics()
-    image = Image.new("1", (width, ascent + descent + 4), 1)
-    draw = ImageDraw.Draw(image)
-    draw.text((width // 2, 2 + ascent), text, font=font, fill=0, anchor="ms")
-    return image
+def _text_as_image(line: str, width: int, size: int, bold: bool) -> Image.Image:
+    """Return text as a black-on-white picture, every character in a font that has it, centred."""
+    height = size * 4
+    px, rows = text.fit_lines(line, width, height, bold=bold, max_px=size, max_lines=3, spacing=1.1)
+    rtl, cjk = text.is_rtl(line), text.cjk_variant(line)
+    block = text.block_height(rows, px, bold, rtl, cjk, 1.1)
+    ascent, _ = text.line_metrics(text.layout_line(" ".join(rows), bold, rtl, cjk), px)
+    image = Image.new("L", (width, block + 4), 255)
+    for index, row in enumerate(rows):
+        runs = text.layout_line(row, bold, rtl, cjk)
+        x = (width - text.line_width(runs, px)) // 2
+        text.draw_runs(image, x, 2 + ascent + index * round(px * 1.1), runs, px, 0)
+    return image.convert("1")  # Floyd–Steinberg: text stays crisp, colour emoji keep their shapes
 
 
-def _line(printer: Escpos, text: str, *, bold: bool = False, big: bool = False) -> None:
-    """Print one centred line: as text where code pages allow it, else as an image."""
-    text = " ".join(text.split())
-    if not text:
+def _line(printer: Escpos, line: str, *, bold: bool = False, big: bool = False) -> None:
+    """Print one centred line: as text where code pages allow it, else as a picture."""
+    line = unicodedata.normalize("NFC", " ".join(line.split()))
+    if not line:
         return
-    if _printable(text):
+    if _printable(printer, line):
         printer.set(align="center", bold=bold, double_height=big, double_width=big)
-        printer.textln(text)
+        printer.textln(line)
         printer.set(align="center", bold=False, normal_textsize=True)
     else:
-        image = _text_as_image(text, _receipt_width(printer), 44 if big else 30, bold)
+        image = _text_as_image(line, _receipt_width(printer), 44 if big else 30, bold)
         printer.image(image, center=True)
 
 
@@ -125,7 +140,7 @@ def _write_receipt(printer: Escpos, data: ReceiptData, qr: str) -> None:
     _line(printer, f"{data.badge_label} {data.badge_number}", bold=True)
     if data.reference:
         _line(printer, f"{data.reference_label} {data.reference}")
-    _line(printer, data.printed_at.strftime("%d %b %Y %H:%M"))
+    _line(printer, data.printed_when or data.printed_at.isoformat(" ", "minutes")[:16])
     printer.ln()
     if data.meetings:
         printer.textln("-" * 32)

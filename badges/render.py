@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import enum
 import io
-import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 import qrcode
 import qrcode.constants
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError, features
+from fontTools import unicodedata as ucd
+from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from badges import text
 from badges.codes import normalise
 
 __all__ = [
+    "BADGE_LANGUAGES",
     "CATEGORY_COLOURS",
     "CATEGORY_LABELS",
+    "CATEGORY_WORDS",
     "FORMAT_SIZES_MM",
     "BadgeData",
     "BadgeFormat",
+    "category_label",
     "find_font",
     "qr_matrix",
     "render_image",
@@ -42,39 +45,44 @@ CATEGORY_COLOURS: dict[str, tuple[int, int, int]] = {
     "other": (96, 99, 102),
 }
 
-CATEGORY_LABELS: dict[str, str] = {
-    "state_party": "STATE PARTY",
-    "state_not_party": "STATE NOT PARTY",
-    "united_nations": "UNITED NATIONS",
-    "igo": "INTERGOVERNMENTAL ORGANIZATION",
-    "icrc": "ICRC",
-    "ngo": "NGO",
-    "other": "OTHER",
+#: The words printed on the category band, as secretariats print them, per badge language.
+CATEGORY_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "state_party": "STATE PARTY",
+        "state_not_party": "OBSERVER",
+        "united_nations": "UNITED NATIONS",
+        "igo": "INTERNATIONAL ORGANIZATION",
+        "icrc": "ICRC",
+        "ngo": "NGO",
+        "other": "GUEST",
+    },
+    "fr": {
+        "state_party": "ÉTAT PARTIE",
+        "state_not_party": "OBSERVATEUR",
+        "united_nations": "NATIONS UNIES",
+        "igo": "ORGANISATION INTERNATIONALE",
+        "icrc": "CICR",
+        "ngo": "ONG",
+        "other": "INVITÉ",
+    },
 }
+#: The languages a badge can be printed in.
+BADGE_LANGUAGES = tuple(CATEGORY_WORDS)
+#: The English words, for callers that do not choose a language.
+CATEGORY_LABELS: dict[str, str] = CATEGORY_WORDS["en"]
+
+
+def category_label(category: str, language: str = "en") -> str:
+    """Return the words printed on the band for a delegation category in a badge language."""
+    words = CATEGORY_WORDS.get(language, CATEGORY_WORDS["en"])
+    return words.get(category, words["other"])
+
 
 INK = (24, 24, 27)
 MUTED = (70, 72, 77)
 WHITE = (255, 255, 255)
 PLACEHOLDER_BG = (226, 229, 233)
 PLACEHOLDER_FG = (160, 166, 174)
-
-_FONT_DIRS = (
-    Path("/usr/share/fonts"),
-    Path("/usr/local/share/fonts"),
-    Path(__file__).resolve().parent.parent / "static" / "fonts",
-)
-
-_FONT_FILES: dict[tuple[str, bool], tuple[str, ...]] = {
-    ("latin", False): ("NotoSans-Regular.ttf", "DejaVuSans.ttf", "LiberationSans-Regular.ttf"),
-    ("latin", True): ("NotoSans-Bold.ttf", "DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf"),
-    ("arabic", False): ("NotoNaskhArabic-Regular.ttf", "NotoSansArabic-Regular.ttf"),
-    ("arabic", True): ("NotoNaskhArabic-Bold.ttf", "NotoSansArabic-Bold.ttf"),
-    ("cjk", False): ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf"),
-    ("cjk", True): ("NotoSansCJK-Bold.ttc", "NotoSansCJKsc-Bold.otf"),
-}
-# Face index in the Noto Sans CJK collection: JP, KR, SC (Chinese is the default).
-_CJK_FACE = {"cjk-jp": 0, "cjk-kr": 1, "cjk": 2}
-_LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 
 
 class BadgeFormat(enum.Enum):
@@ -119,214 +127,59 @@ class _Box:
     h: int
 
 
-def _script(text: str) -> str:
-    """Return the font family a string needs: latin, arabic, cjk, cjk-jp or cjk-kr."""
-    kana = hangul = han = arabic = False
-    for char in text:
-        code = ord(char)
-        if (
-            0x0600 <= code <= 0x08FF
-            or 0xFB50 <= code <= 0xFDFF
-            or 0xFE70 <= code <= 0xFEFF
-            or 0x0590 <= code <= 0x05FF
-        ):
-            arabic = True
-        elif 0x3040 <= code <= 0x30FF or 0x31F0 <= code <= 0x31FF:
-            kana = True
-        elif 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
-            hangul = True
-        elif (
-            0x2E80 <= code <= 0x2FFF
-            or 0x3000 <= code <= 0x303F
-            or 0x3400 <= code <= 0x4DBF
-            or 0x4E00 <= code <= 0x9FFF
-            or 0xF900 <= code <= 0xFAFF
-            or 0xFF00 <= code <= 0xFFEF
-            or 0x20000 <= code <= 0x3FFFF
-        ):
-            han = True
-    if arabic:
-        return "arabic"
-    if kana:
-        return "cjk-jp"
-    if hangul:
-        return "cjk-kr"
-    if han:
-        return "cjk"
-    return "latin"
-
-
-def _is_rtl(text: str) -> bool:
-    """Return True if the first strong character of text is right-to-left."""
-    for char in text:
-        direction = unicodedata.bidirectional(char)
-        if direction in ("R", "AL"):
-            return True
-        if direction == "L":
-            return False
-    return False
-
-
 @cache
 def find_font(script: str, bold: bool = False) -> tuple[str, int]:
-    """Return (path, face index) of the font for a script, from Debian's fonts or static/fonts."""
-    family = "cjk" if script.startswith("cjk") else script
-    candidates = _FONT_FILES[(family, bold)] + _FONT_FILES[(family, not bold)]
-    if family != "latin":
-        candidates += _FONT_FILES[("latin", bold)]
-    for name in candidates:
-        for root in _FONT_DIRS:
-            if not root.is_dir():
-                continue
-            direct = root / name
-            found = direct if direct.is_file() else next(root.rglob(name), None)
-            if found is not None:
-                index = _CJK_FACE.get(script, 2) if found.suffix == ".ttc" else 0
-                return str(found), index
-    raise FileNotFoundError(f"No font found for {script} text; install fonts-noto-core and fonts-noto-cjk.")
-
-
-@lru_cache(maxsize=512)
-def _font(script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    """Return a loaded font for a script, weight and pixel size."""
-    path, index = find_font(script, bold)
-    return ImageFont.truetype(path, size=max(size, 1), index=index, layout_engine=_LAYOUT)
-
-
-def _ink_width(font: ImageFont.FreeTypeFont, text: str) -> int:
-    """Return the horizontal extent of text as drawn, covering both advance and ink."""
-    if not text:
-        return 0
-    left, _, right, _ = font.getbbox(text, anchor="ls")
-    return int(max(right, font.getlength(text)) - min(left, 0)) + 1
-
-
-def _units(text: str, script: str) -> tuple[list[str], str]:
-    """Return the breakable units of text and the string that joins them."""
-    if script.startswith("cjk") and " " not in text.strip():
-        return list(text), ""
-    return text.split(), " "
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont, script: str, width: int) -> list[str]:
-    """Greedily wrap text to width, breaking over-long words between characters."""
-    units, joiner = _units(text, script)
-    lines: list[str] = []
-    current = ""
-    for unit in units:
-        candidate = f"{current}{joiner}{unit}" if current else unit
-        if _ink_width(font, candidate) <= width:
-            current = candidate
-            continue
-        if current:
-            lines.append(current)
-        current = ""
-        if _ink_width(font, unit) <= width:
-            current = unit
-            continue
-        for char in unit:
-            if current and _ink_width(font, current + char) > width:
-                lines.append(current)
-                current = ""
-            current += char
-    if current:
-        lines.append(current)
-    return lines
-
-
-def _block_height(font: ImageFont.FreeTypeFont, lines: int, spacing: float) -> int:
-    """Return the height of a block of lines, ascender of the first to descender of the last."""
-    ascent, descent = font.getmetrics()
-    return ascent + descent + round((lines - 1) * font.size * spacing)
-
-
-def _ellipsize(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
-    """Return text cut with an ellipsis so that it fits width."""
-    while text and _ink_width(font, text + "…") > width:
-        text = text[:-1].rstrip()
-    return text + "…"
-
-
-def _fit(
-    text: str,
-    box: _Box,
-    *,
-    bold: bool,
-    max_px: int,
-    min_px: int,
-    max_lines: int = 1,
-    spacing: float = 1.15,
-) -> tuple[ImageFont.FreeTypeFont, list[str], str]:
-    """Choose a size and line breaks so text fits box: shrink on one line, then wrap."""
-    script = _script(text)
-    min_px = max(min(min_px, max_px), 4)
-    sizes = []
-    size = max_px
-    while size > min_px:
-        sizes.append(size)
-        size = min(size - 1, int(size * 0.93))
-    sizes.append(min_px)
-    single_floor = max(min_px, int(max_px * 0.72))
-    for size in sizes:
-        font = _font(script, bold, size)
-        if size < single_floor and max_lines > 1:
-            break
-        if _ink_width(font, text) <= box.w and _block_height(font, 1, spacing) <= box.h:
-            return font, [text], script
-    for size in sizes:
-        font = _font(script, bold, size)
-        lines = _wrap(text, font, script, box.w)
-        if len(lines) <= max_lines and _block_height(font, len(lines), spacing) <= box.h:
-            return font, lines, script
-    font = _font(script, bold, min_px)
-    fitting = max(1, min(max_lines, 1 + int((box.h - _block_height(font, 1, spacing)) // (min_px * spacing))))
-    lines = _wrap(text, font, script, box.w)
-    if len(lines) > fitting:
-        lines = lines[: fitting - 1] + [_ellipsize(lines[fitting - 1], font, box.w)]
-    return font, lines, script
+    """Return (path, face index) of the font used first for a script: latin, arabic, cjk, …."""
+    sample = {"latin": "A", "arabic": "\u0628", "cjk": "\u738b", "cjk-jp": "\u3042", "cjk-kr": "\ud55c"}
+    char = sample.get(script, "A")
+    face = text.font_for(char, ucd.script(char), bold, text.cjk_variant(char))
+    return face.path, face.index
 
 
 def _draw_text(
-    draw: ImageDraw.ImageDraw | None,
-    text: str,
+    image: Image.Image | None,
+    content: str,
     box: _Box,
     *,
     bold: bool = False,
     max_px: int,
-    min_px: int,
     max_lines: int = 1,
     align: str = "start",
     valign: str = "top",
     fill: tuple[int, int, int] = INK,
     spacing: float = 1.15,
+    rtl: bool | None = None,
 ) -> int:
-    """Draw text fitted into box (or only measure it when draw is None); return its height."""
-    text = " ".join(text.split())
-    if not text:
+    """Draw text fitted into box (or only measure it when image is None); return its height.
+
+    `align="start"` means right for right-to-left text; `rtl` gives the direction of the block
+    the text belongs to (an Arabic name and an English delegation both align right).
+    """
+    content = " ".join(content.split())
+    if not content:
         return 0
-    font, lines, _ = _fit(
-        text, box, bold=bold, max_px=max_px, min_px=min_px, max_lines=max_lines, spacing=spacing
+    size, rows = text.fit_lines(
+        content, box.w, box.h, bold=bold, max_px=max_px, max_lines=max_lines, spacing=spacing
     )
-    height = _block_height(font, len(lines), spacing)
-    if draw is None:
+    own_rtl, cjk = text.is_rtl(content), text.cjk_variant(content)
+    height = text.block_height(rows, size, bold, own_rtl, cjk, spacing)
+    if image is None:
         return height
-    ascent, _ = font.getmetrics()
+    ascent, _ = text.line_metrics(text.layout_line(" ".join(rows), bold, own_rtl, cjk), size)
     top = box.y if valign == "top" else box.y + (box.h - height) // 2
     if align == "start":
-        align = "right" if _is_rtl(text) else "left"
-    step = round(font.size * spacing)
-    for index, line in enumerate(lines):
-        baseline = top + ascent + index * step
-        left = font.getbbox(line, anchor="ls")[0]
-        width = _ink_width(font, line)
-        offset = -min(left, 0)
+        align = "right" if (own_rtl if rtl is None else rtl) else "left"
+    step = round(size * spacing)
+    for index, row in enumerate(rows):
+        runs = text.layout_line(row, bold, own_rtl, cjk)
+        width = text.line_width(runs, size)
         if align == "left":
-            x = box.x + offset
+            x = box.x
         elif align == "right":
-            x = box.x + box.w - width + offset
+            x = box.x + box.w - width
         else:
-            x = box.x + (box.w - width) // 2 + offset
-        draw.text((x, baseline), line, font=font, fill=fill, anchor="ls")
+            x = box.x + (box.w - width) // 2
+        text.draw_runs(image, x, top + ascent + index * step, runs, size, fill)
     return height
 
 
@@ -415,10 +268,9 @@ class _Canvas:
 
     def text(
         self,
-        text: str,
+        content: str,
         box: _Box,
         size_pt: float,
-        min_pt: float,
         *,
         measure: bool = False,
         bold: bool = False,
@@ -427,20 +279,21 @@ class _Canvas:
         valign: str = "top",
         fill: tuple[int, int, int] = INK,
         spacing: float = 1.15,
+        rtl: bool | None = None,
     ) -> int:
-        """Draw (or only measure) fitted text with sizes in points; return its height."""
+        """Draw (or only measure) text as large as fits, at most size_pt; return its height."""
         return _draw_text(
-            None if measure else self.draw,
-            text,
+            None if measure else self.image,
+            content,
             box,
             bold=bold,
             max_px=self.pt(size_pt),
-            min_px=self.pt(min_pt),
             max_lines=max_lines,
             align=align,
             valign=valign,
             fill=fill,
             spacing=spacing,
+            rtl=rtl,
         )
 
     def band(self, data: BadgeData, height_mm: float, margin_mm: float, size_pt: float) -> None:
@@ -448,7 +301,7 @@ class _Canvas:
         colour = CATEGORY_COLOURS.get(data.category, CATEGORY_COLOURS["other"])
         top = self.image.height - self.px(height_mm)
         self.draw.rectangle((0, top, self.image.width, self.image.height), fill=colour)
-        label = data.category_label or CATEGORY_LABELS.get(data.category, data.category)
+        label = data.category_label or category_label(data.category)
         inner = _Box(
             self.px(margin_mm),
             top + self.px(0.8),
@@ -459,7 +312,6 @@ class _Canvas:
             label.upper(),
             inner,
             size_pt,
-            5,
             bold=True,
             max_lines=2,
             align="center",
@@ -487,32 +339,31 @@ class _Canvas:
         """Write the badge number centred under the QR code (inside its quiet zone's width)."""
         quiet = qr.w * 4 // 49
         box = _Box(qr.x, qr.y + qr.h - quiet // 2, qr.w, self.px(height_mm))
-        self.text(number, box, size_pt, 5, bold=True, align="center")
+        self.text(number, box, size_pt, bold=True, align="center")
 
     def people(self, data: BadgeData, area: _Box, scale: float, align: str) -> None:
-        """Stack name, delegation and function, centred vertically in area."""
+        """Stack name, delegation and function, centred vertically in area, aligned as the name."""
         gap = self.px(1.4 * scale)
         small_gap = self.px(0.5 * scale)
-        deleg = dict(bold=True, max_lines=2, align=align, spacing=1.05)
-        func = dict(fill=MUTED, max_lines=2, align=align, spacing=1.05)
+        rtl = text.is_rtl(data.name)
+        deleg = dict(bold=True, max_lines=2, align=align, spacing=1.05, rtl=rtl)
+        func = dict(fill=MUTED, max_lines=2, align=align, spacing=1.05, rtl=rtl)
         deleg_box = _Box(area.x, 0, area.w, area.h * 3 // 10)
         func_box = _Box(area.x, 0, area.w, area.h * 22 // 100)
-        deleg_h = self.text(data.delegation, deleg_box, 9 * scale, 5.5, measure=True, **deleg)
-        func_h = (
-            self.text(data.function, func_box, 7.5 * scale, 5, measure=True, **func) if data.function else 0
-        )
+        deleg_h = self.text(data.delegation, deleg_box, 9 * scale, measure=True, **deleg)
+        func_h = self.text(data.function, func_box, 7.5 * scale, measure=True, **func) if data.function else 0
         rest = area.h - deleg_h - func_h - gap - (small_gap if func_h else 0)
         name_box = _Box(area.x, 0, area.w, max(rest, self.pt(8)))
-        name = dict(bold=True, max_lines=4, align=align, spacing=1.08)
-        name_h = self.text(data.name, name_box, 14 * scale, 6, measure=True, **name)
+        name = dict(bold=True, max_lines=4, align=align, spacing=1.05, rtl=rtl)
+        name_h = self.text(data.name, name_box, 16 * scale, measure=True, **name)
         total = name_h + gap + deleg_h + (small_gap + func_h if func_h else 0)
         y = area.y + max(0, (area.h - total) // 2)
-        self.text(data.name, _Box(area.x, y, area.w, name_box.h), 14 * scale, 6, **name)
+        self.text(data.name, _Box(area.x, y, area.w, name_box.h), 16 * scale, **name)
         y += name_h + gap
-        self.text(data.delegation, _Box(area.x, y, area.w, deleg_box.h), 9 * scale, 5.5, **deleg)
+        self.text(data.delegation, _Box(area.x, y, area.w, deleg_box.h), 9 * scale, **deleg)
         if data.function:
             y += deleg_h + small_gap
-            self.text(data.function, _Box(area.x, y, area.w, func_box.h), 7.5 * scale, 5, **func)
+            self.text(data.function, _Box(area.x, y, area.w, func_box.h), 7.5 * scale, **func)
 
 
 def _header(canvas: _Canvas, data: BadgeData, m: float, h: float, align: str, s: float) -> None:
@@ -520,10 +371,10 @@ def _header(canvas: _Canvas, data: BadgeData, m: float, h: float, align: str, s:
     w = canvas.width_mm - 2 * m
     title_h = h * 0.62
     title_box = canvas.box(m, m, w, title_h)
-    canvas.text(data.event_title, title_box, 8.5 * s, 5, bold=True, max_lines=2, align=align, spacing=1.05)
+    canvas.text(data.event_title, title_box, 8.5 * s, bold=True, max_lines=2, align=align, spacing=1.05)
     line = " · ".join(part for part in (data.event_dates, data.venue) if part)
     line_box = canvas.box(m, m + title_h, w, h - title_h)
-    canvas.text(line, line_box, 6 * s, 4.5, fill=MUTED, align=align)
+    canvas.text(line, line_box, 6 * s, fill=MUTED, align=align)
 
 
 def _render_landscape(data: BadgeData, dpi: int) -> Image.Image:

@@ -87,6 +87,14 @@ def main() -> None:
     ))  # fmt: skip
     long_name = BadgeData(**{**data.__dict__, "name": "Hubert Blaine " * 6})
     report("render_png (very long name)", timings_ms(lambda: render_png(long_name), runs // 2))
+    mixed = BadgeData(**{**data.__dict__, "name": "H.E. Mr. أحمد العبيدي", "delegation": "Iraq"})
+    report("render_png (Latin title, Arabic name)", timings_ms(lambda: render_png(mixed), runs // 2))
+    names = [f"Dr. ليلى الحداد {i}" if i % 2 else f"王小明{i}先生" for i in range(runs * 2)]
+    fresh = iter(names)
+    report(
+        "render_png (a new mixed-script name each time)",
+        timings_ms(lambda: render_png(BadgeData(**{**data.__dict__, "name": next(fresh)})), runs // 2),
+    )
     keys = {1: public}
     print(f"sign                                 {per_second(lambda: sign(payload, key)):9.0f} /s")
     verify_rate = per_second(lambda: verify(code, keys, event_id=12, kind=CodeKind.BADGE))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if any is missing. Idempotent.
 set -euo pipefail
-packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk)
+packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libfribidi0 gettext)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

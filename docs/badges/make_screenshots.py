@@ -15,31 +15,45 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from badges.codes import CodeKind, CodePayload, sign  # noqa: E402
-from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_png  # noqa: E402
+from badges.names import NameStyle, compose  # noqa: E402
+from badges.render import BadgeData, BadgeFormat, category_label, render_png  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 PEOPLE = {
-    "state_party": ("María José Fernández Ortega", "Chile", "Head of delegation"),
-    "state_not_party": ("Jonathan Mwangi Otieno", "Kenya", "Delegate"),
+    "state_party": (("Ms.", "María José", "Fernández Ortega"), "Chile", "Head of delegation"),
+    "state_not_party": (("Mr.", "Jonathan Mwangi", "Otieno"), "Kenya", "Delegate"),
     "united_nations": (
-        "Ingrid Johansson",
+        ("Ms.", "Ingrid", "Johansson"),
         "Office for Disarmament Affairs",
         "Political Affairs Officer",
     ),
     "igo": (
-        "Александр Сергеевич Пушкин",
+        ("", "Александр Сергеевич", "Пушкин"),
         "Organization for Security and Co-operation in Europe",
         "Adviser",
     ),
-    "icrc": ("Jean-Pierre Dubois", "International Committee of the Red Cross", "Legal Adviser"),
-    "ngo": ("Aiyana Redcloud", "Cluster Munition Coalition", "Campaigner"),
-    "other": ("Tomás Ó Briain", "Geneva Graduate Institute", "Researcher"),
+    "icrc": (("Mr.", "Jean-Pierre", "Dubois"), "International Committee of the Red Cross", "Legal Adviser"),
+    "ngo": (("Ms.", "Aiyana", "Redcloud"), "Cluster Munition Coalition", "Campaigner"),
+    "other": (("Mr.", "Tomás", "Ó Briain"), "Geneva Graduate Institute", "Researcher"),
 }
 SCRIPTS = {
-    "arabic": ("محمد بن عبد الله الهاشمي", "state_party", "المملكة العربية السعودية", "رئيس الوفد"),
-    "chinese": ("王小明", "state_party", "中华人民共和国", "代表"),
-    "long_name": (
-        "Hubert Blaine Wolfeschlegelsteinhausenbergerdorff Senior of the Very Long Name Family",
+    "arabic": (("", "محمد بن عبد الله", "الهاشمي"), "state_party", "المملكة العربية السعودية", "رئيس الوفد"),
+    "mixed-arabic": (("Dr.", "ليلى", "الحداد"), "state_party", "Jordan", "Head of delegation"),
+    "chinese": (("先生", "小明", "王"), "state_party", "中华人民共和国", "代表"),
+    "long-hyphenated": (
+        ("Mr.", "Jean-Baptiste Marie-Christophe", "de La Rochefoucauld-Montbel"),
+        "icrc",
+        "International Committee of the Red Cross",
+        "Legal Adviser",
+    ),
+    "long-delegation": (
+        ("Mr.", "Oliver", "Bennett-Jones"),
+        "state_party",
+        "United Kingdom of Great Britain and Northern Ireland",
+        "Deputy Permanent Representative to the Conference on Disarmament",
+    ),
+    "long-name": (
+        ("", "Hubert Blaine", "Wolfeschlegelsteinhausenbergerdorff Senior of the Very Long Name Family"),
         "ngo",
         "International Campaign to Ban Landmines and Cluster Munition Coalition",
         "Senior Policy Adviser for Humanitarian Disarmament and Arms Control",
@@ -47,16 +61,18 @@ SCRIPTS = {
 }
 
 
-def badge(code: str, name: str, category: str, delegation: str, function: str) -> BadgeData:
-    """Return sample badge data."""
+def badge(
+    code: str, name: tuple[str, str, str], category: str, delegation: str, function: str, language: str = "en"
+) -> BadgeData:
+    """Return sample badge data, the name composed as the app composes it."""
     return BadgeData(
         event_title="Meeting of States Parties to the Convention on Cluster Munitions",
         event_dates="9–11 September 2024",
-        name=name,
+        name=compose(*name, NameStyle.BADGE),
         delegation=delegation,
         function=function,
         category=category,
-        category_label=CATEGORY_LABELS[category],
+        category_label=category_label(category, language),
         badge_number="B-004242",
         code=code,
         venue="Palais des Nations, Geneva",
@@ -90,6 +106,8 @@ def main() -> None:
     for label, (name, category, delegation, function) in SCRIPTS.items():
         data = badge(code, name, category, delegation, function)
         save(render_png(data), OUT / f"name-{label.replace('_', '-')}.png")
+    french = badge(code, ("M.", "Jonathan Mwangi", "Otieno"), "state_not_party", "Kenya", "Délégué", "fr")
+    save(render_png(french), OUT / "language-french.png")
     sample = badge(code, *PEOPLE["state_party"][:1], "state_party", *PEOPLE["state_party"][1:])
     save(render_png(sample, BadgeFormat.CARD_PORTRAIT), OUT / "format-card-portrait.png")
     save(render_png(sample, BadgeFormat.A6, dpi=150), OUT / "format-a6.png")

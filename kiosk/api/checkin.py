@@ -28,6 +28,7 @@ from kiosk.services.errors import (
     WrongEvent,
 )
 from kiosk.services.ratelimit import RateLimit
+from kiosk.services.vocabulary import function_label
 
 bp = Blueprint("api_checkin", __name__, url_prefix="/api/v1")
 
@@ -126,7 +127,7 @@ def participant_summary(participant: Participant) -> dict[str, Any]:
         "title": participant.title,
         "given_name": participant.given_name,
         "family_name": participant.family_name,
-        "function": participant.function,
+        "function": function_label(participant.function),
         "delegation": delegation.name,
         "delegation_id": delegation.id,
         "category": delegation.category.value,
@@ -289,6 +290,10 @@ def find_participants(slug: str):
             person.delegation_id, {"id": person.delegation_id, "name": person.delegation.name, "people": []}
         )
         group["people"].append(
-            {"id": person.id, "name": badging.printed_name(person), "function": person.function}
+            {
+                "id": person.id,
+                "name": badging.printed_name(person),
+                "function": function_label(person.function),
+            }
         )
     return jsonify({"delegations": list(groups.values())})

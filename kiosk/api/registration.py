@@ -129,7 +129,7 @@ def list_delegations(slug: str):
     query=(
         ("delegation_id", "integer", "Only this delegation"),
         ("status", "string", "pending, accredited, rejected or withdrawn"),
-        ("q", "string", "Part of a given or family name"),
+        ("q", "string", "Part of a given or family name, or of the name on the badge"),
         ("limit", "integer", "At most this many (default 500, max 5000)"),
         ("offset", "integer", "Skip this many"),
     ),
@@ -156,7 +156,11 @@ def list_participants(slug: str):
     if args.get("q"):
         like = f"%{args['q'].strip().lower()}%"
         query = query.where(
-            or_(func.lower(Participant.given_name).like(like), func.lower(Participant.family_name).like(like))
+            or_(
+                func.lower(Participant.given_name).like(like),
+                func.lower(Participant.family_name).like(like),
+                func.lower(Participant.badge_name).like(like),
+            )
         )
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.session.execute(

@@ -20,6 +20,7 @@ from kiosk.models import Kiosk, Role
 from kiosk.services import kiosks
 from kiosk.services.auth import Principal, authenticate
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import label
 
 PREFIX = "/api/v1"
 #: The cookie that holds an enrolled kiosk's device secret.
@@ -134,7 +135,7 @@ def route(
                     403,
                     "forbidden",
                     "Forbidden",
-                    _("Your role (%(role)s) may not do this.", role=principal.role.value),
+                    _("Your role (“%(role)s”) may not do this.", role=label(principal.role)),
                 )
             g.principal = principal
             try:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from badges.names import NameStyle, compose
 from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class Participant(Base):
     title: Mapped[str] = mapped_column(String(40), default="")
     given_name: Mapped[str] = mapped_column(String(120))
     family_name: Mapped[str] = mapped_column(String(120))
+    #: The name exactly as printed on the badge, when the usual order is wrong for this person.
+    badge_name: Mapped[str] = mapped_column(String(120), default="")
     function: Mapped[str] = mapped_column(String(120), default="")
     gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.UNDISCLOSED, active_history=True)
     email: Mapped[str] = mapped_column(String(200), default="")
@@ -107,10 +110,30 @@ class Participant(Base):
 
     delegation: Mapped[Delegation] = relationship(back_populates="participants")
 
+    def name_as(self, style: NameStyle) -> str:
+        """The name composed for a place (badge, list, sentence, address); see badges.names."""
+        parts = (self.title, self.given_name, self.family_name)
+        return compose(*(part or "" for part in parts), style=style, badge_name=self.badge_name or "")
+
     @property
     def full_name(self) -> str:
-        """Given and family name, as printed on a badge."""
-        return f"{self.given_name} {self.family_name}".strip()
+        """The name inside a sentence: "Amina Diallo", "王小明"."""
+        return self.name_as(NameStyle.SENTENCE)
+
+    @property
+    def list_name(self) -> str:
+        """The name in lists sorted by family name: "DIALLO, Amina"."""
+        return self.name_as(NameStyle.LIST)
+
+    @property
+    def badge_display_name(self) -> str:
+        """The name as printed on the badge: "Ms. Amina DIALLO", "王小明先生"."""
+        return self.name_as(NameStyle.BADGE)
+
+    @property
+    def formal_name(self) -> str:
+        """The name with the title, for addressing the person: "Ms. Amina Diallo"."""
+        return self.name_as(NameStyle.FORMAL)
 
     @property
     def holds_place(self) -> bool:

@@ -24,7 +24,7 @@ def create_user(session: Session, email: str, role: str, password: str, actor: A
     elif session.execute(select(User.id).filter_by(email=email)).first():
         errors["email"] = [_("A user with the e-mail %(email)s already exists.", email=email)]
     if role not in {r.value for r in STAFF_ROLES}:
-        errors["role"] = [_("Choose one of: %(roles)s.", roles=", ".join(r.value for r in STAFF_ROLES))]
+        errors["role"] = [_("Choose a role.")]
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [_("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]
     if errors:

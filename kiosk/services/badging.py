@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badges.render import CATEGORY_LABELS, BadgeData, BadgeFormat, render_pdf, render_png
+from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
 from kiosk.models import Event, Participant, Status
 from kiosk.services.audit import Actor, record
+from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
 from kiosk.services.keys import badge_code
+from kiosk.services.vocabulary import function_label, label
 
 #: The names of badge formats as the API and the command line spell them.
 FORMAT_NAMES: dict[str, BadgeFormat] = {
@@ -29,8 +29,6 @@ CUPS_MEDIA: dict[BadgeFormat, str] = {
     BadgeFormat.A6: "A6",
 }
 
-_MONTHS = ("January February March April May June July August September October November December").split()
-
 
 def badge_format(name: str | None) -> BadgeFormat:
     """The badge format called `name` (card, card_portrait or a6; default card)."""
@@ -45,25 +43,14 @@ def badge_format(name: str | None) -> BadgeFormat:
         ) from None
 
 
-def _day(day: date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]}"
-
-
-def event_dates(event: Event) -> str:
-    """The event's days as printed, e.g. "18–20 June 2024"."""
-    start, end = event.starts_on, event.ends_on
-    if start == end:
-        return f"{_day(start)} {start.year}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{_day(end)} {end.year}"
-    if start.year == end.year:
-        return f"{_day(start)} – {_day(end)} {end.year}"
-    return f"{_day(start)} {start.year} – {_day(end)} {end.year}"
+def event_dates(event: Event, locale: str = "en") -> str:
+    """The event's days as printed on badges in `locale`, e.g. "18–20 June 2024", "18–20 juin 2024"."""
+    return format_days(event.starts_on, event.ends_on, locale)
 
 
 def printed_name(participant: Participant) -> str:
-    """The name as printed: title, given name, family name."""
-    return " ".join(part for part in (participant.title, participant.full_name) if part).strip()
+    """The name as printed on badges and receipts ("Ms. Amina DIALLO", "王小明先生")."""
+    return participant.badge_display_name
 
 
 def badge_number(participant: Participant) -> str:
@@ -77,27 +64,28 @@ def ensure_accredited(participant: Participant) -> None:
     if participant.status != Status.ACCREDITED:
         raise NotAccredited(
             _(
-                "%(name)s is not accredited (status: %(status)s); only accredited participants get a badge.",
+                "%(name)s is not accredited (status “%(status)s”); only accredited participants get a badge.",
                 name=participant.full_name,
-                status=participant.status.value,
+                status=label(participant.status),
             )
         )
 
 
-def badge_data(session: Session, participant: Participant) -> BadgeData:
-    """Everything printed on the participant's badge."""
+def badge_data(session: Session, participant: Participant, locale: str | None = None) -> BadgeData:
+    """Everything printed on the participant's badge, in `locale` (default: the event's badge language)."""
     ensure_accredited(participant)
     delegation = participant.delegation
     event = delegation.event
+    locale = locale or event.badge_language or "en"
     category = delegation.category.value
     return BadgeData(
         event_title=event.title,
-        event_dates=event_dates(event),
+        event_dates=event_dates(event, locale),
         name=printed_name(participant),
         delegation=delegation.name,
-        function=participant.function or None,
+        function=function_label(participant.function, locale) or None,
         category=category,
-        category_label=CATEGORY_LABELS.get(category, category.upper()),
+        category_label=category_label(category, locale),
         badge_number=badge_number(participant),
         code=badge_code(session, participant),
         photo=participant.photo,

@@ -9,12 +9,13 @@ from typing import Any
 from zipfile import BadZipFile
 
 import openpyxl
-import pycountry
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event
+from kiosk.services import countries
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
@@ -38,13 +39,7 @@ _CATEGORY_ALIASES = {
 
 
 def _country_code(value: str) -> str | None:
-    if not value:
-        return None
-    try:
-        country = pycountry.countries.lookup(value.strip())
-    except LookupError:
-        return None
-    return country.alpha_2
+    return countries.lookup(value) if value else None
 
 
 def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -186,7 +181,14 @@ def import_delegations(
         existing.add(values["name"])
         cleaned.append(values)
     if errors:
-        raise ImportFailed(_("Nothing was imported: %(n)d row(s) need correcting.", n=len(errors)), errors)
+        raise ImportFailed(
+            ngettext(
+                "Nothing was imported: %(num)d row needs correcting.",
+                "Nothing was imported: %(num)d rows need correcting.",
+                len(errors),
+            ),
+            errors,
+        )
     delegations = [Delegation(event_id=event.id, **values) for values in cleaned]
     session.add_all(delegations)
     session.flush()

@@ -10,14 +10,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pycountry
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Category, Delegation, Event, Meeting, Role, Status, User, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import auth, registration
+from kiosk.services import auth, countries, registration
 from kiosk.services.audit import Actor
 
 SLUG = "im2024"
@@ -99,7 +98,7 @@ NAMES = {
         ("Rania", "Mansour", "female"),
         ("أحمد", "العبيدي", "male"),
     ],
-    "zh": [("王", "芳", "female"), ("Li", "Wei", "male"), ("张", "伟", "male")],
+    "zh": [("芳", "王", "female"), ("Wei", "Li", "male"), ("伟", "张", "male")],  # (given, family)
     "ru": [("Анна", "Петрова", "female"), ("Dmitri", "Sokolov", "male"), ("Ольга", "Иванова", "female")],
 }
 LANGUAGE_OF = {
@@ -122,7 +121,7 @@ LANGUAGE_OF = {
     "UA": "ru",
     "TJ": "ru",
 }
-FUNCTIONS = ["Head of delegation", "Deputy head of delegation", "Delegate", "Adviser", "Expert"]
+FUNCTIONS = ["head_of_delegation", "deputy_head_of_delegation", "delegate", "adviser", "expert"]
 TITLES = {"female": ["Ms.", "Dr.", "H.E. Ms."], "male": ["Mr.", "Dr.", "H.E. Mr."]}
 
 
@@ -144,9 +143,8 @@ class SeedResult:
 
 
 def country_name(alpha_2: str) -> str:
-    """A country's short name as delegations use it."""
-    country = pycountry.countries.get(alpha_2=alpha_2)
-    return getattr(country, "common_name", None) or country.name
+    """A country's UN short name in English, as delegations are called."""
+    return countries.country_name(alpha_2, "en")
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:

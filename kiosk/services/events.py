@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from badges.render import BADGE_LANGUAGES
 from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
@@ -123,6 +124,16 @@ def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any
     elif len(email) > 200:
         errors["contact_email"] = [_("The e-mail address is too long (at most 200 characters).")]
     values["contact_email"] = email
+    sender = str(data.get("mail_sender") or "").strip().lower()
+    if sender and not EMAIL_RE.match(sender):
+        errors["mail_sender"] = [_("Enter an e-mail address such as name@example.org.")]
+    elif len(sender) > 200:
+        errors["mail_sender"] = [_("The e-mail address is too long (at most 200 characters).")]
+    values["mail_sender"] = sender
+    language = str(data.get("badge_language") or event.badge_language or "en").strip()
+    if language not in BADGE_LANGUAGES:
+        errors["badge_language"] = [_("Choose the language of the badges from the list.")]
+    values["badge_language"] = language
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
     return values

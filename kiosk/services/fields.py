@@ -9,32 +9,20 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from kiosk.models import Gender, Mode
 from kiosk.services.errors import ValidationFailed
+from kiosk.services.vocabulary import FUNCTIONS, GENDER_LABELS, MODE_LABELS, function_code
 
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
-#: Functions offered in forms; any other text is accepted too.
-FUNCTIONS = (
-    _l("Head of delegation"),
-    _l("Deputy head of delegation"),
-    _l("Delegate"),
-    _l("Adviser"),
-    _l("Expert"),
-)
-
 #: How each choice is shown to people.
 CHOICE_LABELS: dict[str, dict[str, Any]] = {
-    "gender": {
-        "female": _l("Woman"),
-        "male": _l("Man"),
-        "other": _l("Other"),
-        "undisclosed": _l("Prefer not to say"),
-    },
-    "mode": {"in_person": _l("In person"), "online": _l("Online")},
+    "gender": GENDER_LABELS,
+    "mode": MODE_LABELS,
     "language": {
         "en": "English",
         "fr": "Français",
@@ -43,13 +31,6 @@ CHOICE_LABELS: dict[str, dict[str, Any]] = {
         "zh": "中文",
         "ru": "Русский",
     },
-}
-#: How each status is shown to people.
-STATUS_LABELS = {
-    "pending": _l("Pending"),
-    "accredited": _l("Accredited"),
-    "rejected": _l("Rejected"),
-    "withdrawn": _l("Withdrawn"),
 }
 
 
@@ -64,12 +45,23 @@ class Field:
     choices: tuple[str, ...] | None = None
     default: str | None = None
     check: Callable[[str], str | None] | None = None
+    #: A sentence shown under the field in forms.
+    hint: Any = None
+    #: Turns an accepted value into the stored one (e.g. a function's name into its code).
+    normalize: Callable[[str], str] | None = None
+    #: Values with a meaning of their own, suggested but not required (free text is accepted too).
+    suggested: tuple[str, ...] | None = None
+    description: str | None = None
 
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
         prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
         if self.choices:
             prop = {"type": "string", "enum": list(self.choices)}
+        if self.suggested:
+            prop["examples"] = list(self.suggested)
+        if self.description:
+            prop["description"] = self.description
         if self.default is not None:
             prop["default"] = self.default
         return prop
@@ -80,10 +72,31 @@ def _check_email(value: str) -> str | None:
 
 
 PARTICIPANT_FIELDS: tuple[Field, ...] = (
-    Field("title", _l("Title"), max_length=40),
+    Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
     Field("family_name", _l("Family name"), required=True, max_length=120),
-    Field("function", _l("Function"), max_length=120),
+    Field(
+        "badge_name",
+        _l("Name on the badge"),
+        max_length=120,
+        hint=_l("Only if the printed order is wrong for this person, e.g. NAGY Péter."),
+        description=(
+            "The name exactly as printed on the badge (the title is added to it), for people the "
+            "usual order does not fit; empty: given name then FAMILY NAME, or family name first for "
+            "names in Chinese, Japanese or Korean script."
+        ),
+    ),
+    Field(
+        "function",
+        _l("Function"),
+        max_length=120,
+        normalize=lambda value: function_code(value) or value,
+        suggested=tuple(FUNCTIONS),
+        description=(
+            "One of the listed codes (head_of_delegation, deputy_head_of_delegation, …; their name in any "
+            "of the six languages is read as the code), or any other function as free text."
+        ),
+    ),
     Field("gender", _l("Gender"), choices=tuple(g.value for g in Gender), default="undisclosed"),
     Field("email", _l("E-mail"), max_length=200, check=_check_email),
     Field("mode", _l("Participation"), choices=tuple(m.value for m in Mode), default="in_person"),
@@ -143,7 +156,7 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
         elif field.check and (message := field.check(value)):
             errors[field.name] = [message]
         else:
-            clean[field.name] = value
+            clean[field.name] = field.normalize(value) if field.normalize else value
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
     return clean

@@ -38,7 +38,9 @@ def _printer(session: Session, value: Any, kind: PrinterKind, errors: dict[str, 
     except (TypeError, ValueError):
         printer = None
     if printer is None or printer.kind != kind:
-        errors[field] = [_("Choose a %(kind)s printer.", kind=kind.value)]
+        errors[field] = [
+            _("Choose a badge printer.") if kind == PrinterKind.BADGE else _("Choose a receipt printer.")
+        ]
         return None
     return printer
 

@@ -9,20 +9,22 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
 import qrcode
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import MailStatus, OutgoingMail, Participant
+from kiosk.models import Gender, MailStatus, OutgoingMail, Participant
 from kiosk.models.base import utcnow
+from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
 
 #: Longest wait between two delivery attempts of one message.
@@ -39,22 +41,57 @@ def qr_png(code: str, box_size: int = 6) -> bytes:
     return buffer.getvalue()
 
 
+def salutation(participant: Participant) -> str:
+    """The opening line in the current language, following the recorded gender, neutral when unknown.
+
+    A title the delegation gave ("H.E. Mr.", "Dr.") replaces Mr./Ms. and is never doubled
+    with another honorific; without a title or a gender the full name alone is used.
+    """
+    title = " ".join(participant.title.split())
+    family = participant.family_name
+    if title and participant.gender == Gender.FEMALE:
+        return pgettext("salutation, woman with title", "Dear %(title)s %(name)s,", title=title, name=family)
+    if title and participant.gender == Gender.MALE:
+        return pgettext("salutation, man with title", "Dear %(title)s %(name)s,", title=title, name=family)
+    if title:
+        return pgettext(
+            "salutation, title, gender not known", "Dear %(title)s %(name)s,", title=title, name=family
+        )
+    if participant.gender == Gender.FEMALE:
+        return pgettext("salutation, woman", "Dear Ms. %(name)s,", name=family)
+    if participant.gender == Gender.MALE:
+        return pgettext("salutation, man", "Dear Mr. %(name)s,", name=family)
+    return pgettext("salutation, gender not known", "Dear %(name)s,", name=participant.full_name)
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].strip(" >") or "accreditation.invalid"
+
+
 def queue_confirmation(session: Session, participant: Participant) -> OutgoingMail | None:
-    """Queue the confirmation e-mail with the participant's QR code (None if no address)."""
+    """Queue the confirmation e-mail with the participant's QR code and reference (None if no address)."""
     delegation = participant.delegation
     recipient = participant.email or delegation.focal_point_email
     if not recipient:
         return None
     event = delegation.event
     code = confirmation_code(session, participant)
-    cid = make_msgid(domain="accreditation")
-    with force_locale(participant.language or "en"):
+    domain = _domain(event.mail_sender or event.contact_email)
+    cid = make_msgid(domain=domain)
+    language = participant.language or "en"
+    with force_locale(language):
         subject = _("Your accreditation to %(event)s", event=event.title)
         context = {
             "participant": participant,
             "delegation": delegation,
             "event": event,
-            "code": code,
+            "salutation": salutation(participant),
+            "days": format_days(event.starts_on, event.ends_on, language),
+            "meetings": [
+                (meeting, format_meeting(meeting.starts_at, meeting.ends_at, event.tz, language))
+                for meeting in event.meetings
+            ],
+            "reference": participant.reference,
             "qr_cid": cid[1:-1],
             "subject": subject,
         }
@@ -62,13 +99,19 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
         html = render_template("mail/confirmation.html", **context)
     message = EmailMessage()
     message["Subject"] = subject
+    if event.mail_sender:
+        message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
     message["To"] = recipient
-    message["Message-ID"] = make_msgid(domain="accreditation")
+    if event.contact_email:
+        message["Reply-To"] = event.contact_email
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     message.get_payload()[1].add_related(
         qr_png(code), maintype="image", subtype="png", cid=cid, filename="confirmation-qr.png"
     )
+    message["Content-Language"] = language  # after the content: set_content drops Content-* headers
     mail = OutgoingMail(
         recipient=recipient,
         subject=subject,
@@ -133,6 +176,10 @@ class OutboxTransport:
 
 
 def _with_sender(message: bytes, sender: str) -> bytes:
+    """The message with a From header: the event's own sender if it has one, else `sender`."""
+    head = message.split(b"\r\n\r\n", 1)[0]
+    if any(line.lower().startswith(b"from:") for line in head.split(b"\r\n")):
+        return message
     return f"From: {sender}\r\n".encode() + message
 
 

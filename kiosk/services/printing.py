@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.services import badging, printwake
+from kiosk.services.dates import format_day, format_meeting, format_moment
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -34,6 +35,7 @@ from kiosk.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from kiosk.services.vocabulary import label
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +75,9 @@ def connection_problem(
     types = CONNECTION_TYPES[kind]
     ctype = connection.get("type")
     if ctype not in types:
-        return _(
-            "A %(kind)s printer's connection type must be one of %(types)s.",
-            kind=kind.value,
-            types=", ".join(types),
-        )
+        if kind == PrinterKind.BADGE:
+            return _("A badge printer's connection type must be one of %(types)s.", types=", ".join(types))
+        return _("A receipt printer's connection type must be one of %(types)s.", types=", ".join(types))
     missing = [key for key in types[ctype] if connection.get(key) in (None, "")]
     if missing:
         return _("The %(type)s connection needs %(keys)s.", type=ctype, keys=", ".join(missing))
@@ -204,7 +204,9 @@ def default_printer(session: Session, kind: JobKind, kiosk: str | None = None) -
                 return printer
     if candidates:
         return candidates[0]
-    raise NoPrinter(_("There is no %(kind)s printer set up and enabled.", kind=kind.value))
+    if kind == JobKind.BADGE:
+        raise NoPrinter(_("There is no badge printer set up and enabled."))
+    raise NoPrinter(_("There is no receipt printer set up and enabled."))
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -214,10 +216,10 @@ def _transition(job: PrintJob, status: JobStatus) -> None:
     if status not in JOB_TRANSITIONS[job.status]:
         raise InvalidTransition(
             _(
-                "Print job %(id)d is %(old)s and cannot become %(new)s.",
+                "Print job %(id)d has the status “%(old)s”; it cannot change to “%(new)s”.",
                 id=job.id,
-                old=job.status.value,
-                new=status.value,
+                old=label(job.status),
+                new=label(status),
             )
         )
     job.status = status
@@ -242,15 +244,7 @@ def queue_print(
     if printer is None:
         printer = default_printer(session, kind, kiosk)
     elif printer.kind != _PRINTER_KIND[kind]:
-        raise ValidationFailed(
-            _(
-                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
-                printer=printer.name,
-                pkind=printer.kind.value,
-                kind=kind.value,
-            ),
-            {"printer_id": [_("Choose a %(kind)s printer.", kind=kind.value)]},
-        )
+        raise _wrong_printer(printer, kind)
     job = PrintJob(
         printer=printer,
         kind=kind,
@@ -333,18 +327,12 @@ def release_printer(session: Session, printer: Printer) -> None:
     session.expire(printer, ["busy_until"])
 
 
-def _meeting_lines(participant: Participant) -> tuple[str, ...]:
-    """Each meeting of the event: its title, then its day, times and room in the event's time zone."""
+def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
+    """Each meeting of the event: its title, then its day, hours and room in the event's time zone."""
     event = participant.delegation.event
     lines: list[str] = []
     for meeting in event.meetings:
-        start, end = meeting.starts_at.astimezone(event.tz), meeting.ends_at.astimezone(event.tz)
-        when = _(
-            "%(day)s, %(start)s–%(end)s",
-            day=format_date(start, "EEE d MMMM y"),
-            start=start.strftime("%H:%M"),
-            end=end.strftime("%H:%M"),
-        )
+        when = format_meeting(meeting.starts_at, meeting.ends_at, event.tz, language)
         lines += [meeting.title, f"{when}, {meeting.room}" if meeting.room else when]
     return tuple(lines)
 
@@ -353,7 +341,9 @@ def _receipt_data(session: Session, participant: Participant) -> printers.Receip
     """What a participant's receipt says, in their language: no code that opens a door."""
     event = participant.delegation.event
     venue = event.venue
-    with force_locale(participant.language or "en"):
+    language = participant.language or "en"
+    now = utcnow().astimezone(event.tz)
+    with force_locale(language):
         help_lines = [_("Help: the registration desk at the entrance.")]
         if event.contact_email:
             help_lines.append(_("Contact: %(email)s", email=event.contact_email))
@@ -362,11 +352,12 @@ def _receipt_data(session: Session, participant: Participant) -> printers.Receip
             name=badging.printed_name(participant),
             delegation=participant.delegation.name,
             badge_number=badging.badge_number(participant),
-            printed_at=utcnow().astimezone(event.tz),
+            printed_at=now,
+            printed_when=format_moment(now, event.tz, language, zone=False),
             venue=venue.name if venue else "",
             venue_info=(venue.address or None) if venue else None,
             reference=participant.reference,
-            meetings=_meeting_lines(participant),
+            meetings=_meeting_lines(participant, language),
             help_lines=tuple(help_lines),
             badge_label=_("Badge"),
             reference_label=_("Reference"),
@@ -489,21 +480,34 @@ def get_job(session: Session, job_id: int) -> PrintJob:
     return job
 
 
-def _not_in_hand(job: PrintJob, action: str) -> None:
-    if job.status in (JobStatus.PRINTING, JobStatus.DONE):
-        raise InvalidTransition(
-            _(
-                "Print job %(id)d is %(status)s; it cannot be %(action)s.",
-                id=job.id,
-                status=job.status.value,
-                action=action,
-            )
+def _wrong_printer(printer: Printer, kind: JobKind) -> ValidationFailed:
+    """The refusal to send a job of `kind` to a printer of the other kind."""
+    if kind == JobKind.BADGE:
+        return ValidationFailed(
+            _("%(printer)s prints receipts; it cannot print a badge.", printer=printer.name),
+            {"printer_id": [_("Choose a badge printer.")]},
         )
+    return ValidationFailed(
+        _("%(printer)s prints badges; it cannot print a receipt.", printer=printer.name),
+        {"printer_id": [_("Choose a receipt printer.")]},
+    )
+
+
+def _in_hand(job: PrintJob) -> bool:
+    """Whether the job is being printed or has been: it can no longer be retried or moved."""
+    return job.status in (JobStatus.PRINTING, JobStatus.DONE)
 
 
 def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
     """Queue a failed, cancelled or waiting job again, to be tried at once."""
-    _not_in_hand(job, _("retried"))
+    if _in_hand(job):
+        raise InvalidTransition(
+            _(
+                "Print job %(id)d has the status “%(status)s”; it cannot be retried.",
+                id=job.id,
+                status=label(job.status),
+            )
+        )
     _transition(job, JobStatus.QUEUED)
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
@@ -523,16 +527,15 @@ def cancel_job(session: Session, job: PrintJob, now: datetime | None = None) -> 
 def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | None = None) -> PrintJob:
     """Send a job that has not been printed to another printer of the same kind, at once."""
     if printer.kind != _PRINTER_KIND[job.kind]:
-        raise ValidationFailed(
+        raise _wrong_printer(printer, job.kind)
+    if _in_hand(job):
+        raise InvalidTransition(
             _(
-                "%(printer)s is a %(pkind)s printer; it cannot print a %(kind)s.",
-                printer=printer.name,
-                pkind=printer.kind.value,
-                kind=job.kind.value,
-            ),
-            {"printer_id": [_("Choose a %(kind)s printer.", kind=job.kind.value)]},
+                "Print job %(id)d has the status “%(status)s”; it cannot be moved to another printer.",
+                id=job.id,
+                status=label(job.status),
+            )
         )
-    _not_in_hand(job, _("moved"))
     _transition(job, JobStatus.QUEUED)
     job.printer = printer
     job.next_attempt_at = now or utcnow()
@@ -582,7 +585,7 @@ def print_test_page(session: Session, printer: Printer) -> str | None:
     fmt = badging.badge_format(printer.badge_format)
     badge = BadgeData(
         event_title=_("Test badge"),
-        event_dates=now.strftime("%d %B %Y"),
+        event_dates=format_day(now.date()),
         name=_("Test badge"),
         delegation=printer.name,
         function=_("This badge admits no one."),

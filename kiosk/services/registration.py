@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from badges.names import NameStyle, compose
 from kiosk.models import (
     ACTIVE_STATUSES,
     TRANSITIONS,
@@ -23,6 +23,7 @@ from kiosk.models import (
 from kiosk.models.base import utcnow
 from kiosk.services import mail
 from kiosk.services.audit import Actor, record
+from kiosk.services.dates import format_moment
 from kiosk.services.errors import (
     DelegationFull,
     DuplicateParticipant,
@@ -30,6 +31,7 @@ from kiosk.services.errors import (
     RegistrationClosed,
 )
 from kiosk.services.fields import clean_participant
+from kiosk.services.vocabulary import label
 
 
 def registration_open(event: Event, now: datetime | None = None) -> bool:
@@ -46,11 +48,11 @@ def ensure_open(event: Event, actor: Actor, now: datetime | None = None) -> None
         return
     contact = event.contact_email or _("the secretariat")
     if event.registration_opens_at and (now or utcnow()) < event.registration_opens_at:
-        when = format_datetime(event.registration_opens_at, "long")
+        when = format_moment(event.registration_opens_at, event.tz, weekday=True)
         raise RegistrationClosed(
             _("Registration for %(event)s opens on %(when)s.", event=event.title, when=when)
         )
-    when = format_datetime(event.registration_deadline, "long")
+    when = format_moment(event.registration_deadline, event.tz, weekday=True)
     raise RegistrationClosed(
         _(
             "Registration for %(event)s closed on %(when)s. To change your delegation, "
@@ -122,7 +124,13 @@ def _ensure_not_duplicate(
         raise DuplicateParticipant(
             _(
                 "%(name)s is already registered in the delegation of %(delegation)s.",
-                name=f"{values['given_name']} {values['family_name']}",
+                name=compose(
+                    values.get("title", ""),
+                    values["given_name"],
+                    values["family_name"],
+                    NameStyle.SENTENCE,
+                    values.get("badge_name", ""),
+                ),
                 delegation=delegation.name,
             )
         )
@@ -143,7 +151,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
     old = participant.status
     if new not in TRANSITIONS[old]:
         raise InvalidTransition(
-            _("A participant who is %(old)s cannot become %(new)s.", old=_(old.value), new=_(new.value))
+            _("The status “%(old)s” cannot change to “%(new)s”.", old=label(old), new=label(new))
         )
     participant.status = new
     participant.status_changed_at = utcnow()
@@ -215,9 +223,9 @@ def update_participant(
     if participant.status not in ACTIVE_STATUSES:
         raise InvalidTransition(
             _(
-                "%(name)s is %(status)s and can no longer be edited.",
+                "%(name)s has the status “%(status)s” and can no longer be edited.",
                 name=participant.full_name,
-                status=_(participant.status.value),
+                status=label(participant.status),
             )
         )
     lock_delegation(session, delegation)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services.fields import CHOICE_LABELS, STATUS_LABELS
-from kiosk.views import accounts, admin, auth, desk, kiosk, printers, registration
+from kiosk.services import dates, vocabulary
+from kiosk.services.fields import CHOICE_LABELS
+from kiosk.views import accounts, admin, auth, desk, kiosk, languages, printers, registration
 
 BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, kiosk.bp, kiosk.admin_bp, desk.bp)
 
@@ -18,4 +19,18 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def labels() -> dict:
-        return {"choice_labels": CHOICE_LABELS, "status_labels": STATUS_LABELS, "get_locale": get_locale}
+        return {
+            "choice_labels": CHOICE_LABELS,
+            "status_labels": vocabulary.STATUS_LABELS,
+            "category_labels": vocabulary.CATEGORY_LABELS,
+            "role_labels": vocabulary.ROLE_LABELS,
+            "kind_labels": vocabulary.KIND_LABELS,
+            "functions": vocabulary.FUNCTIONS,
+            "function_label": vocabulary.function_label,
+            "format_days": dates.format_days,
+            "format_moment": dates.format_moment,
+            "format_meeting": dates.format_meeting,
+            "get_locale": get_locale,
+            "languages": languages.SWITCH,
+            "switch_url": languages.switch_url,
+        }

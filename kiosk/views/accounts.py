@@ -11,6 +11,7 @@ from kiosk.extensions import db
 from kiosk.models import STAFF_ROLES, ApiToken, Event, Role, User
 from kiosk.services import accounts
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import label
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 
@@ -66,7 +67,10 @@ def create_user():
         db.session.rollback()
         return render(exc.status, error=exc.detail, errors=exc.errors, values=values)
     db.session.commit()
-    flash(_("%(email)s can now sign in as %(role)s.", email=user.email, role=user.role.value), "success")
+    flash(
+        _("%(email)s can now sign in with the role “%(role)s”.", email=user.email, role=label(user.role)),
+        "success",
+    )
     return redirect(url_for(".index"))
 
 

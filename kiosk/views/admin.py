@@ -19,40 +19,34 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, ngettext
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from badges.render import BADGE_LANGUAGES
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, delegations, events, mail, printing, registration
+from kiosk.services import badging, countries, delegations, events, mail, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.fields import CHOICE_LABELS
+from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.views.languages import set_page_url
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 PAGE_SIZE = 100
-#: How each delegation category is shown to people.
-CATEGORY_LABELS = {
-    Category.STATE_PARTY.value: _l("State party"),
-    Category.STATE_NOT_PARTY.value: _l("State not party (observer)"),
-    Category.UNITED_NATIONS.value: _l("United Nations"),
-    Category.IGO.value: _l("International or regional organization"),
-    Category.ICRC.value: _l("ICRC"),
-    Category.NGO.value: _l("Non-governmental organization"),
-    Category.OTHER.value: _l("Other"),
-}
 #: The bulk and per-row actions on participants, and the status each one sets.
 ACTIONS = {"accredit": Status.ACCREDITED, "reject": Status.REJECTED}
 DELEGATION_FIELDS = (
-    ("name", _l("Name")),
+    ("name", lazy_pgettext("delegation", "Name")),
     ("category", _l("Category")),
-    ("country", _l("Country (ISO code)")),
+    ("country", _l("Country")),
     ("cap", _l("Cap (empty: the event's default)")),
     ("focal_point_name", _l("Focal point")),
     ("focal_point_email", _l("Focal point's e-mail")),
@@ -61,19 +55,17 @@ DELEGATION_FIELDS = (
 
 @bp.context_processor
 def admin_context() -> dict[str, Any]:
-    return {"category_labels": CATEGORY_LABELS, "local_time": local_time, "Status": Status}
-
-
-def local_time(moment: datetime | None, event: Event, fmt: str = "d MMM y, HH:mm") -> str:
-    """A moment shown in the event's own time zone, with the zone's name."""
-    if moment is None:
-        return ""
-    return f"{format_datetime(moment.astimezone(event.tz), fmt, rebase=False)} ({event.timezone})"
+    return {
+        "Status": Status,
+        "country_name": countries.country_name,
+        "country_choices": countries.country_choices,
+        "badge_languages": {code: CHOICE_LABELS["language"][code] for code in BADGE_LANGUAGES},
+    }
 
 
 def local_input(moment: datetime | None, event: Event) -> str:
-    """A moment as a datetime-local input value in the event's time zone."""
-    return moment.astimezone(event.tz).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    """A moment as an input value (ISO, "2024-06-18 09:00") in the event's time zone."""
+    return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def event_or_404(slug: str) -> Event:
@@ -115,6 +107,8 @@ def settings_values(event: Event) -> dict[str, Any]:
         "cap_in_person": event.cap_in_person,
         "auto_accredit": event.auto_accredit,
         "contact_email": event.contact_email,
+        "mail_sender": event.mail_sender,
+        "badge_language": event.badge_language,
     }
 
 
@@ -150,6 +144,8 @@ def event(slug: str):
         "cap_in_person": "cap_in_person" in request.form,
         "auto_accredit": "auto_accredit" in request.form,
         "contact_email": request.form.get("contact_email", ""),
+        "mail_sender": request.form.get("mail_sender", ""),
+        "badge_language": request.form.get("badge_language", ""),
     }
     try:
         events.update_event_settings(db.session, event, values, current_actor())
@@ -220,6 +216,7 @@ def delegation_query(event: Event, args: MultiDict) -> Select:
                 func.lower(Delegation.name).like(pattern),
                 func.lower(Delegation.focal_point_name).like(pattern),
                 func.lower(Delegation.country) == search.lower(),
+                Delegation.country.in_(countries.matching(search)),
             )
         )
     if args.get("category") in CATEGORY_LABELS:
@@ -374,6 +371,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
                 or_(
                     func.lower(Participant.given_name).like(pattern),
                     func.lower(Participant.family_name).like(pattern),
+                    func.lower(Participant.badge_name).like(pattern),
                     func.lower(Participant.email).like(pattern),
                 )
             )
@@ -396,6 +394,7 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
     )
     filters = filter_args(args, PARTICIPANT_FILTERS[:-1])
     context.setdefault("selected", set())
+    set_page_url(url_for(".participants", slug=event.slug, **filters, **({"page": page} if page > 1 else {})))
     return render_template(
         "admin/participants.html",
         event=event,
@@ -466,7 +465,7 @@ def change_status(slug: str):
             message = failed
             if len(chosen) > 1:
                 message = ngettext(
-                    "Nothing was changed. %(failed)s",
+                    "Nothing was changed: the %(num)d selected participant was not updated. %(failed)s",
                     "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
                     len(chosen),
                     failed=failed,

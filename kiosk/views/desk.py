@@ -28,10 +28,10 @@ from kiosk.models import (
 from kiosk.models.base import utcnow
 from kiosk.services import badging, checkin, mail, printing, registration
 from kiosk.services.errors import DomainError
-from kiosk.services.fields import FUNCTIONS, PARTICIPANT_FIELDS
+from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
-from kiosk.views.printers import JOB_STATUS_LABELS
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
@@ -279,7 +279,6 @@ def walk_in(slug: str):
         values=values,
         errors=errors,
         error=error,
-        functions=FUNCTIONS,
     )
 
 

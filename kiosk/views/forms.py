@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from kiosk.models import Participant
 from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.services.vocabulary import OTHER_FUNCTION
 
 
 class CsrfForm(FlaskForm):
@@ -14,8 +15,12 @@ class CsrfForm(FlaskForm):
 
 
 def submitted_fields() -> dict[str, str]:
-    """The participant fields posted with the request."""
-    return {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS if f.name in request.form}
+    """The participant fields posted with the request; "other" takes the function written beside it."""
+    values = {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS if f.name in request.form}
+    written = request.form.get("function_other", "").strip()
+    if values.get("function") == OTHER_FUNCTION or (written and not values.get("function")):
+        values["function"] = written
+    return values
 
 
 def participant_values(participant: Participant | None) -> dict[str, str]:

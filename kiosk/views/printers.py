@@ -15,6 +15,7 @@ from kiosk.extensions import db
 from kiosk.models import JobStatus, Participant, Printer, PrinterKind, PrintJob, Role
 from kiosk.services import printing
 from kiosk.services.errors import DomainError
+from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import staff_required
 from kiosk.views.forms import CsrfForm
 
@@ -53,13 +54,6 @@ JOB_STATUS_CLASSES = {
     JobStatus.DONE: "status-accredited",
     JobStatus.FAILED: "status-rejected",
     JobStatus.CANCELLED: "status-withdrawn",
-}
-JOB_STATUS_LABELS = {
-    JobStatus.QUEUED: _l("Queued"),
-    JobStatus.PRINTING: _l("Printing"),
-    JobStatus.DONE: _l("Printed"),
-    JobStatus.FAILED: _l("Failed"),
-    JobStatus.CANCELLED: _l("Cancelled"),
 }
 RECENT_JOBS = 50
 

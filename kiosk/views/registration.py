@@ -24,7 +24,7 @@ from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret
 from kiosk.services.errors import DomainError
-from kiosk.services.fields import FUNCTIONS, PARTICIPANT_FIELDS
+from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
 bp = Blueprint("registration", __name__, url_prefix="/d/<secret>")
@@ -69,7 +69,6 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
         used=registration.places_used(db.session, delegation.id),
         is_open=registration.registration_open(delegation.event),
         fields=PARTICIPANT_FIELDS,
-        functions=FUNCTIONS,
         form=CsrfForm(),
         Status=Status,
         **context,
@@ -122,7 +121,6 @@ def participant_form(
         delegation=g.delegation,
         event=g.delegation.event,
         fields=PARTICIPANT_FIELDS,
-        functions=FUNCTIONS,
         values=values,
         errors=errors,
         error=error,

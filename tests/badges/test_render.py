@@ -221,21 +221,19 @@ def ink_pixels(image: Image.Image, box: tuple[int, int, int, int]) -> int:
 
 
 @pytest.mark.parametrize(
-    ("name", "script_font"),
+    ("name", "script", "script_font"),
     [
-        (ARABIC_NAME, "Arabic"),
-        (CHINESE_NAME, "CJK"),
-        ("Александр Сергеевич Пушкин", "NotoSans-"),
+        (ARABIC_NAME, "arabic", "Arabic"),
+        (CHINESE_NAME, "cjk", "CJK"),
+        ("Александр Сергеевич Пушкин", "latin", "NotoSans-"),
     ],
 )
-def test_non_latin_names_render_glyphs(name: str, script_font: str) -> None:
+def test_non_latin_names_render_glyphs(name: str, script: str, script_font: str) -> None:
     blank = render_image(make_badge(name=""))
     written = render_image(make_badge(name=name))
     box = changed_box(blank, written)
     assert ink_pixels(written, box) > 1500
-    from badges.render import _script
-
-    assert script_font in find_font(_script(name), True)[0]
+    assert script_font in find_font(script, True)[0]
 
 
 def test_arabic_is_shaped_right_to_left() -> None:
@@ -264,8 +262,30 @@ def test_unknown_category_renders_as_other() -> None:
     assert band_top(image, CATEGORY_COLOURS["other"]) > 0
 
 
+DOC_PICTURES = [
+    "name-mixed-arabic.png",
+    "name-chinese.png",
+    "name-long-hyphenated.png",
+    "name-long-delegation.png",
+    "name-long-name.png",
+    "name-arabic.png",
+    "language-french.png",
+    "category-state-party.png",
+    "format-card-portrait.png",
+    "format-a6.png",
+]
+
+
 def test_docs_screenshots_exist() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "badges"
     pngs = sorted(docs.glob("*.png"))
-    assert len(pngs) >= 10
+    assert len(pngs) >= 16
     assert all(p.stat().st_size < 200_000 for p in pngs)
+
+
+@pytest.mark.parametrize("name", DOC_PICTURES)
+def test_docs_pictures_carry_a_code_that_decodes(name: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "docs" / "badges" / name
+    with Image.open(path) as image:
+        text = decode_qr(image.convert("RGB")).text
+    assert len(text) == 144 and re.fullmatch(r"[A-Z2-7]+", text)

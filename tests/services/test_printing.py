@@ -341,5 +341,46 @@ def test_event_dates_as_printed(make_event):
         return badging.event_dates(Event(starts_on=a, ends_on=b))
 
     assert dates(date(2024, 6, 18), date(2024, 6, 20)) == "18–20 June 2024"
-    assert dates(date(2024, 6, 30), date(2024, 7, 2)) == "30 June – 2 July 2024"
+    # CLDR sets the dash between two months with thin spaces
+    assert dates(date(2024, 6, 30), date(2024, 7, 2)) == "30 June\u2009–\u20092 July 2024"
     assert dates(date(2024, 6, 18), date(2024, 6, 18)) == "18 June 2024"
+    assert dates(date(2024, 12, 30), date(2025, 1, 2)) == "30 December 2024\u2009–\u20092 January 2025"
+
+
+@pytest.mark.parametrize(
+    "locale, printed",
+    [
+        ("en", "18–20 June 2024"),
+        ("fr", "18–20 juin 2024"),
+        ("es", "18–20 de junio de 2024"),
+        ("ru", "18–20 июня 2024\u202fг."),  # a narrow no-break space before "г."
+        ("zh", "2024年6月18日至20日"),
+        ("ar", "18–20 يونيو 2024"),
+    ],
+)
+def test_event_dates_in_the_badge_language(locale, printed):
+    from datetime import date
+
+    from kiosk.models import Event
+
+    event = Event(starts_on=date(2024, 6, 18), ends_on=date(2024, 6, 20))
+    assert badging.event_dates(event, locale) == printed
+
+
+def test_badge_prints_the_function_in_the_badge_language(app, make_participant):
+    from kiosk.extensions import db
+    from kiosk.models import Participant, Status
+
+    listed = make_participant(status=Status.ACCREDITED, function="head_of_delegation")
+    written = make_participant(status=Status.ACCREDITED, function="Attaché de presse")
+    with app.app_context():
+        first = db.session.get(Participant, listed.id)
+        assert badging.badge_data(db.session, first).function == "Head of delegation"
+        assert badging.badge_data(db.session, first, "fr").function == "Chef de délégation"
+        assert badging.badge_data(db.session, first, "fr").event_dates.endswith(
+            str(first.delegation.event.ends_on.year)
+        )
+        assert (
+            badging.badge_data(db.session, db.session.get(Participant, written.id), "zh").function
+            == "Attaché de presse"
+        )

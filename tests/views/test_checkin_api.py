@@ -21,7 +21,7 @@ def test_kiosk_checks_in_by_code_and_follows_its_jobs(app, setting, kiosk_client
     preview = kiosk_client.post(url(setting, "/preview"), json={"code": code})
     assert preview.status_code == 200, preview.json
     person = preview.json["participant"]
-    assert person["name"] == "H.E. Ms. Ana Pérez Soto" and person["delegation"] == "Chile"
+    assert person["name"] == "H.E. Ms. Ana PÉREZ SOTO" and person["delegation"] == "Chile"
     assert "email" not in person
     with app.app_context():
         assert db.session.query(CheckIn).count() == 0  # a preview changes nothing
@@ -136,7 +136,7 @@ def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_clie
                 "id": setting.chile,
                 "name": "Chile",
                 "people": [
-                    {"id": setting.ana, "name": "H.E. Ms. Ana Pérez Soto", "function": "Head of delegation"}
+                    {"id": setting.ana, "name": "H.E. Ms. Ana PÉREZ SOTO", "function": "Head of delegation"}
                 ],
             }
         ]

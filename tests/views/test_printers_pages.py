@@ -101,7 +101,7 @@ def test_edit_keeps_hidden_settings(client, login, app, tmp_path):
 def test_queue_actions(client, login, app, job):
     login(Role.ORGANIZER)
     page = client.get("/admin/printers/")
-    assert f'id="job-{job}"' in page.text and "Ana Pérez" in page.text and "Queued" in page.text
+    assert f'id="job-{job}"' in page.text and "Ana PÉREZ" in page.text and "Queued" in page.text
     client.post(f"/admin/printers/jobs/{job}/cancel")
     with app.app_context():
         assert db.session.get(PrintJob, job).status == JobStatus.CANCELLED

@@ -81,7 +81,7 @@ def test_edit_substitute_withdraw(client, app, delegation, link):
     (ana,) = stored(app, delegation.id)
     assert client.get(f"{link}/participants/{ana.id}/edit").status_code == 200
     client.post(f"{link}/participants/{ana.id}/edit", data={**NEW, "function": "Head of delegation"})
-    assert stored(app, delegation.id)[0].function == "Head of delegation"
+    assert stored(app, delegation.id)[0].function == "head_of_delegation"
     response = client.post(f"{link}/participants/{ana.id}/substitute", data={**NEW, "given_name": "Bea"})
     assert response.status_code == 302
     people = {p.given_name: p for p in stored(app, delegation.id)}

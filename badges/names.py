@@ -1,0 +1,91 @@
+"""Names as their owners use them: the one place that composes a person's displayed name."""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+
+from fontTools import unicodedata as ucd
+
+__all__ = ["NameStyle", "compose", "family_first", "set_apart"]
+
+_FAMILY_FIRST_SCRIPTS = frozenset({"Hani", "Hira", "Kana", "Hang"})
+_GREEK_ACCENTS = frozenset({0x0300, 0x0301, 0x0342, 0x0313, 0x0314, 0x0345})
+
+
+class NameStyle(enum.StrEnum):
+    """Where a name is shown, which decides its order, case and title."""
+
+    #: On a badge or receipt: "Ms. Amina DIALLO", "王小明先生".
+    BADGE = "badge"
+    #: In lists sorted by family name: "DIALLO, Amina", "王小明".
+    LIST = "list"
+    #: Inside a sentence: "Amina Diallo", "王小明".
+    SENTENCE = "sentence"
+    #: Addressing the person, with the title: "Ms. Amina Diallo", "王小明先生".
+    FORMAL = "formal"
+
+
+def _scripts(text: str) -> set[str]:
+    """Return the scripts of the letters of text."""
+    return {ucd.script(char) for char in text if char.isalpha()}
+
+
+def family_first(given: str, family: str) -> bool:
+    """Return True for names written family name first: those in Chinese, Japanese or Korean script."""
+    return bool(_scripts(given + family) & _FAMILY_FIRST_SCRIPTS)
+
+
+def set_apart(family: str) -> str:
+    """Return a family name in capitals where the script has them (Greek capitals lose accents)."""
+    upper = family.upper()
+    if "Grek" in _scripts(upper):
+        decomposed = unicodedata.normalize("NFD", upper)
+        upper = unicodedata.normalize("NFC", "".join(c for c in decomposed if ord(c) not in _GREEK_ACCENTS))
+    return upper
+
+
+def _joined(*parts: str) -> str:
+    """Return the non-empty parts joined by single spaces."""
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def _with_title(title: str, name: str) -> str:
+    """Put the title where its script puts it: a title in CJK script after the name, others before."""
+    title = title.strip()
+    if not title:
+        return name
+    title_scripts = _scripts(title)
+    if title_scripts and title_scripts <= _FAMILY_FIRST_SCRIPTS:
+        close = "Hang" not in title_scripts and _scripts(name) & _FAMILY_FIRST_SCRIPTS
+        return f"{name}{title}" if close else f"{name} {title}"
+    return _joined(title, name)
+
+
+def compose(
+    title: str,
+    given: str,
+    family: str,
+    style: NameStyle = NameStyle.BADGE,
+    badge_name: str = "",
+) -> str:
+    """Return a person's name composed for a style, following UN practice.
+
+    Names in Chinese, Japanese or Korean script are written family name first, without a space
+    ("王小明"); other names given name first, the family name in capitals on badges and in lists
+    ("Ms. Amina DIALLO", "DIALLO, Amina"). `badge_name`, when a focal point has filled it,
+    replaces the composed name on badges, in sentences and in addresses (not in sorted lists).
+    """
+    given, family, badge_name = _joined(given), _joined(family), _joined(badge_name)
+    if badge_name and style is not NameStyle.LIST:
+        return badge_name if style is NameStyle.SENTENCE else _with_title(title, badge_name)
+    if family_first(given, family):
+        name = f"{family}{given}"
+        return _with_title(title, name) if style in (NameStyle.BADGE, NameStyle.FORMAL) else name
+    if style is NameStyle.LIST:
+        return f"{set_apart(family)}, {given}" if given and family else set_apart(family) or given
+    if style is NameStyle.BADGE:
+        return _with_title(title, _joined(given, set_apart(family)))
+    if style is NameStyle.FORMAL:
+        return _with_title(title, _joined(given, family))
+    return _joined(given, family)

@@ -1,0 +1,113 @@
+"""Words the data carries: the translated names of statuses, roles, categories, kinds and functions."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from flask_babel import force_locale, lazy_pgettext
+from flask_babel import lazy_gettext as _l
+
+from kiosk.models import Category, Gender, JobKind, JobStatus, Mode, PrinterKind, Role, Status
+
+#: How each participant status is shown to people.
+STATUS_LABELS: dict[str, Any] = {
+    Status.PENDING.value: _l("Pending"),
+    Status.ACCREDITED.value: _l("Accredited"),
+    Status.REJECTED.value: _l("Rejected"),
+    Status.WITHDRAWN.value: _l("Withdrawn"),
+}
+#: How each delegation category is shown to people.
+CATEGORY_LABELS: dict[str, Any] = {
+    Category.STATE_PARTY.value: _l("State party"),
+    Category.STATE_NOT_PARTY.value: _l("State not party (observer)"),
+    Category.UNITED_NATIONS.value: _l("United Nations"),
+    Category.IGO.value: _l("International or regional organization"),
+    Category.ICRC.value: _l("ICRC"),
+    Category.NGO.value: _l("Non-governmental organization"),
+    Category.OTHER.value: lazy_pgettext("category", "Other"),
+}
+#: How each role of a user or token is shown to people.
+ROLE_LABELS: dict[str, Any] = {
+    Role.ORGANIZER.value: _l("Organizer"),
+    Role.DESK.value: _l("Registration desk"),
+    Role.KIOSK.value: lazy_pgettext("role", "Kiosk"),
+    Role.SECURITY.value: _l("Security"),
+    Role.FOCAL_POINT.value: _l("Focal point"),
+}
+#: How each print job status is shown to people.
+JOB_STATUS_LABELS: dict[str, Any] = {
+    JobStatus.QUEUED.value: _l("Queued"),
+    JobStatus.PRINTING.value: _l("Printing"),
+    JobStatus.DONE.value: _l("Printed"),
+    JobStatus.FAILED.value: _l("Failed"),
+    JobStatus.CANCELLED.value: _l("Cancelled"),
+}
+#: How what is printed (a badge or a receipt) is shown to people.
+KIND_LABELS: dict[str, Any] = {
+    JobKind.BADGE.value: lazy_pgettext("print kind", "Badge"),
+    JobKind.RECEIPT.value: lazy_pgettext("print kind", "Receipt"),
+}
+GENDER_LABELS: dict[str, Any] = {
+    Gender.FEMALE.value: _l("Woman"),
+    Gender.MALE.value: _l("Man"),
+    Gender.OTHER.value: lazy_pgettext("gender", "Other"),
+    Gender.UNDISCLOSED.value: _l("Prefer not to say"),
+}
+MODE_LABELS: dict[str, Any] = {Mode.IN_PERSON.value: _l("In person"), Mode.ONLINE.value: _l("Online")}
+
+#: Functions in a delegation, in protocol order; any other function is written as free text.
+FUNCTIONS: dict[str, Any] = {
+    "head_of_delegation": _l("Head of delegation"),
+    "deputy_head_of_delegation": _l("Deputy head of delegation"),
+    "alternate_head_of_delegation": _l("Alternate head of delegation"),
+    "representative": _l("Representative"),
+    "alternate_representative": _l("Alternate representative"),
+    "delegate": _l("Delegate"),
+    "adviser": _l("Adviser"),
+    "legal_adviser": _l("Legal adviser"),
+    "expert": _l("Expert"),
+    "observer": _l("Observer"),
+}
+#: The form's choice for a function that is not in the list.
+OTHER_FUNCTION = "other"
+
+_LABELS: dict[type[enum.Enum], dict[str, Any]] = {
+    Status: STATUS_LABELS,
+    Category: CATEGORY_LABELS,
+    Role: ROLE_LABELS,
+    JobStatus: JOB_STATUS_LABELS,
+    JobKind: KIND_LABELS,
+    PrinterKind: KIND_LABELS,
+    Gender: GENDER_LABELS,
+    Mode: MODE_LABELS,
+}
+
+
+def label(value: enum.Enum) -> str:
+    """The name of a status, role, category, kind, gender or mode in the current language."""
+    return str(_LABELS[type(value)][value.value])
+
+
+def function_code(text: str) -> str | None:
+    """The code of a listed function written as its code or its name in any of the six languages."""
+    wanted = " ".join(text.split()).casefold()
+    if wanted in FUNCTIONS:
+        return wanted
+    for language in ("en", "fr", "es", "ar", "zh", "ru"):
+        with force_locale(language):
+            for code, name in FUNCTIONS.items():
+                if str(name).casefold() == wanted:
+                    return code
+    return None
+
+
+def function_label(function: str, locale: str | None = None) -> str:
+    """A participant's function as shown in `locale` (default: the current one); free text stays as is."""
+    name = FUNCTIONS.get(function)
+    if name is None:
+        return function
+    if locale is None:
+        return str(name)
+    with force_locale(locale):
+        return str(name)

@@ -1,0 +1,53 @@
+"""Dates and times in each language's own formats, in the event's time zone, with the zone named."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk.services import dates
+
+GENEVA = ZoneInfo("Europe/Zurich")
+#: Friday 11 November 2022, 23:59 in Geneva (the deadline of a seed letter).
+DEADLINE = datetime(2022, 11, 11, 22, 59, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "locale, expected",
+    [
+        ("en", "Friday, 11 November 2022, 23:59 (Central European Standard Time)"),
+        ("fr", "vendredi 11 novembre 2022, 23:59 (heure normale d’Europe centrale)"),
+        ("es", "viernes, 11 de noviembre de 2022, 23:59 (hora estándar de Europa central)"),
+        ("zh", "2022年11月11日星期五 23:59（中欧标准时间）"),
+        ("ar", "الجمعة، 11 نوفمبر 2022، 23:59 (توقيت وسط أوروبا الرسمي)"),
+    ],
+)
+def test_a_deadline_in_the_event_zone_with_the_zone_named(locale, expected):
+    assert dates.format_moment(DEADLINE, GENEVA, locale, weekday=True) == expected
+
+
+def test_no_latin_comma_in_arabic_and_no_mixed_month_in_chinese():
+    arabic = dates.format_moment(DEADLINE, GENEVA, "ar", weekday=True)
+    assert "," not in arabic and "،" in arabic
+    chinese = dates.format_days(date(2024, 6, 18), date(2024, 6, 20), "zh")
+    assert chinese == "2024年6月18日至20日"
+    assert "六月" not in chinese
+
+
+def test_the_event_zone_decides_the_day_not_the_server():
+    moment = datetime(2024, 6, 18, 23, 30, tzinfo=UTC)  # already 19 June in Geneva
+    assert dates.format_moment(moment, GENEVA, "en").startswith("19 June 2024, 01:30")
+    assert dates.format_moment(moment, ZoneInfo("America/New_York"), "en").startswith("18 June 2024, 19:30")
+
+
+def test_a_meeting_with_its_hours_and_zone():
+    starts = datetime(2024, 6, 20, 13, 0, tzinfo=UTC)
+    ends = datetime(2024, 6, 20, 16, 0, tzinfo=UTC)
+    assert dates.format_meeting(starts, ends, GENEVA, "en") == (
+        "Thursday, 20 June 2024, 15:00–18:00 (Central European Summer Time)"
+    )
+    assert dates.format_meeting(starts, ends, GENEVA, "ru") == (
+        "четверг, 20 июня 2024\u202fг., 15:00–18:00 (Центральная Европа, летнее время)"
+    )
