@@ -91,11 +91,9 @@ def request_principal() -> Principal | None:
 
 
 def kiosk_from_cookie() -> Kiosk | None:
-    """The enrolled kiosk whose device cookie this request carries (looked up once per request)."""
-    if "kiosk_device" not in g:
-        secret = request.cookies.get(KIOSK_COOKIE, "")
-        g.kiosk_device = kiosks.kiosk_for_secret(db.session, secret) if secret else None
-    return g.kiosk_device
+    """The enrolled, unrevoked kiosk whose device cookie this request carries."""
+    secret = request.cookies.get(KIOSK_COOKIE, "")
+    return kiosks.kiosk_for_secret(db.session, secret) if secret else None
 
 
 def route(
