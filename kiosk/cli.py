@@ -14,7 +14,18 @@ from sqlalchemy import select
 
 from badges.printers import PrinterError
 from kiosk.extensions import db
-from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role, User
+from kiosk.models import (
+    STAFF_ROLES,
+    Delegation,
+    Event,
+    Mode,
+    Participant,
+    Printer,
+    PrinterKind,
+    Role,
+    Status,
+    User,
+)
 from kiosk.services import (
     accounts,
     auth,
@@ -95,6 +106,22 @@ def demo_kiosk(slug: str, base_url: str) -> None:
     lines.append(f"Badges and receipts are printed into {printed}")
     if desk_password:
         lines.append(f"Registration desk sign-in: {DEMO_DESK} / {desk_password} (then open {base_url}/desk/)")
+    sample = db.session.execute(
+        select(Participant)
+        .where(
+            Participant.event_id == event.id,
+            Participant.status == Status.ACCREDITED,
+            Participant.mode == Mode.IN_PERSON,
+        )
+        .order_by(Participant.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if sample is not None:
+        lines.append(
+            f"Try the kiosk as {sample.full_name} ({sample.delegation.name}): the QR code of their "
+            f"e-mail in instance/outbox/, or “find me by name”: {sample.family_name!r}, "
+            f"reference {sample.reference}"
+        )
     links_file = Path(current_app.instance_path) / "demo-links.txt"
     with links_file.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
