@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from flask import Flask
 from kiosk.extensions import db
 from kiosk.models import Category, Event, Kiosk, Meeting, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import kiosks, printing
+from kiosk.services import kiosks, printing, printwake
 from kiosk.services.audit import SYSTEM
 from kiosk.services.keys import confirmation_code
 
@@ -134,10 +135,45 @@ def kiosk_client(app: Flask, make_kiosk):
     return client
 
 
+@pytest.fixture
+def print_worker(app) -> Iterator[None]:
+    """The print worker beside the server, woken by each queued job as in production."""
+    stop = threading.Event()
+    ready = threading.Event()
+
+    def run() -> None:
+        with app.app_context():
+            waker = printwake.Waker(printwake.socket_path(app.config, app.instance_path))
+            ready.set()
+            try:
+                while not stop.is_set():
+                    printing.process_print_jobs(db.session)
+                    db.session.remove()
+                    waker.wait(0.5)
+            finally:
+                waker.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(5)
+    yield
+    stop.set()
+    thread.join(10)
+
+
 def revoke_kiosk(app: Flask, kiosk_id: int) -> None:
     with app.app_context():
         kiosks.revoke(db.session, db.session.get(Kiosk, kiosk_id), SYSTEM)
         db.session.commit()
 
 
-__all__ = ["Role", "code_of", "kiosk_client", "make_kiosk", "reference_of", "revoke_kiosk", "setting"]
+__all__ = [
+    "Role",
+    "code_of",
+    "kiosk_client",
+    "make_kiosk",
+    "print_worker",
+    "reference_of",
+    "revoke_kiosk",
+    "setting",
+]

@@ -7,7 +7,6 @@ Every screen is checked with axe-core. With KIOSK_SCREENSHOTS=docs/kiosk the scr
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,7 +21,6 @@ from badges.codes import CodeKind, verify
 from kiosk.extensions import db
 from kiosk.models import CheckIn, Event, Kiosk, Participant, Status
 from kiosk.services import kiosks as kiosk_service
-from kiosk.services import printing, printwake
 from kiosk.services.audit import SYSTEM
 from kiosk.services.keys import public_keys
 from tests.browser.axe import report, serious_violations
@@ -47,32 +45,6 @@ def look(page: Page, shots: Path, name: str | None) -> None:
         page.screenshot(path=str(shots / f"{name}.png"))
 
 
-@pytest.fixture
-def print_worker(app) -> Iterator[None]:
-    """The print worker beside the server, woken by each queued job as in production."""
-    stop = threading.Event()
-    ready = threading.Event()
-
-    def run() -> None:
-        with app.app_context():
-            waker = printwake.Waker(printwake.socket_path(app.config, app.instance_path))
-            ready.set()
-            try:
-                while not stop.is_set():
-                    printing.process_print_jobs(db.session)
-                    db.session.remove()
-                    waker.wait(0.5)
-            finally:
-                waker.close()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    ready.wait(5)
-    yield
-    stop.set()
-    thread.join(10)
-
-
 def kiosk_context(browser, live_server: str, secret: str, **options):
     context = browser.new_context(viewport=KIOSK_SIZE, **options)
     context.add_cookies([{"name": "kiosk_device", "value": secret, "url": live_server, "httpOnly": True}])
@@ -89,6 +61,12 @@ def kiosk(browser, live_server, make_kiosk) -> Iterator[Page]:
     page.wait_for_selector("body[data-ready]")
     yield page
     context.close()
+
+
+def choose_language(page: Page, name: str) -> None:
+    """Tap a language on the start screen and wait until the kiosk's script runs the flow."""
+    page.get_by_role("link", name=name).click()
+    page.wait_for_selector("body[data-kiosk-screen]")
 
 
 def scan(page: Page, code: str) -> None:
@@ -117,7 +95,7 @@ def test_hand_scanner_flow_in_english_prints_badge_and_receipt(
     page = kiosk
     expect(page.locator("[data-lang]")).to_have_count(6)
     look(page, shots, "1-languages")
-    page.get_by_role("link", name="English").click()
+    choose_language(page, "English")
     expect(page.locator("#scan-title")).to_be_visible()
     look(page, shots, None)
     scan(page, code_of(setting.ana))
@@ -159,6 +137,7 @@ def test_camera_flow_in_arabic(
         page = context.new_page()
         page.goto(f"{live_server}/kiosk/")
         page.locator('[data-lang="ar"]').click()
+        page.wait_for_selector("body[data-kiosk-screen]")
         expect(page.locator("html")).to_have_attribute("dir", "rtl")
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
         expect(page.locator("#confirm-name")).to_have_text("H.E. Ms. Ana PÉREZ SOTO", timeout=15000)
@@ -194,7 +173,7 @@ def test_scan_screen_with_the_camera(browser, live_server, setting, make_kiosk, 
 
 def test_find_me_by_name_with_the_reference(app, setting, kiosk, reference_of, print_worker, shots):
     page = kiosk
-    page.get_by_role("link", name="English").click()
+    choose_language(page, "English")
     page.get_by_role("button", name="I do not have my code: find me by name").click()
     keyboard = page.locator('[data-keyboard="family-name"]')
     keyboard.locator('[data-key="P"]').click()
@@ -223,7 +202,7 @@ def test_find_me_by_name_with_the_reference(app, setting, kiosk, reference_of, p
 
 def test_a_refused_code_says_why_in_a_sentence(app, setting, kiosk, code_of, shots):
     page = kiosk
-    page.get_by_role("link", name="Français").click()
+    choose_language(page, "Français")
     scan(page, code_of(setting.bruno))
     expect(page.locator("#refusal")).to_be_visible()
     text = page.locator("#refusal").inner_text()
@@ -234,7 +213,7 @@ def test_a_refused_code_says_why_in_a_sentence(app, setting, kiosk, code_of, sho
 
 
 def test_refused_screen_in_english(setting, kiosk, code_of, shots):
-    kiosk.get_by_role("link", name="English").click()
+    choose_language(kiosk, "English")
     scan(kiosk, code_of(setting.bruno))
     expect(kiosk.locator("#refusal")).to_have_text(
         "Your registration has not been accredited yet. Please go to the registration desk."
@@ -245,7 +224,7 @@ def test_refused_screen_in_english(setting, kiosk, code_of, shots):
 def test_idle_kiosk_returns_to_the_start_with_no_name_left(app, setting, kiosk, code_of):
     app.config["KIOSK_IDLE_SECONDS"] = 2
     page = kiosk
-    page.get_by_role("link", name="English").click()
+    choose_language(page, "English")
     scan(page, code_of(setting.ana))
     expect(page.locator("#confirm-name")).to_have_text("H.E. Ms. Ana PÉREZ SOTO")
     expect(page.locator("[data-lang]")).to_have_count(6, timeout=6000)
@@ -271,7 +250,7 @@ def test_accessible_mode_puts_every_control_in_the_lower_half(app, setting, kios
         assert all(top >= KIOSK_SIZE["height"] / 2 for _text, top in tops), tops
 
     controls_in_lower_half()
-    page.get_by_role("link", name="English").click()
+    choose_language(page, "English")
     expect(page.locator("body")).to_have_class("kiosk accessible")
     controls_in_lower_half()
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") > 30
