@@ -114,7 +114,7 @@ function flow() {
   }
 
   const seen = onceWhileShown((code) => {
-    if (busy || !["scan", "find", "proof"].includes(current)) return;
+    if (busy || !["scan", "find", "proof", "refused"].includes(current)) return;
     $("family-name").value = "";
     $("proof").value = "";
     lookUp({ code });
