@@ -112,6 +112,7 @@ def flow_strings(kiosk: Kiosk) -> dict[str, str]:
         "no_printer": _("No badge printer is set up for this kiosk. Please go to the registration desk."),
         "network": _("The kiosk cannot reach the server. Please try again, or go to the registration desk."),
         "error": _("Something went wrong. Please go to the registration desk."),
+        "out_of_service": _("This kiosk is out of service. Please go to the registration desk."),
         "nobody": _("No one found. Check the spelling, or please go to the registration desk."),
         "people_in": _("%(delegation)s: choose your name"),
         "camera_off": _("No camera: use the scanner below the screen."),

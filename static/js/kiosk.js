@@ -69,8 +69,11 @@ function flow() {
   let stopCamera = null;
   let cameraStarting = false;
 
-  const sentence = (error) =>
-    error instanceof ApiError ? error.message : error instanceof NetworkError ? T.network : T.error;
+  const sentence = (error) => {
+    // 401: this browser's kiosk was revoked (or its cookie lost) since the page was shown.
+    if (error instanceof ApiError) return error.status === 401 ? T.out_of_service : error.message;
+    return error instanceof NetworkError ? T.network : T.error;
+  };
 
   function show(name) {
     current = name;

@@ -293,3 +293,32 @@ def test_enrolment_link_makes_this_browser_the_kiosk(app, browser, live_server, 
     context.close()
     with app.app_context():
         assert db.session.get(Participant, setting.ana).status == Status.ACCREDITED
+
+
+def test_a_kiosk_revoked_while_its_page_is_shown_stops_at_the_next_scan(
+    app, browser, live_server, setting, code_of
+):
+    kiosk_id, secret = kiosk_service_enrol(app, setting)
+    context = kiosk_context(browser, live_server, secret)
+    page = context.new_page()
+    page.goto(f"{live_server}/kiosk/flow?lang=en")
+    with app.app_context():
+        kiosk_service.revoke(db.session, db.session.get(Kiosk, kiosk_id), SYSTEM)
+        db.session.commit()
+    scan(page, code_of(setting.ana))
+    expect(page.locator("#refusal")).to_have_text(
+        "This kiosk is out of service. Please go to the registration desk."
+    )
+    context.close()
+    with app.app_context():
+        assert db.session.query(CheckIn).count() == 0
+
+
+def kiosk_service_enrol(app, setting) -> tuple[int, str]:
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+        kiosk = kiosk_service.save_kiosk(db.session, None, event, {"name": "Kiosk 9"}, SYSTEM)
+        link = kiosk_service.enrolment_link_secret(db.session, kiosk, SYSTEM)
+        secret = kiosk_service.enrol(db.session, kiosk_service.kiosk_for_enrolment(db.session, link))
+        db.session.commit()
+        return kiosk.id, secret
