@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pytest
 from openapi_spec_validator import validate
+from PIL import Image
 
 from kiosk.extensions import db
 from kiosk.models import CheckIn, Participant, Role, Status
@@ -205,3 +209,16 @@ def test_openapi_documents_the_check_in_routes(client):
         ("409", "already_checked_in"),
     ):
         assert code in operation["responses"][status]["description"]
+
+
+def test_preview_shows_the_photo(app, setting, kiosk_client, code_of):
+    png = io.BytesIO()
+    Image.new("RGB", (30, 40), (200, 100, 50)).save(png, format="PNG")
+    with app.app_context():
+        person = db.session.get(Participant, setting.ana)
+        person.photo, person.photo_type = png.getvalue(), "image/png"
+        db.session.commit()
+    response = kiosk_client.post(url(setting, "/preview"), json={"code": code_of(setting.ana)})
+    photo = response.json["participant"]["photo"]
+    assert photo.startswith("data:image/png;base64,")
+    assert base64.b64decode(photo.split(",", 1)[1]) == png.getvalue()
