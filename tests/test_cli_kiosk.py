@@ -29,7 +29,7 @@ def test_demo_kiosk_prints_a_working_enrolment_link(app, runner, make_event):
     with app.app_context():
         assert db.session.query(Kiosk).count() == 1
         printers = {p.name: p.connection for p in db.session.query(Printer)}
-        assert printers["Demo badge printer"] == {
+        assert printers["Badge printer 1"] == {
             "type": "png_folder",
             "path": str(Path(app.instance_path) / "printed"),
         }

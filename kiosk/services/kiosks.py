@@ -160,8 +160,8 @@ def demo_kiosk(session: Session, event: Event, printed: Path, actor: Actor) -> t
     """The demo's kiosk, printing PNG badges and raw receipts into `printed`; with a new enrolment secret."""
     printed.mkdir(parents=True, exist_ok=True)
     wanted = {
-        "Demo badge printer": ("badge", {"type": "png_folder", "path": str(printed)}),
-        "Demo receipt printer": ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
+        "Badge printer 1": ("badge", {"type": "png_folder", "path": str(printed)}),
+        "Receipt printer 1": ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
     }
     found: dict[str, Printer] = {}
     for name, (kind, connection) in wanted.items():
@@ -176,8 +176,8 @@ def demo_kiosk(session: Session, event: Event, printed: Path, actor: Actor) -> t
         event,
         {
             "name": "Demo kiosk",
-            "badge_printer_id": found["Demo badge printer"].id,
-            "receipt_printer_id": found["Demo receipt printer"].id,
+            "badge_printer_id": found["Badge printer 1"].id,
+            "receipt_printer_id": found["Receipt printer 1"].id,
         },
         actor,
     )
