@@ -63,7 +63,7 @@ def no_store(response):
 
 
 def _not_enrolled():
-    """This browser is not an enrolled kiosk (or its kiosk was revoked): say so, in every language."""
+    """This browser is not an enrolled kiosk (or its kiosk was revoked): a sentence, not the kiosk."""
     return render_template("kiosk/not_enrolled.html", languages=LANGUAGES), 403
 
 
@@ -94,11 +94,11 @@ def flow():
         event=kiosk.event,
         idle_seconds=current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
         keyboard_rows=KEYBOARD_ROWS,
-        strings=flow_strings(kiosk),
+        strings=flow_strings(),
     )
 
 
-def flow_strings(kiosk: Kiosk) -> dict[str, str]:
+def flow_strings() -> dict[str, str]:
     """Sentences kiosk.js shows, in the page's language (%(…)s is filled in by the script)."""
     return {
         "collect": _("Collect your badge at %(printer)s."),
