@@ -44,6 +44,8 @@ LANGUAGES = (
 )
 #: Seconds without a touch before the kiosk returns to the start.
 IDLE_SECONDS = 45
+#: Seconds the "printed" screen stays before the kiosk returns to the start by itself.
+DONE_SECONDS = 10
 #: A cookie that outlives the meeting: about 400 days, the most browsers keep.
 COOKIE_MAX_AGE = 400 * 24 * 3600
 #: Keys of the on-screen keyboard (names and e-mail addresses are typed in Latin letters).
@@ -93,6 +95,7 @@ def flow():
         kiosk=kiosk,
         event=kiosk.event,
         idle_seconds=current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
+        done_seconds=current_app.config.get("KIOSK_DONE_SECONDS", DONE_SECONDS),
         keyboard_rows=KEYBOARD_ROWS,
         strings=flow_strings(),
     )

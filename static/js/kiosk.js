@@ -6,7 +6,6 @@ import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js"
 
 const ACCESSIBLE = "kiosk-accessible";
 const POLL_MS = 400;
-const DONE_RETURN_MS = 10000;
 const FOLLOW_FOR_MS = 120000;
 const root = document.querySelector("main");
 
@@ -297,7 +296,7 @@ function flow() {
     if (job?.status === "done") {
       state.textContent = T.printed;
       document.body.dataset.printed = "1";
-      setTimeout(() => restart(), DONE_RETURN_MS);
+      setTimeout(() => restart(), Number(root.dataset.doneReturn || 10) * 1000);
       return;
     }
     if (job && ["failed", "cancelled"].includes(job.status)) {
