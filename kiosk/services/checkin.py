@@ -159,9 +159,24 @@ def fold(text: str) -> str:
     return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
 
 
+#: Cyrillic letters as people type them on a Latin keyboard ("Петрова" is found by "petrova").
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфхцыэ", "abvgdezijklmnoprstufhcye", strict=True)),
+        "ё": "e", "ж": "zh", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "yu", "я": "ya", "ъ": "", "ь": "",
+    }
+)  # fmt: skip
+
+
 def name_matches(name: str, typed: str) -> bool:
     """Whether `typed` (already folded) starts the name, or one of its words, accents and case aside."""
     folded = fold(name)
+    latin = folded.translate(_CYRILLIC)
+    return _starts(folded, typed) or (latin != folded and _starts(latin, typed))
+
+
+def _starts(folded: str, typed: str) -> bool:
+    """Whether `typed` starts the folded name, one of its words, or the name without separators."""
     words = re.split(r"[\s\-'’]+", folded)
     return (
         folded.startswith(typed)

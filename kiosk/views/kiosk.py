@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -48,8 +49,24 @@ IDLE_SECONDS = 45
 DONE_SECONDS = 10
 #: A cookie that outlives the meeting: about 400 days, the most browsers keep.
 COOKIE_MAX_AGE = 400 * 24 * 3600
-#: Keys of the on-screen keyboard (names and e-mail addresses are typed in Latin letters).
-KEYBOARD_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM", "@.-_'")
+#: The on-screen keyboards: Latin always (e-mail addresses, references, most names); Arabic and
+#: Cyrillic letters too on the pages in those languages, for names written in them.
+KEYBOARDS = {
+    "latin": ("1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
+    "arabic": ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرىةوزظذ"),
+    "cyrillic": ("ЙЦУКЕНГШЩЗХЪ", "ФЫВАПРОЛДЖЭ", "ЯЧСМИТЬБЮЁ"),
+}
+#: Keys under every layout.
+KEYBOARD_COMMON = "@.-_'"
+#: The keyboard shown first on the pages of each language, and the name of its switch key.
+KEYBOARD_OF_LANGUAGE = {"ar": "arabic", "ru": "cyrillic"}
+KEYBOARD_NAMES = {"latin": "ABC", "arabic": "أبجد", "cyrillic": "АБВ"}
+
+
+def keyboard_layouts(language: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, switch label, rows) of the keyboards of a page in `language`, the first shown first."""
+    names = [KEYBOARD_OF_LANGUAGE[language], "latin"] if language in KEYBOARD_OF_LANGUAGE else ["latin"]
+    return [(name, KEYBOARD_NAMES[name], KEYBOARDS[name]) for name in names]
 
 
 def check_csrf() -> None:
@@ -96,7 +113,8 @@ def flow():
         event=kiosk.event,
         idle_seconds=current_app.config.get("KIOSK_IDLE_SECONDS", IDLE_SECONDS),
         done_seconds=current_app.config.get("KIOSK_DONE_SECONDS", DONE_SECONDS),
-        keyboard_rows=KEYBOARD_ROWS,
+        keyboards=keyboard_layouts(get_locale().language if get_locale() else "en"),
+        keyboard_common=KEYBOARD_COMMON,
         strings=flow_strings(),
     )
 

@@ -239,6 +239,17 @@ function flow() {
 
   // --- the on-screen keyboard ---------------------------------------------------------------------
   document.addEventListener("click", (event) => {
+    const layoutSwitch = event.target.closest("[data-layout-switch]");
+    if (layoutSwitch) {
+      // Show the layout named on the key; the key to come back appears in its place.
+      const board = layoutSwitch.closest("[data-keyboard]");
+      const wanted = layoutSwitch.dataset.layoutSwitch;
+      for (const layout of board.querySelectorAll("[data-layout]")) layout.hidden = layout.dataset.layout !== wanted;
+      for (const other of board.querySelectorAll("[data-layout-switch]")) {
+        other.hidden = other.dataset.layoutSwitch === wanted;
+      }
+      return;
+    }
     const key = event.target.closest("[data-key]");
     if (!key) return;
     const field = $(key.closest("[data-keyboard]").dataset.keyboard);

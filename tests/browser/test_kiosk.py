@@ -322,3 +322,21 @@ def kiosk_service_enrol(app, setting) -> tuple[int, str]:
         secret = kiosk_service.enrol(db.session, kiosk_service.kiosk_for_enrolment(db.session, link))
         db.session.commit()
         return kiosk.id, secret
+
+
+def test_russian_page_has_a_cyrillic_keyboard_and_a_latin_one(app, setting, kiosk, make_participant, shots):
+    with app.app_context():
+        chile = db.session.get(Participant, setting.ana).delegation
+    make_participant(chile, status=Status.ACCREDITED, given_name="Анна", family_name="Петрова")
+    choose_language(kiosk, "Русский")
+    kiosk.locator("#find-me").click()
+    board = kiosk.locator('[data-keyboard="family-name"]')
+    board.locator('[data-key="П"]').click()
+    board.locator('[data-key="Е"]').click()
+    expect(kiosk.locator(".choice-delegation")).to_have_text(["Chile"])
+    look(kiosk, shots, "ru-3-find")
+    board.locator('[data-layout-switch="latin"]').click()
+    expect(board.locator('[data-key="Q"]')).to_be_visible()
+    expect(board.locator('[data-key="Й"]')).to_be_hidden()
+    proof = kiosk.locator('[data-keyboard="proof"]')
+    expect(proof.locator('[data-key="Q"]')).to_be_attached()  # the proof's keyboard starts in Latin

@@ -193,3 +193,14 @@ def test_recount_rebuilds_the_checkin_counters(app, setting):
         db.session.commit()
         assert counters.values(db.session, setting.event_id)["checked_in:state_party"] == 1
         assert confirmation_code  # the module's codes are built by the same function the e-mail uses
+
+
+def test_find_me_in_every_script(app, setting, make_participant):
+    with app.app_context():
+        chile = db.session.get(Participant, setting.ana).delegation
+    petrova = make_participant(chile, status=Status.ACCREDITED, given_name="Анна", family_name="Петрова")
+    haddad = make_participant(chile, status=Status.ACCREDITED, given_name="ليلى", family_name="الحداد")
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+        for typed, expected in (("пет", petrova.id), ("PETROVA", petrova.id), ("الح", haddad.id)):
+            assert [p.id for p in checkin.find_by_family_name(db.session, event, typed)] == [expected], typed
