@@ -258,6 +258,16 @@ def test_accessible_mode_puts_every_control_in_the_lower_half(app, setting, kios
     expect(page.locator("#confirm-name")).to_be_visible()
     controls_in_lower_half()
     look(page, shots, "accessible-4-confirm")
+    page.get_by_role("link", name="No, this is not me").click()  # "start again" keeps the mode
+    choose_language(page, "English")
+    page.locator("#find-me").click()
+    page.locator('[data-keyboard="family-name"] [data-key="P"]').click()
+    page.locator('[data-keyboard="family-name"] [data-key="E"]').click()
+    page.get_by_role("button", name="Chile").click()
+    controls_in_lower_half()
+    look(page, shots, "accessible-3-find")
+    page.locator(".choice-person").click()
+    controls_in_lower_half()
 
 
 def test_a_browser_that_is_not_enrolled_is_refused(browser, live_server, make_kiosk, setting, shots):
