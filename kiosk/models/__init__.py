@@ -7,6 +7,15 @@ from kiosk.models.base import Base
 from kiosk.models.checkin import CheckIn, CheckInMethod
 from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
+from kiosk.models.door import (
+    Checkpoint,
+    CheckpointDirection,
+    Direction,
+    Presence,
+    Reason,
+    Scan,
+    ScanResult,
+)
 from kiosk.models.event import Event, EventKey, Meeting, Venue
 from kiosk.models.kiosk import Kiosk
 from kiosk.models.mail import MailStatus, OutgoingMail
@@ -39,6 +48,13 @@ __all__ = [
     "Category",
     "CheckIn",
     "CheckInMethod",
+    "Checkpoint",
+    "CheckpointDirection",
+    "Direction",
+    "Presence",
+    "Reason",
+    "Scan",
+    "ScanResult",
     "Counter",
     "Delegation",
     "Event",

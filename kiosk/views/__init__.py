@@ -7,9 +7,20 @@ from flask_babel import get_locale
 
 from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.views import accounts, admin, auth, desk, kiosk, languages, printers, registration
+from kiosk.views import accounts, admin, auth, desk, door, kiosk, languages, printers, registration
 
-BLUEPRINTS = (auth.bp, registration.bp, admin.bp, accounts.bp, printers.bp, kiosk.bp, kiosk.admin_bp, desk.bp)
+BLUEPRINTS = (
+    auth.bp,
+    registration.bp,
+    admin.bp,
+    accounts.bp,
+    printers.bp,
+    kiosk.bp,
+    kiosk.admin_bp,
+    desk.bp,
+    door.bp,
+    door.admin_bp,
+)
 
 
 def init_app(app: Flask) -> None:

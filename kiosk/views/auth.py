@@ -76,7 +76,7 @@ def login():
             login_user(user)
             target = request.args.get("next", "")
             if not target.startswith("/") or target.startswith("//"):
-                target = url_for("admin.index")
+                target = landing_page(user)
             return redirect(target)
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
@@ -89,8 +89,13 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def landing_page(user: User) -> str:
+    """Where a user lands after signing in: security officers at the door scanner."""
+    return url_for("door.index") if user.role == Role.SECURITY else url_for("admin.index")
+
+
 @bp.get("/")
 def home():
     if current_user.is_authenticated:
-        return redirect(url_for("admin.index"))
+        return redirect(landing_page(current_user))
     return redirect(url_for("auth.login"))

@@ -1,7 +1,7 @@
 """kiosks enrolled as devices; check-ins
 
 Revision ID: 0007_kiosk
-Revises: 0005_badge_text
+Revises: 0008_door
 Create Date: 2026-11-24 07:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_kiosk"
-down_revision = "0005_badge_text"
+down_revision = "0008_door"
 branch_labels = None
 depends_on = None
 

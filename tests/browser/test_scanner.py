@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.camera import launch_with_camera, qr_frame, write_y4m
+from tests.browser.camera import camera_args, qr_frame, write_y4m
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 4 + "ABCDEFGHIJKLMNOP"  # 144 base32 characters
 
@@ -18,14 +19,20 @@ LOAD = """async () => {
 @pytest.fixture
 def camera_page(browser, live_server, tmp_path):
     """A page of the app in a Chromium whose camera shows CODE's QR code."""
-    camera = launch_with_camera(browser, write_y4m(tmp_path / "qr.y4m", qr_frame(CODE)))
-    context = camera.new_context()
-    context.grant_permissions(["camera"], origin=live_server)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.evaluate(LOAD)
-    yield page
-    camera.close()
+    y4m = write_y4m(tmp_path / "qr.y4m", qr_frame(CODE))
+    # Launched from the suite's Playwright: a second sync_playwright() fails once one is running.
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args(y4m)
+    )
+    try:
+        context = camera_browser.new_context()
+        context.grant_permissions(["camera"], origin=live_server)
+        page = context.new_page()
+        page.goto(f"{live_server}/login")
+        page.evaluate(LOAD)
+        yield page
+    finally:
+        camera_browser.close()
 
 
 def test_camera_reads_the_qr_code_once_while_shown(camera_page):

@@ -1,0 +1,474 @@
+# ruff: noqa: E501
+"""Benchmark the door: badge scans per second under gunicorn with wrk, and the scanner page's verdict time.
+
+For each size (1,000 and 100,000 participants, with 1,000,000 scans already stored), the app runs
+under gunicorn (2 sync workers) on loopback and wrk (2 threads, 16 connections) sends
+  1. GET /bench/ping, a trivial Flask route of the same app: the ceiling on this machine;
+  2. POST /api/v1/events/{slug}/scans with a security token, a real signed badge and a unique
+     nonce per request (a wrk Lua script), each badge going in, then out, then in again.
+Then headless Chromium opens the scanner page and measures the time from a code read (hand
+scanner) to the verdict painted, online and offline, and from "Start the camera" to the first
+verdict with Chromium's fake camera playing a video of a badge.
+
+Run: .venv/bin/python bench/bench_door.py [--sizes 1000,100000] [--stored 1000000] [--seconds 10]
+     [--no-browser]. Installs wrk with apt-get if it is missing (as root).
+Set BENCH_DATABASE_URL to measure on PostgreSQL (a scratch database is created and dropped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from badges import codes  # noqa: E402
+from config import database_url  # noqa: E402
+from kiosk import create_app  # noqa: E402
+from kiosk.extensions import db  # noqa: E402
+from kiosk.models import Category, Delegation, Participant, Role, Scan, Status, User  # noqa: E402
+from kiosk.models.base import utcnow  # noqa: E402
+from kiosk.models.participant import new_reference  # noqa: E402
+from kiosk.services import auth, badging, door, keys  # noqa: E402
+from tests.door.scenario import new_event  # noqa: E402
+
+PASSWORD = "bench-password-not-secret"
+CODES_PER_RUN = 4_000
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+
+LUA = """
+local codes = {%(codes)s}
+local path = "%(path)s"
+local checkpoint = %(checkpoint)d
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  mine = {}
+  for i = 1, #codes do
+    if (i - 1) %% 2 == id then table.insert(mine, codes[i]) end
+  end
+  counter = 0
+  prefix = string.format("%%d-%%d-%%d", id, os.time(), math.random(1000000000))
+end
+
+function request()
+  counter = counter + 1
+  local index = (counter - 1) %% #mine + 1
+  local lap = math.floor((counter - 1) / #mine)
+  local direction = (lap %% 2 == 0) and "in" or "out"
+  local body = string.format('{"code":"%%s","checkpoint":%%d,"direction":"%%s","nonce":"%%s-%%d"}',
+    mine[index], checkpoint, direction, prefix, counter)
+  return wrk.format("POST", path, headers, body)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT {\\"requests\\": %%d, \\"seconds\\": %%f, \\"p50\\": %%f, \\"p99\\": %%f, \\"errors\\": %%d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+PING_LUA = """
+function done(summary, latency, requests)
+  io.write(string.format("RESULT {\\"requests\\": %d, \\"seconds\\": %f, \\"p50\\": %f, \\"p99\\": %f, \\"errors\\": %d}\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+WSGI = """
+from kiosk import create_app
+
+app = create_app()
+
+
+@app.get("/bench/ping")
+def ping():
+    return "ok"
+"""
+
+
+def ensure_wrk() -> str:
+    """The wrk binary, installed with apt-get when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+
+
+def scratch_database(tmp: Path):
+    """A database URI of our own and a function that removes it."""
+    server = os.environ.get("BENCH_DATABASE_URL")
+    if not server:
+        return f"sqlite:///{tmp / 'bench.sqlite'}", lambda: None
+    url = make_url(database_url(server))
+    name = f"kiosk_bench_door_{uuid.uuid4().hex[:8]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def populate(app, participants: int, stored: int) -> dict:
+    """An event with `participants` accredited people, two checkpoints and `stored` past scans."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        session = db.session
+        event = new_event(session, slug="bench")
+        delegations = []
+        for i in range(200):
+            delegation = Delegation(
+                event_id=event.id, name=f"Delegation {i:03d}", category=Category.STATE_PARTY
+            )
+            session.add(delegation)
+            delegations.append(delegation)
+        session.flush()
+        rows = [
+            {
+                "event_id": event.id,
+                "delegation_id": delegations[i % len(delegations)].id,
+                "given_name": f"Given{i}",
+                "family_name": f"Family{i}",
+                "status": Status.ACCREDITED.value,
+                "reference": new_reference(),
+                "created_at": utcnow(),
+                "updated_at": utcnow(),
+                "status_changed_at": utcnow(),
+            }
+            for i in range(participants)
+        ]
+        for start in range(0, len(rows), 20_000):
+            session.execute(insert(Participant.__table__), rows[start : start + 20_000])
+        main = door.save_checkpoint(session, event, None, name="Main", direction="both", anti_passback=True)
+        door.save_checkpoint(session, event, None, name="Side", direction="both", anti_passback=True)
+        key_id, private = keys.signing_key(session, event)
+        start, end = keys.badge_window(event)
+        first_id = session.execute(select(func.min(Participant.id)).filter_by(event_id=event.id)).scalar_one()
+        step = max(1, participants // CODES_PER_RUN)
+        ids = [first_id + i * step for i in range(min(participants, CODES_PER_RUN))]
+        badge_codes = [
+            codes.sign(codes.CodePayload(codes.CodeKind.BADGE, event.id, pid, 1, start, end, key_id), private)
+            for pid in ids
+        ]
+        moment = utcnow() - timedelta(days=1)
+        for chunk in range(0, stored, 50_000):
+            session.execute(
+                insert(Scan.__table__),
+                [
+                    {
+                        "event_id": event.id,
+                        "checkpoint_id": main.id,
+                        "participant_id": ids[i % len(ids)],
+                        "direction": "in" if i % 2 == 0 else "out",
+                        "result": "accepted",
+                        "reason": None,
+                        "nonce": f"stored-{i}",
+                        "scanned_at": moment,
+                        "received_at": moment,
+                        "device": "bench",
+                        "offline": False,
+                        "conflict": False,
+                    }
+                    for i in range(chunk, min(stored, chunk + 50_000))
+                ],
+            )
+        _token, secret = auth.create_token(session, role=Role.SECURITY, name="bench door")
+        officer = User(email=f"officer.{uuid.uuid4().hex[:6]}@example.org", role=Role.SECURITY)
+        officer.set_password(PASSWORD)
+        session.add(officer)
+        photo_holder = session.get(Participant, ids[0])
+        badge_png = badging.badge_png(session, photo_holder)
+        session.commit()
+        result = {
+            "slug": event.slug,
+            "checkpoint": main.id,
+            "codes": badge_codes,
+            "token": secret,
+            "email": officer.email,
+            "badge_png": badge_png,
+        }
+        db.engine.dispose()
+        return result
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(tmp: Path, env: dict[str, str], port: int) -> subprocess.Popen:
+    """The app under gunicorn, 2 sync workers, on loopback; waits until it answers."""
+    (tmp / "bench_door_wsgi.py").write_text(WSGI)
+    (tmp / "empty.conf.py").write_text("")
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            str(tmp / "empty.conf.py"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            f"{tmp},{ROOT}",
+            "bench_door_wsgi:app",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    answered = 0
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ping", timeout=2) as response:
+                answered += response.status == 200
+            if answered >= 4:  # both workers booted, most likely
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("gunicorn did not answer within a minute")
+
+
+def wrk(binary: str, url: str, script: Path, seconds: int) -> dict:
+    out = subprocess.run(
+        [
+            binary,
+            f"-t{min(2, CONNECTIONS)}",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line[len("RESULT ") :])
+    result["rate"] = result["requests"] / result["seconds"]
+    result["non_2xx"] = sum(int(line.split()[-1]) for line in out.splitlines() if "Non-2xx" in line)
+    if result["requests"] == 0 or result["non_2xx"]:
+        print(out, file=sys.stderr)
+    return result
+
+
+def measure_scans(binary: str, base: str, data: dict, tmp: Path, seconds: int) -> tuple[dict, dict]:
+    ping_script = tmp / "ping.lua"
+    ping_script.write_text(PING_LUA)
+    scan_script = tmp / "scan.lua"
+    scan_script.write_text(
+        LUA
+        % {
+            "codes": ",".join(f'"{c}"' for c in data["codes"]),
+            "path": f"/api/v1/events/{data['slug']}/scans",
+            "checkpoint": data["checkpoint"],
+            "token": data["token"],
+        }
+    )
+    wrk(binary, f"{base}/bench/ping", ping_script, 2)  # warm up both workers
+    wrk(binary, base, scan_script, 2)
+    ping = wrk(binary, f"{base}/bench/ping", ping_script, seconds)
+    scans = wrk(binary, base, scan_script, seconds)
+    return ping, scans
+
+
+def measure_bundle(base: str, data: dict) -> tuple[float, int]:
+    """Median milliseconds and size of one offline bundle (what every scanner fetches each minute)."""
+    times, size = [], 0
+    for _ in range(5):
+        request = urllib.request.Request(
+            f"{base}/api/v1/events/{data['slug']}/offline-bundle",
+            headers={"Authorization": f"Bearer {data['token']}"},
+        )
+        began = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            size = len(response.read())
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times), size
+
+
+def verdict_times(base: str, data: dict, tmp: Path) -> dict[str, list[float]]:
+    """Milliseconds from a code read to the verdict on screen, online and offline; camera start to verdict."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.browser.test_door import y4m_of
+
+    video = y4m_of(data["badge_png"], tmp / "badge.y4m")
+    times: dict[str, list[float]] = {"online": [], "offline": [], "camera": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                *CHROMIUM_ARGS,
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        )
+        context = browser.new_context()
+        context.grant_permissions(["camera"], origin=base)
+        page = context.new_page()
+        page.goto(f"{base}/login?next=/door/{data['slug']}/")
+        page.fill("#email", data["email"])
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#door[data-started='1']")
+        page.wait_for_selector("#door[data-worker='ready']")
+        page.select_option("#door-checkpoint", str(data["checkpoint"]))
+        count = 0
+
+        def read(code: str) -> float:
+            nonlocal count
+            count += 1
+            page.fill("#door-code", code)
+            page.press("#door-code", "Enter")
+            page.wait_for_selector(f"#door-verdict[data-count='{count}']")
+            return float(page.get_attribute("#door-verdict", "data-latency-ms"))
+
+        sample = data["codes"][-60:]
+        for code in sample[:25]:
+            times["online"].append(read(code))
+        context.set_offline(True)
+        read(sample[25])  # the first one finds out that the network is gone
+        for code in sample[26:51]:
+            times["offline"].append(read(code))
+        context.set_offline(False)
+        for _ in range(3):
+            camera_page = context.new_page()
+            camera_page.goto(f"{base}/door/{data['slug']}/")
+            camera_page.wait_for_selector("#door[data-started='1']")
+            camera_page.select_option("#door-checkpoint", str(data["checkpoint"]))
+            started = time.perf_counter()
+            camera_page.click("#door-camera-button")
+            camera_page.wait_for_selector("#door-verdict[data-count='1']", timeout=20_000)
+            times["camera"].append((time.perf_counter() - started) * 1000)
+            camera_page.close()
+        browser.close()
+    return times
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    binary = ensure_wrk()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"door benchmark on {os.cpu_count()} cores; database: {os.environ.get('BENCH_DATABASE_URL') or 'SQLite'}"
+    )
+    print(
+        f"{'participants':>12} {'stored scans':>12} | {'ping req/s':>10} {'p50':>6} {'p99':>6} | "
+        f"{'scans/s':>8} {'p50':>6} {'p99':>6} {'errors':>6} | ratio"
+    )
+    browser_times = None
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-door-") as name:
+            tmp = Path(name)
+            uri, drop = scratch_database(tmp)
+            env = {
+                **os.environ,
+                "DATABASE_URL": uri,
+                "SECRET_KEY": "bench-secret-not-for-production",
+                "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
+                "SESSION_COOKIE_SECURE": "0",
+            }
+            os.environ.update({k: env[k] for k in ("KIOSK_INSTANCE_PATH",)})
+            app = create_app(
+                {
+                    "SECRET_KEY": env["SECRET_KEY"],
+                    "SQLALCHEMY_DATABASE_URI": database_url(uri),
+                    "KEYS_DIR": str(tmp / "instance" / "keys"),
+                }
+            )
+            began = time.perf_counter()
+            data = populate(app, size, args.stored)
+            setup_seconds = time.perf_counter() - began
+            port = free_port()
+            process = start_gunicorn(tmp, env, port)
+            try:
+                ping, scans = measure_scans(binary, f"http://127.0.0.1:{port}", data, tmp, args.seconds)
+                bundle_ms, bundle_bytes = measure_bundle(f"http://127.0.0.1:{port}", data)
+                print(
+                    f"{size:>12,} {args.stored:>12,} | {ping['rate']:>10,.0f} {ping['p50']:>5.1f}ms {ping['p99']:>5.1f}ms | "
+                    f"{scans['rate']:>8,.0f} {scans['p50']:>5.1f}ms {scans['p99']:>5.1f}ms {scans['errors']:>6} | "
+                    f"{scans['rate'] / ping['rate']:.2f}   (set-up {setup_seconds:.0f} s; "
+                    f"offline bundle {bundle_bytes / 1e6:.1f} MB in {bundle_ms:.0f} ms)",
+                    flush=True,
+                )
+                if not args.no_browser and browser_times is None:
+                    browser_times = verdict_times(f"http://127.0.0.1:{port}", data, tmp)
+            finally:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=20)
+                drop()
+    if browser_times:
+        print("scanner page, from a code read to the verdict on screen (ms):")
+        for label in ("online", "offline"):
+            values = browser_times[label]
+            print(
+                f"  {label:<8} median {statistics.median(values):6.1f}  p95 {pct(values, 95):6.1f}  ({len(values)} badges)"
+            )
+        camera = browser_times["camera"]
+        print(
+            f"  camera   'Start the camera' click to the first verdict (camera start-up included): "
+            f"median {statistics.median(camera):6.0f}  max {max(camera):6.0f}  ({len(camera)} runs)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,443 @@
+// The door scanner page: a badge is read (camera or hand scanner), the server decides, and the
+// verdict fills the screen. When the server cannot be reached, this device decides with the last
+// offline bundle (door-offline.js), keeps the scans in IndexedDB and sends them when it is back.
+
+import { api, ApiError, NetworkError } from "./api.js";
+import { decideOffline } from "./door-offline.js";
+import { openStore } from "./door-store.js";
+import { listenForHandScanner, normaliseCode, onceWhileShown, startCamera } from "./scanner.js";
+
+const root = document.getElementById("door");
+const strings = JSON.parse(document.getElementById("door-strings").textContent);
+const checkpoints = JSON.parse(document.getElementById("door-checkpoints").textContent);
+const slug = root.dataset.slug;
+const $ = (id) => document.getElementById(id);
+
+const BUNDLE_EVERY_MS = 60_000;
+const RETRY_EVERY_MS = 5_000;
+const ONLINE_TIMEOUT_MS = 3_000;
+const VERDICT_SHOWN_MS = 4_000;
+const SETTINGS_KEY = `door:${slug}:settings`;
+const DEVICE_KEY = "door:device";
+
+const state = {
+  online: true,
+  bundle: null,
+  bundleEtag: null,
+  queued: 0,
+  store: null,
+  hideTimer: null,
+  // Movements this device saw (online or not) since the bundle it holds: participant -> {inside, at}.
+  moves: new Map(),
+};
+
+const deviceName = () => {
+  let name = localStorage.getItem(DEVICE_KEY);
+  if (!name) {
+    name = `door-${crypto.randomUUID().slice(0, 8)}`;
+    localStorage.setItem(DEVICE_KEY, name);
+  }
+  return name;
+};
+
+const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
+const counted = (forms, count, values = {}) => format(forms[plurals.select(count)] || forms.other, { ...values, count });
+
+// --- settings: checkpoint and direction, remembered on this device --------------------------------
+
+const select = $("door-checkpoint");
+const directionInputs = [...document.querySelectorAll('input[name="direction"]')];
+
+function checkpoint() {
+  const id = Number(select.value);
+  const fromBundle = state.bundle?.checkpoints?.find((c) => c.id === id);
+  return fromBundle || checkpoints.find((c) => c.id === id) || null;
+}
+
+const direction = () => directionInputs.find((i) => i.checked)?.value || "in";
+
+function applyCheckpoint() {
+  const chosen = checkpoint();
+  for (const input of directionInputs) {
+    input.disabled = Boolean(chosen && chosen.direction !== "both" && chosen.direction !== input.value);
+    if (chosen && chosen.direction === input.value) input.checked = true;
+  }
+  localStorage.setItem(SETTINGS_KEY, JSON.stringify({ checkpoint: select.value, direction: direction() }));
+  showInside();
+}
+
+function restoreSettings() {
+  const saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) || "{}");
+  if (saved.checkpoint && [...select.options].some((o) => o.value === saved.checkpoint)) select.value = saved.checkpoint;
+  else if (checkpoints.length === 1) select.value = String(checkpoints[0].id);
+  for (const input of directionInputs) input.checked = input.value === (saved.direction || "in");
+  applyCheckpoint();
+}
+
+select.addEventListener("change", applyCheckpoint);
+for (const input of directionInputs) input.addEventListener("change", applyCheckpoint);
+
+// --- status line ----------------------------------------------------------------------------------
+
+let insideNow = null;
+let insideAt = 0; // when insideNow came from the server's answer to a scan
+
+function showInside() {
+  $("door-inside").textContent = insideNow === null ? "" : counted(strings.inside_now, insideNow);
+}
+
+function networkText() {
+  let text = state.online ? strings.online : strings.offline;
+  if (state.queued) text += " " + counted(strings.queued, state.queued);
+  return text;
+}
+
+function showNetwork() {
+  const line = $("door-network");
+  line.textContent = networkText();
+  const banner = $("door-verdict-mode");
+  banner.textContent = state.online ? "" : networkText();
+  banner.hidden = state.online;
+  line.classList.toggle("door-online", state.online);
+  line.classList.toggle("door-offline", !state.online);
+  root.dataset.online = state.online ? "1" : "0";
+  root.dataset.queued = String(state.queued);
+}
+
+function insideFromBundle() {
+  // How many are inside the checkpoint's venue as far as this device knows (a scan's answer is fresher).
+  if (!state.bundle || Date.parse(state.bundle.generated_at) < insideAt) return;
+  insideNow = insideIds(venueOf(checkpoint())).length;
+  showInside();
+}
+
+function showBundle() {
+  const line = $("door-bundle");
+  if (!state.bundle) {
+    line.textContent = strings.bundle_never;
+    return;
+  }
+  const at = new Date(state.bundle.generated_at);
+  line.textContent = format(strings.bundle_at, {
+    time: at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
+  });
+  root.dataset.bundleAt = state.bundle.generated_at;
+}
+
+function setOnline(online) {
+  if (state.online === online) return;
+  state.online = online;
+  showNetwork();
+  if (online) flushQueue().then(refreshBundle);
+}
+
+// --- the verdict ------------------------------------------------------------------------------------
+
+let audio = null;
+
+function beep(accepted) {
+  // Two rising tones for accepted, one low buzz for refused; no sound file needed.
+  try {
+    audio = audio || new AudioContext();
+    const now = audio.currentTime;
+    const tones = accepted ? [[880, 0, 0.12], [1320, 0.14, 0.16]] : [[196, 0, 0.5]];
+    for (const [frequency, start, length] of tones) {
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = accepted ? "sine" : "square";
+      oscillator.frequency.value = frequency;
+      gain.gain.setValueAtTime(0.25, now + start);
+      gain.gain.exponentialRampToValueAtTime(0.001, now + start + length);
+      oscillator.connect(gain).connect(audio.destination);
+      oscillator.start(now + start);
+      oscillator.stop(now + start + length + 0.02);
+    }
+  } catch {
+    // No audio device: the colour and the words remain.
+  }
+}
+
+const unlockAudio = () => {
+  audio = audio || new AudioContext();
+  if (audio.state === "suspended") audio.resume();
+};
+document.addEventListener("pointerdown", unlockAudio, { once: true });
+document.addEventListener("keydown", unlockAudio, { once: true });
+
+function show(verdict, { offline, startedAt }) {
+  const section = $("door-verdict");
+  const accepted = verdict.result === "accepted";
+  section.hidden = false;
+  section.className = `door-verdict ${accepted ? "door-accepted" : "door-refused"}`;
+  $("door-verdict-word").textContent = accepted ? strings.accepted : strings.refused;
+  $("door-verdict-reason").textContent = verdict.reason ? strings.reasons[verdict.reason] || verdict.detail || verdict.reason : "";
+  const who = verdict.participant;
+  $("door-name").textContent = who?.name || "";
+  $("door-delegation").textContent = who?.delegation || "";
+  $("door-category").textContent = who ? strings.categories[who.category] || who.category_label || who.category : "";
+  const photo = $("door-photo");
+  if (who?.photo_url) {
+    photo.hidden = false;
+    photo.alt = who.name;
+    photo.src = who.photo_url;
+  } else {
+    photo.hidden = true;
+    photo.removeAttribute("src");
+  }
+  const point = checkpoint();
+  $("door-verdict-where").textContent = [point?.name, strings[direction()]].filter(Boolean).join(" · ");
+  section.dataset.result = verdict.result;
+  section.dataset.reason = verdict.reason || "";
+  section.dataset.offline = offline ? "1" : "0";
+  if (typeof verdict.inside_now === "number") {
+    insideNow = verdict.inside_now;
+    insideAt = Date.now();
+    showInside();
+  }
+  if (insideNow !== null) $("door-verdict-where").textContent += " · " + counted(strings.inside_now, insideNow);
+  beep(accepted);
+  requestAnimationFrame(() => {
+    section.dataset.latencyMs = String(Math.round(performance.now() - startedAt));
+    section.dataset.count = String(Number(section.dataset.count || 0) + 1);
+  });
+  clearTimeout(state.hideTimer);
+  state.hideTimer = setTimeout(() => {
+    section.hidden = true;
+  }, VERDICT_SHOWN_MS);
+}
+
+function problem(text) {
+  show({ result: "refused", reason: null, participant: null }, { offline: !state.online, startedAt: performance.now() });
+  $("door-verdict-reason").textContent = text;
+}
+
+// --- presence this device knows of --------------------------------------------------------------
+
+function venueOf(point) {
+  return String(point?.venue_id ?? root.dataset.venueId ?? 0);
+}
+
+function isInsideAt(venue) {
+  const inside = new Set(state.bundle?.inside?.[venue] || []);
+  const since = state.bundle ? Date.parse(state.bundle.generated_at) : 0;
+  return (participantId) => {
+    const move = state.moves.get(`${venue}:${participantId}`);
+    if (move && move.at >= since) return move.inside;
+    return inside.has(participantId);
+  };
+}
+
+function remember(venue, participantId, dir) {
+  state.moves.set(`${venue}:${participantId}`, { inside: dir === "in", at: Date.now() });
+  state.store?.set("moves", [...state.moves]);
+}
+
+// --- the evacuation list from what this device knows -------------------------------------------
+
+function insideIds(venue) {
+  // Who is inside `venue` as far as this device knows: the last bundle, then its own movements since.
+  const isInside = isInsideAt(venue);
+  const ids = new Set(state.bundle?.inside?.[venue] || []);
+  for (const key of state.moves.keys()) if (key.startsWith(`${venue}:`)) ids.add(Number(key.split(":")[1]));
+  return [...ids].filter((id) => isInside(id));
+}
+
+function showEvacuation() {
+  // Everyone inside the checkpoint's venue: the last bundle, then this device's own movements since.
+  const body = $("door-evacuation-rows");
+  body.replaceChildren();
+  if (!state.bundle) {
+    $("door-evacuation-note").textContent = strings.bundle_never;
+    return;
+  }
+  const people = insideIds(venueOf(checkpoint()))
+    .map((id) => state.bundle.participants?.[String(id)] || { name: `#${id}`, delegation: "", category: "" })
+    .sort((a, b) => a.delegation.localeCompare(b.delegation) || a.name.localeCompare(b.name));
+  people.forEach((person, index) => {
+    const row = document.createElement("tr");
+    for (const [text, header] of [[String(index + 1), false], [person.name, true], [person.delegation, false],
+      [strings.categories[person.category] || person.category, false]]) {
+      const cell = document.createElement(header ? "th" : "td");
+      if (header) cell.scope = "row";
+      cell.textContent = text;
+      row.append(cell);
+    }
+    body.append(row);
+  });
+  const at = new Date(state.bundle.generated_at).toLocaleTimeString(document.documentElement.lang);
+  $("door-evacuation-note").textContent = counted(strings.evacuation_note, people.length, { time: at });
+}
+
+$("door-evacuation").addEventListener("toggle", () => {
+  if ($("door-evacuation").open) showEvacuation();
+});
+$("door-print").addEventListener("click", () => {
+  showEvacuation();
+  window.print();
+});
+
+// --- a scan ---------------------------------------------------------------------------------------
+
+async function scanOffline(code, point, dir, nonce, scannedAt, startedAt) {
+  if (!state.bundle) {
+    problem(strings.bundle_never);
+    return;
+  }
+  const verdict = await decideOffline(state.bundle, code, {
+    checkpoint: point,
+    direction: dir,
+    now: Date.parse(scannedAt),
+    isInside: isInsideAt(venueOf(point)),
+  });
+  await state.store.enqueue({
+    code,
+    checkpoint: point.id,
+    direction: dir,
+    nonce,
+    scanned_at: scannedAt,
+    device: deviceName(),
+    result: verdict.result,
+    reason: verdict.reason,
+  });
+  if (verdict.result === "accepted") {
+    remember(venueOf(point), verdict.payload.participantId, dir);
+    if (insideNow !== null) insideNow = Math.max(0, insideNow + (dir === "in" ? 1 : -1));
+  }
+  state.queued = await state.store.countQueued();
+  showNetwork();
+  show(verdict, { offline: true, startedAt });
+}
+
+async function onCode(code) {
+  const startedAt = performance.now();
+  $("door-code").value = "";
+  const point = checkpoint();
+  if (!point) {
+    problem(strings.pick_checkpoint);
+    return;
+  }
+  const dir = direction();
+  const nonce = crypto.randomUUID();
+  const scannedAt = new Date().toISOString();
+  if (state.online) {
+    try {
+      const verdict = await api(`/api/v1/events/${slug}/scans`, {
+        method: "POST",
+        body: { code, checkpoint: point.id, direction: dir, nonce, scanned_at: scannedAt, device: deviceName() },
+        timeout: ONLINE_TIMEOUT_MS,
+      });
+      if (verdict.result === "accepted" && verdict.participant) remember(venueOf(point), verdict.participant.id, dir);
+      show(verdict, { offline: false, startedAt });
+      return;
+    } catch (error) {
+      if (error instanceof ApiError && error.status < 500) {
+        problem(format(strings.server_error, { detail: error.message }));
+        return;
+      }
+      if (!(error instanceof NetworkError || error instanceof ApiError)) throw error;
+      setOnline(false);
+    }
+  }
+  await scanOffline(code, point, dir, nonce, scannedAt, startedAt);
+}
+
+// --- the offline bundle and the queue -------------------------------------------------------------
+
+async function refreshBundle() {
+  try {
+    const bundle = await api(`/api/v1/events/${slug}/offline-bundle`, { timeout: 15_000 });
+    state.bundle = bundle;
+    await state.store.set("bundle", bundle);
+    setOnline(true);
+    showBundle();
+    insideFromBundle();
+  } catch (error) {
+    if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
+  }
+}
+
+let flushing = false;
+
+async function flushQueue() {
+  if (flushing || !state.store) return;
+  flushing = true;
+  try {
+    for (;;) {
+      const waiting = (await state.store.queued()).slice(0, 200);
+      if (!waiting.length) break;
+      await api(`/api/v1/events/${slug}/scans/batch`, { method: "POST", body: { scans: waiting }, timeout: 15_000 });
+      await state.store.dequeue(waiting.map((s) => s.nonce));
+      state.queued = await state.store.countQueued();
+      showNetwork();
+    }
+    setOnline(true);
+  } catch (error) {
+    if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
+  } finally {
+    flushing = false;
+  }
+}
+
+function retryLoop() {
+  setTimeout(async () => {
+    if (!state.online || state.queued) {
+      if (state.queued) await flushQueue();
+      else await refreshBundle();
+    }
+    retryLoop();
+  }, RETRY_EVERY_MS);
+}
+
+// --- start ----------------------------------------------------------------------------------------
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register(root.dataset.sw, { scope: "/door/" });
+    const ready = await navigator.serviceWorker.ready;
+    const urls = [location.pathname + location.search, ...performance.getEntriesByType("resource").map((e) => e.name)];
+    ready.active?.postMessage({ type: "cache", urls: urls.filter((u) => !new URL(u, location.href).pathname.startsWith("/api/")) });
+    root.dataset.worker = "ready";
+  } catch (error) {
+    console.warn("The offline worker could not be installed", error);
+  }
+}
+
+async function start() {
+  restoreSettings();
+  state.store = await openStore(`door-${slug}`);
+  state.bundle = (await state.store.get("bundle")) || null;
+  state.moves = new Map((await state.store.get("moves")) || []);
+  state.queued = await state.store.countQueued();
+  showBundle();
+  insideFromBundle();
+  showNetwork();
+  const once = onceWhileShown((code) => onCode(code));
+  listenForHandScanner((code) => onCode(code));
+  $("door-setup").addEventListener("submit", (event) => event.preventDefault());
+  // A code typed or pasted into the field (or a hand scanner typing into it) is sent with Enter.
+  $("door-code").addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    const code = normaliseCode($("door-code").value);
+    if (code) onCode(code);
+  });
+  $("door-camera-button").addEventListener("click", async () => {
+    try {
+      await startCamera($("door-video"), once);
+      $("door-camera-button").hidden = true;
+      root.dataset.camera = "on";
+    } catch (error) {
+      $("door-ready").textContent = strings.camera_failed;
+    }
+  });
+  registerWorker();
+  await refreshBundle();
+  if (state.queued) await flushQueue();
+  setInterval(refreshBundle, BUNDLE_EVERY_MS);
+  retryLoop();
+  root.dataset.started = "1";
+}
+
+start();
