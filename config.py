@@ -35,6 +35,14 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     JSON_SORT_KEYS = False
+    #: Failed sign-ins allowed per account and per address (flask-limiter syntax).
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "kiosk"
+    #: Largest delegation import accepted, in bytes and in rows.
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+    IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
     #: Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-* headers.
     PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS
-from kiosk import api, cli, views
-from kiosk.extensions import babel, csrf, db, login_manager, migrate
+from kiosk import accesslog, api, cli, inputs, views
+from kiosk.extensions import babel, csrf, db, limiter, login_manager, migrate
 from kiosk.services import counters, live, printwake
 from kiosk.views import errors
 
@@ -35,12 +33,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     configure_paths(app)
+    # An import as large as allowed still fits in a request, so it gets its own sentence.
+    app.config["MAX_CONTENT_LENGTH"] = max(
+        app.config["MAX_CONTENT_LENGTH"], app.config["IMPORT_MAX_BYTES"] + 1024 * 1024
+    )
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError(
             "SECRET_KEY is not set. Set it in the environment (or KIOSK_ENV=development for a demo)."
         )
+    register_input_rules(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -58,6 +61,7 @@ def configure_paths(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kiosk.sqlite'}"
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine_options.setdefault("connect_args", {"timeout": 30})
@@ -77,6 +81,13 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages)
 
 
+def register_input_rules(app: Flask) -> None:
+    """Ids in routes fit a database column; JSON bodies are bounded (see kiosk.inputs)."""
+    app.url_map.converters["int"] = inputs.IdConverter
+    app.json = inputs.StrictJSONProvider(app)
+    app.before_request(inputs.refuse_forbidden_characters)
+
+
 def register_extensions(app: Flask) -> None:
     """Attach the extensions to this application."""
     db.init_app(app)
@@ -86,6 +97,7 @@ def register_extensions(app: Flask) -> None:
         app, locale_selector=select_locale, default_translation_directories=str(ROOT / "translations")
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     counters.init_app(app)
     live.init_app(app)
     printwake.init_app(app)
@@ -108,10 +120,12 @@ def register_commands(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    """Headers every response carries."""
+    """Headers every response carries; nothing but static files may be stored by a browser or proxy."""
 
     @app.after_request
     def secure_headers(response):
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -123,23 +137,6 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
-class RedactSecrets(logging.Filter):
-    """Keep delegation link and kiosk enrolment secrets and bearer tokens out of access logs."""
-
-    PATTERN = re.compile(r"(/d/|/kiosk/enrol/)[A-Za-z0-9_-]{16,}")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(
-                self.PATTERN.sub(r"\1…", arg) if isinstance(arg, str) else arg for arg in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = self.PATTERN.sub(r"\1…", record.msg)
-        return True
-
-
 def register_log_redaction() -> None:
-    """Redact secrets from the development server's request log."""
-    logger = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactSecrets) for f in logger.filters):
-        logger.addFilter(RedactSecrets())
+    """Redact secrets from the development server's request log (gunicorn: see gunicorn.conf.py)."""
+    accesslog.install_dev_server_filter()

@@ -69,18 +69,26 @@ def init_db() -> None:
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
-    """Load the demo event (slug im2024) with delegations and participants."""
+@click.option(
+    "--dates-from-letters",
+    is_flag=True,
+    help="Keep the letters' dates (June 2024) instead of running the event today and the next two days.",
+)
+def seed_demo(dates_from_letters: bool) -> None:
+    """Load the demo event (slug im2024) with delegations and participants, running from today."""
     try:
-        result = demo.seed(db.session)
+        result = demo.seed(db.session, dates_from_letters=dates_from_letters)
     except demo.AlreadySeeded as exc:
         fail(str(exc))
     db.session.commit()
     mail.deliver_if_queued(db.session, current_app.config)
+    event = result.event
     click.echo(
-        f"Demo event {result.event.slug!r}: {result.delegations} delegations, "
-        f"{result.participants} participants."
+        f"Demo event {event.slug!r} ({event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}): "
+        f"{result.delegations} delegations, {result.participants} participants."
     )
+    if not result.codes_valid:
+        click.echo("The event is over, so its codes could never be valid: no one is accredited.")
     click.echo(f"Organizer sign-in: {result.organizer_email} / {result.organizer_password}")
     for name, secret in result.links[:5]:
         click.echo(f"Private link of {name}: /d/{secret}")
@@ -178,7 +186,12 @@ def import_delegations(file: Path, event_slug: str) -> None:
     """Import delegations from a CSV or XLSX file: all rows or none."""
     event = event_by_slug(event_slug)
     try:
-        rows = delegations.read_rows(file.name, file.read_bytes())
+        config = current_app.config
+        with file.open("rb") as handle:
+            content = handle.read(config["IMPORT_MAX_BYTES"] + 1)
+        rows = delegations.read_rows(
+            file.name, content, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
+        )
         created = delegations.import_delegations(db.session, event, rows, CLI_ACTOR)
     except DomainError as exc:
         db.session.rollback()

@@ -6,7 +6,9 @@ import logging
 
 import pytest
 
-from kiosk import RedactSecrets, create_app
+from kiosk import create_app
+from kiosk.accesslog import RedactSecrets
+from tests.conftest import bearer
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
@@ -24,6 +26,15 @@ def test_every_response_carries_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_pages_and_api_answers_are_never_stored_but_static_files_may_be(client, login, make_token):
+    login()
+    for path, headers in (("/admin/", {}), ("/login", {}), ("/api/v1/events", bearer(make_token()))):
+        assert client.get(path, headers=headers).headers["Cache-Control"] == "no-store", path
+    static = client.get("/static/css/app.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")
+    static.close()
 
 
 def test_access_log_does_not_show_delegation_secrets():

@@ -32,7 +32,7 @@ def test_seed_demo_builds_the_event_from_the_letters(app, runner, client):
         statuses = set(db.session.execute(select(Participant.status).distinct()).scalars())
         assert statuses == set(Status)
     link = next(line for line in result.output.splitlines() if "/d/" in line).split(": ", 1)[1]
-    page = client.get(link + "/")
+    page = client.get(link + "/", follow_redirects=True)
     assert page.status_code == 200 and "im2024" not in page.text
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "exists already" in again.output
@@ -94,7 +94,7 @@ def test_delegation_link_replaces_the_old_one(app, runner, client, make_delegati
     old = delegation_link(delegation)
     result = runner.invoke(args=["delegation-link", str(delegation.id)])
     new = result.output.strip().splitlines()[-1]
-    assert client.get(new + "/").status_code == 200
+    assert client.get(new + "/", follow_redirects=True).status_code == 200
     assert client.get(f"/d/{old}/").status_code == 404
 
 

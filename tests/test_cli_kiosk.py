@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kiosk.accesslog import redact
 from kiosk.extensions import db
 from kiosk.models import Kiosk, Printer
 
@@ -38,3 +39,7 @@ def test_demo_kiosk_prints_a_working_enrolment_link(app, runner, make_event):
 def test_demo_kiosk_needs_the_event(runner):
     result = runner.invoke(args=["demo-kiosk"])
     assert result.exit_code != 0
+
+
+def test_enrolment_links_are_kept_out_of_access_logs():
+    assert redact("GET /kiosk/enrol/AbC-12_xyz HTTP/1.1") == "GET /kiosk/enrol/… HTTP/1.1"

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from kiosk.api.registration import json_body, participant_or_404
 from kiosk.api.spec import route
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID, whole_number
 from kiosk.models import JobKind, JobStatus, Printer, PrintJob, Role
 from kiosk.services import badging, printing
 from kiosk.services.errors import (
@@ -23,7 +24,13 @@ from kiosk.services.errors import (
 bp = Blueprint("api_badges", __name__, url_prefix="/api/v1")
 
 ORGANIZER, DESK, KIOSK = Role.ORGANIZER, Role.DESK, Role.KIOSK
-FORMAT_QUERY = (("format", "string", "card (default), card_portrait or a6"),)
+FORMAT_QUERY = (
+    (
+        "format",
+        {"type": "string", "enum": sorted(badging.FORMAT_NAMES)},
+        "card (default), card_portrait or a6",
+    ),
+)
 
 PRINT_JOB_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -71,7 +78,7 @@ def job_or_404(job_id: int) -> PrintJob:
 
 def printer_or_422(printer_id: Any) -> Printer:
     """The printer named by `printer_id` in the request body."""
-    printer = db.session.get(Printer, printer_id) if isinstance(printer_id, int) else None
+    printer = db.session.get(Printer, whole_number(printer_id, "printer_id", minimum=1, text=False))
     if printer is None:
         raise ValidationFailed(
             _("There is no printer %(id)s.", id=printer_id), {"printer_id": [_("Unknown printer.")]}
@@ -156,10 +163,17 @@ def reissue_badge(participant_id: int):
             "kinds": {
                 "type": "array",
                 "items": {"type": "string", "enum": [k.value for k in JobKind]},
+                "minItems": 1,
                 "default": ["badge", "receipt"],
             },
-            "printer_id": {"type": "integer", "description": "A printer of that kind; default: the first"},
+            "printer_id": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_ID,
+                "description": "A printer of that kind; default: the first",
+            },
         },
+        "additionalProperties": False,
     },
     response={
         "type": "object",
@@ -171,7 +185,7 @@ def reissue_badge(participant_id: int):
 )
 def print_participant(participant_id: int):
     participant = participant_or_404(participant_id)
-    data = json_body()
+    data = json_body(allowed=("kinds", "printer_id"))
     kinds = data.get("kinds", [JobKind.BADGE.value, JobKind.RECEIPT.value])
     if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
         raise ValidationFailed(
@@ -238,7 +252,8 @@ def cancel_print_job(job_id: int):
     request_body={
         "type": "object",
         "required": ["printer_id"],
-        "properties": {"printer_id": {"type": "integer"}},
+        "properties": {"printer_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+        "additionalProperties": False,
     },
     response=PRINT_JOB_SCHEMA,
     errors=(NotFound, InvalidTransition, ValidationFailed),
@@ -246,7 +261,7 @@ def cancel_print_job(job_id: int):
 )
 def move_print_job(job_id: int):
     job = job_or_404(job_id)
-    printer = printer_or_422(json_body().get("printer_id"))
+    printer = printer_or_422(json_body(allowed=("printer_id",)).get("printer_id"))
     printing.move_job(db.session, job, printer)
     db.session.commit()
     return jsonify(job_json(job))

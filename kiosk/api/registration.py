@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -11,6 +12,7 @@ from sqlalchemy import func, or_, select
 from kiosk.api.schemas import array_of, delegation_json, event_json, participant_json, ref
 from kiosk.api.spec import route
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID, json_object, optional_number
 from kiosk.models import Delegation, Event, Participant, Role, Status
 from kiosk.services import events, mail, registration
 from kiosk.services.errors import (
@@ -29,12 +31,9 @@ ANY_ROLE = tuple(Role)
 ADD_ERRORS = (DelegationFull, RegistrationClosed, DuplicateParticipant, ValidationFailed)
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a 422 problem if there is none."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationFailed(_("Send a JSON object in the request body."))
-    return data
+def json_body(allowed: Iterable[str] | None = None) -> dict[str, Any]:
+    """The request's JSON object (see kiosk.inputs), or a 422 problem; `allowed` limits its keys."""
+    return json_object(allowed)
 
 
 def event_or_404(slug: str) -> Event:
@@ -127,11 +126,15 @@ def list_delegations(slug: str):
     response=array_of("Participant"),
     errors=(NotFound, ValidationFailed),
     query=(
-        ("delegation_id", "integer", "Only this delegation"),
-        ("status", "string", "pending, accredited, rejected or withdrawn"),
+        ("delegation_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this delegation"),
+        (
+            "status",
+            {"type": "string", "enum": [s.value for s in Status]},
+            "pending, accredited, rejected or withdrawn",
+        ),
         ("q", "string", "Part of a given or family name, or of the name on the badge"),
-        ("limit", "integer", "At most this many (default 500, max 5000)"),
-        ("offset", "integer", "Skip this many"),
+        ("limit", {"type": "integer", "minimum": 1, "maximum": 5000}, "At most this many (default 500)"),
+        ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Skip this many"),
     ),
     tag="registration",
 )
@@ -139,13 +142,11 @@ def list_participants(slug: str):
     event = event_or_404(slug)
     query = select(Participant).where(Participant.event_id == event.id)
     args = request.args
-    try:
-        if args.get("delegation_id"):
-            query = query.where(Participant.delegation_id == int(args["delegation_id"]))
-        limit = min(int(args.get("limit", 500)), 5000)
-        offset = max(int(args.get("offset", 0)), 0)
-    except ValueError:
-        raise ValidationFailed(_("delegation_id, limit and offset must be whole numbers.")) from None
+    delegation_id = optional_number(args, "delegation_id", minimum=1)
+    if delegation_id is not None:
+        query = query.where(Participant.delegation_id == delegation_id)
+    limit = optional_number(args, "limit", 500, minimum=1, maximum=5000)
+    offset = optional_number(args, "offset", 0, maximum=MAX_ID)
     if args.get("status"):
         if args["status"] not in {s.value for s in Status}:
             raise ValidationFailed(
@@ -187,16 +188,17 @@ def create_participant(slug: str):
     event = event_or_404(slug)
     data = json_body()
     principal = g.principal
+    asked = optional_number(data, "delegation_id", minimum=1, text=False)
     if principal.role == FOCAL_POINT:
         delegation_id = principal.delegation_id
-        if data.get("delegation_id") not in (None, delegation_id):
+        if asked not in (None, delegation_id):
             raise ValidationFailed(
                 _("You may only register people in your own delegation."),
                 {"delegation_id": [_("This is not your delegation.")]},
             )
     else:
-        delegation_id = data.get("delegation_id")
-        if not isinstance(delegation_id, int):
+        delegation_id = asked
+        if delegation_id is None:
             raise ValidationFailed(
                 _("Say which delegation the participant belongs to."),
                 {"delegation_id": [_("delegation_id is required.")]},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kiosk.inputs import MAX_ID
 from kiosk.models import Category, Delegation, Event, Participant, Status
 from kiosk.services.fields import PARTICIPANT_FIELDS
 
@@ -133,12 +134,15 @@ COMPONENTS: dict[str, Any] = {
         },
         "ParticipantInput": _participant_input,
         "ParticipantCreate": {
-            "allOf": [_participant_input],
+            **_participant_input,
             "properties": {
+                **_participant_input["properties"],
                 "delegation_id": {
                     "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_ID,
                     "description": "Required for organizers; a focal point's own delegation otherwise",
-                }
+                },
             },
         },
         "ParticipantPatch": {**_participant_input, "required": []},

@@ -16,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from kiosk.api.problems import problem
 from kiosk.api.schemas import COMPONENTS
 from kiosk.extensions import csrf, db
+from kiosk.inputs import MAX_ID
 from kiosk.models import Kiosk, Role
 from kiosk.services import kiosks
 from kiosk.services.auth import Principal, authenticate
@@ -39,7 +40,7 @@ class Operation:
     response: dict[str, Any] | None
     request: dict[str, Any] | None
     errors: tuple[type[DomainError], ...]
-    query: tuple[tuple[str, str, str], ...]
+    query: tuple[tuple[str, str | dict[str, Any], str], ...]
     media_type: str = "application/json"
     tags: tuple[str, ...] = field(default_factory=tuple)
 
@@ -107,7 +108,7 @@ def route(
     response: dict[str, Any] | None = None,
     request_body: dict[str, Any] | None = None,
     errors: Iterable[type[DomainError]] = (),
-    query: Iterable[tuple[str, str, str]] = (),
+    query: Iterable[tuple[str, str | dict[str, Any], str]] = (),
     media_type: str = "application/json",
     tag: str = "",
 ) -> Callable:
@@ -163,20 +164,32 @@ def route(
     return decorator
 
 
+#: No NUL in text parameters (every request with one is refused; see kiosk.inputs).
+_NO_NUL = {"pattern": "^[^\\x00]*$"}
+
+
+def _path_schema(name: str) -> dict[str, Any]:
+    """Ids are positive and fit the database (the `int` converter); other names are text without "/"."""
+    if name.endswith("id"):
+        return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return {"type": "string", "minLength": 1, "pattern": "^[^\\x00/]+$"}
+
+
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI 3.1 document, built from the registered operations and schemas."""
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer" if name.endswith("id") else "string"},
-            }
+            {"name": name, "in": "path", "required": True, "schema": _path_schema(name)}
             for name in re.findall(r"{(\w+)}", op.path)
         ] + [
-            {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": text}
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": kind, **_NO_NUL} if kind == "string" else kind,
+                "description": text,
+            }
             for name, kind, text in op.query
         ]
         responses: dict[str, Any] = {
@@ -186,11 +199,15 @@ def openapi_document() -> dict[str, Any]:
             },
         }
         codes: dict[int, list[str]] = {401: ["unauthorized"], 403: ["forbidden"]}
+        if "{" in op.path:
+            codes[404] = ["not_found"]
+        if op.request or op.query:
+            codes.setdefault(422, []).append("invalid")
         for error in op.errors:
             codes.setdefault(error.status, []).append(error.code)
         for status, names in sorted(codes.items()):
             responses[str(status)] = {
-                "description": "Problem codes: " + ", ".join(f"`{name}`" for name in names),
+                "description": "Problem codes: " + ", ".join(f"`{name}`" for name in dict.fromkeys(names)),
                 "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
             }
         operation: dict[str, Any] = {

@@ -29,7 +29,8 @@ class Status(enum.StrEnum):
 #: The only status changes allowed; everything else is refused.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.ACCREDITED, Status.REJECTED, Status.WITHDRAWN}),
-    Status.ACCREDITED: frozenset({Status.WITHDRAWN}),
+    # Back to pending: a focal point changed who the person is, the secretariat reviews it again.
+    Status.ACCREDITED: frozenset({Status.WITHDRAWN, Status.PENDING}),
     Status.REJECTED: frozenset({Status.PENDING}),
     Status.WITHDRAWN: frozenset({Status.PENDING}),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -39,7 +40,17 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(_role_type)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Part of every session cookie of this user; a new nonce ends all their sessions on the server.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self) -> str:
+        """The session's user id: the row id and the current session nonce."""
+        return f"{self.id}:{self.session_nonce}"
+
+    def end_sessions(self) -> None:
+        """Invalidate every session cookie issued to this user so far."""
+        self.session_nonce = secrets.token_hex(16)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of `password`."""

@@ -84,6 +84,21 @@ def delegation_for_secret(session: Session, secret: str) -> Delegation | None:
     return None
 
 
+def link_version(delegation: Delegation) -> str:
+    """A short fingerprint of the delegation's current link; a new link changes it."""
+    return (delegation.access_token_hash or "")[:16]
+
+
+def delegation_for_session(session: Session, delegation_id: object, version: object) -> Delegation | None:
+    """The delegation a focal point signed in to, if its link has not been replaced since."""
+    if not isinstance(delegation_id, int) or not isinstance(version, str) or not version:
+        return None
+    delegation = session.get(Delegation, delegation_id)
+    if delegation is None or not hmac.compare_digest(link_version(delegation).encode(), version.encode()):
+        return None
+    return delegation
+
+
 def authenticate(session: Session, secret: str) -> Principal | None:
     """Resolve a bearer secret: an API token, or a delegation's private link secret."""
     if not secret:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
@@ -12,6 +11,7 @@ from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
 from kiosk.services.keys import badge_code
+from kiosk.services.registration import raise_badge_serial
 from kiosk.services.vocabulary import function_label, label
 
 #: The names of badge formats as the API and the command line spell them.
@@ -110,14 +110,7 @@ def badge_pdf(
 def reissue_badge(session: Session, participant: Participant, actor: Actor) -> int:
     """Give the participant a new badge serial, which revokes every earlier badge; return it."""
     ensure_accredited(participant)
-    old = participant.badge_serial
-    # An atomic increment: two desks reissuing at once get two different serials.
-    participant.badge_serial = Participant.badge_serial + 1
-    session.flush()
-    new = session.execute(
-        select(Participant.badge_serial).where(Participant.id == participant.id)
-    ).scalar_one()
-    session.expire(participant, ["badge_serial"])
+    old, new = raise_badge_serial(session, participant)
     record(
         session,
         actor,

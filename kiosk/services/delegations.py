@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
-from zipfile import BadZipFile
 
 import openpyxl
 from flask_babel import gettext as _
@@ -19,7 +19,15 @@ from kiosk.services import countries
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
-from kiosk.services.fields import EMAIL_RE
+from kiosk.services.fields import EMAIL_RE, has_unsafe_characters
+
+#: Default import limits (the app passes IMPORT_MAX_BYTES and IMPORT_MAX_ROWS from its settings).
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
+#: An .xlsx file may unpack to at most this many times the upload limit (a zip-bomb guard).
+XLSX_UNPACKED_FACTOR = 10
+#: Row errors listed when an import is refused; the count covers them all.
+MAX_ROW_ERRORS = 100
 
 COLUMNS = ("name", "category", "country", "cap", "focal_point_name", "focal_point_email")
 _CATEGORY_ALIASES = {
@@ -45,9 +53,12 @@ def _country_code(value: str) -> str | None:
 def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate one delegation's fields; raise ValidationFailed with field errors."""
     errors: dict[str, list[str]] = {}
-    name = " ".join(str(data.get("name") or "").split())
+    raw_name = str(data.get("name") or "")
+    name = " ".join(raw_name.split())
     if not name:
         errors["name"] = [_("The delegation's name is required.")]
+    elif has_unsafe_characters(raw_name):
+        errors["name"] = [_("The delegation's name contains characters that are not allowed.")]
     elif len(name) > 200:
         errors["name"] = [_("The delegation's name is too long (at most 200 characters).")]
     raw_category = str(data.get("category") or "").strip().lower().replace("-", " ").replace("_", " ")
@@ -79,6 +90,8 @@ def clean_delegation(data: Mapping[str, Any]) -> dict[str, Any]:
             cap = int(number)
         except ValueError:
             errors["cap"] = [_("The cap must be a whole number from 0 to 1000.")]
+    if has_unsafe_characters(str(data.get("focal_point_name") or "")):
+        errors["focal_point_name"] = [_("The focal point's name contains characters that are not allowed.")]
     email = str(data.get("focal_point_email") or "").strip().lower()
     if email and not EMAIL_RE.match(email):
         errors["focal_point_email"] = [_("Enter an e-mail address such as name@example.org.")]
@@ -118,11 +131,17 @@ def add_delegation(session: Session, event: Event, data: Mapping[str, Any], acto
     return delegation
 
 
-def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
-    """Rows of a CSV or XLSX file as dicts keyed by the lower-cased header."""
+def read_rows(
+    filename: str, content: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+) -> list[dict[str, Any]]:
+    """Rows of a CSV or XLSX file as dicts keyed by the lower-cased header, within the limits."""
+    if len(content) > max_bytes:
+        raise ImportFailed(
+            _("The file is too large to import: at most %(mb)s MB.", mb=f"{max_bytes / 1024 / 1024:g}")
+        )
     lower = filename.lower()
     if lower.endswith(".xlsx"):
-        return _xlsx_rows(content)
+        return _xlsx_rows(content, max_bytes, max_rows)
     if lower.endswith(".csv"):
         try:
             text = content.decode("utf-8-sig")
@@ -130,8 +149,31 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
             raise ImportFailed(_("The CSV file must be saved as UTF-8.")) from None
         header = text.split("\n", 1)[0]
         delimiter = max(",;\t", key=header.count)  # Excel writes ";" in some locales
-        return list(_normalise_headers(csv.DictReader(io.StringIO(text), delimiter=delimiter)))
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        try:
+            return list(_normalise_headers(_at_most(reader, max_rows)))
+        except csv.Error:
+            raise ImportFailed(
+                _(
+                    "Line %(n)d of the CSV file cannot be read (a field is too long or the file is damaged).",
+                    n=reader.line_num + 1,
+                )
+            ) from None
     raise ImportFailed(_("Upload a .csv or .xlsx file."))
+
+
+def _at_most(rows: Iterable[Any], max_rows: int) -> Iterator[Any]:
+    """The rows, refusing the file as soon as it has more than `max_rows`."""
+    for number, row in enumerate(rows, start=1):
+        if number > max_rows:
+            raise ImportFailed(
+                ngettext(
+                    "The file has more than %(num)d row; split it into files of at most %(num)d rows.",
+                    "The file has more than %(num)d rows; split it into files of at most %(num)d rows.",
+                    max_rows,
+                )
+            )
+        yield row
 
 
 def _normalise_headers(rows: Iterable[Mapping[str | None, Any]]) -> Iterable[dict[str, Any]]:
@@ -139,19 +181,38 @@ def _normalise_headers(rows: Iterable[Mapping[str | None, Any]]) -> Iterable[dic
         yield {str(k).strip().lower().replace(" ", "_"): v for k, v in row.items() if k}
 
 
-def _xlsx_rows(content: bytes) -> list[dict[str, Any]]:
+def _xlsx_rows(content: bytes, max_bytes: int, max_rows: int) -> list[dict[str, Any]]:
+    unreadable = ImportFailed(_("This file is not a readable .xlsx workbook."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise unreadable from None
+    if unpacked > XLSX_UNPACKED_FACTOR * max_bytes:
+        raise ImportFailed(
+            _("The file is too large to import: at most %(mb)s MB.", mb=f"{max_bytes / 1024 / 1024:g}")
+        )
+    # openpyxl parses with defusedxml (a dependency): entity expansion and external entities
+    # are refused. A damaged workbook can fail in many ways inside openpyxl; each is the same
+    # refusal for the person importing it.
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFailed(_("This file is not a readable .xlsx workbook.")) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if not header:
-        return []
-    keys = [str(h or "").strip() for h in header]
-    result = [dict(zip(keys, row, strict=False)) for row in rows if any(c not in (None, "") for c in row)]
-    book.close()
+        try:
+            rows = book.worksheets[0].iter_rows(values_only=True)
+            header = next(rows, None)
+            if not header:
+                return []
+            keys = [str(h or "").strip() for h in header]
+            result = [
+                dict(zip(keys, row, strict=False))
+                for row in _at_most((r for r in rows if any(c not in (None, "") for c in r)), max_rows)
+            ]
+        finally:
+            book.close()
+    except ImportFailed:
+        raise
+    except Exception:
+        raise unreadable from None
     return list(_normalise_headers(result))
 
 
@@ -166,29 +227,31 @@ def import_delegations(
         raise ImportFailed(_("The file needs columns named: %(cols)s.", cols=", ".join(COLUMNS)))
     existing = set(session.execute(select(Delegation.name).where(Delegation.event_id == event.id)).scalars())
     errors: dict[str, list[str]] = {}
+    bad_rows = 0
     cleaned = []
     for number, row in enumerate(rows, start=2):
         try:
             values = clean_delegation(row)
         except ValidationFailed as exc:
-            errors[_("Row %(n)d", n=number)] = [m for messages in exc.errors.values() for m in messages]
-            continue
-        if values["name"] in existing:
-            errors[_("Row %(n)d", n=number)] = [
-                _("A delegation named %(name)s already exists.", name=values["name"])
-            ]
-            continue
-        existing.add(values["name"])
-        cleaned.append(values)
-    if errors:
-        raise ImportFailed(
-            ngettext(
-                "Nothing was imported: %(num)d row needs correcting.",
-                "Nothing was imported: %(num)d rows need correcting.",
-                len(errors),
-            ),
-            errors,
+            problems = [m for messages in exc.errors.values() for m in messages]
+        else:
+            if values["name"] not in existing:
+                existing.add(values["name"])
+                cleaned.append(values)
+                continue
+            problems = [_("A delegation named %(name)s already exists.", name=values["name"])]
+        bad_rows += 1
+        if len(errors) < MAX_ROW_ERRORS:
+            errors[_("Row %(n)d", n=number)] = problems
+    if bad_rows:
+        detail = ngettext(
+            "Nothing was imported: %(num)d row needs correcting.",
+            "Nothing was imported: %(num)d rows need correcting.",
+            bad_rows,
         )
+        if bad_rows > len(errors):
+            detail += " " + _("The first %(shown)d are listed.", shown=len(errors))
+        raise ImportFailed(detail, errors)
     delegations = [Delegation(event_id=event.id, **values) for values in cleaned]
     session.add_all(delegations)
     session.flush()

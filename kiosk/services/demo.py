@@ -1,4 +1,9 @@
-"""The demo event from the seed letters: Intersessional Meetings, 18–20 June 2024, WMO building."""
+"""The demo event from the seed letters: Intersessional Meetings, WMO building, placed today.
+
+The letters' event ran on 18–20 June 2024; codes signed for it could never be valid now, so the
+demo runs today and the next two days (the same event, meetings, delegations and cap), unless
+asked to keep the letters' dates.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,13 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import Category, Delegation, Event, Meeting, Role, Status, User, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import auth, countries, registration
+from kiosk.services import auth, countries, keys, registration
 from kiosk.services.audit import Actor
 
 SLUG = "im2024"
 ZURICH = ZoneInfo("Europe/Zurich")
+#: The first and last day of the event in the letters.
+LETTERS_DATES = (date(2024, 6, 18), date(2024, 6, 20))
 SEED_ACTOR = Actor("seed-demo", Role.ORGANIZER)
 
 STATES_PARTIES = [
@@ -140,6 +147,8 @@ class SeedResult:
     organizer_password: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     links_file: Path | None = None
+    #: False when the event is over (the letters' dates): then no one could be accredited.
+    codes_valid: bool = True
 
 
 def country_name(alpha_2: str) -> str:
@@ -151,8 +160,20 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZURICH)
 
 
-def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
-    """Create the demo event, its delegations, participants in every status and an organizer."""
+def demo_dates(dates_from_letters: bool = False, today: date | None = None) -> tuple[date, date]:
+    """The demo's first and last day: today and two days on (Geneva time), or the letters' own."""
+    if dates_from_letters:
+        return LETTERS_DATES
+    first = today or datetime.now(ZURICH).date()
+    return first, first + (LETTERS_DATES[1] - LETTERS_DATES[0])
+
+
+def seed(session: Session, *, rng_seed: int = 2024, dates_from_letters: bool = False) -> SeedResult:
+    """Create the demo event, its delegations, participants in every status and an organizer.
+
+    With `dates_from_letters` the event keeps its 2024 dates; it is over, so no code can be
+    valid and no one is accredited (they stay pending).
+    """
     if session.execute(select(Event).filter_by(slug=SLUG)).scalar_one_or_none():
         raise AlreadySeeded(f"The demo event {SLUG!r} exists already.")
     rng = random.Random(rng_seed)
@@ -161,7 +182,7 @@ def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
         address="7bis Avenue de la Paix, 1211 Genève, Switzerland",
         capacity=300,
     )
-    first, last = date(2024, 6, 18), date(2024, 6, 20)
+    first, last = demo_dates(dates_from_letters)
     event = Event(
         slug=SLUG,
         title="Intersessional Meetings of the Anti-Personnel Mine Ban Convention",
@@ -190,7 +211,7 @@ def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
     ]
     session.add(event)
     session.flush()
-    result = SeedResult(event=event)
+    result = SeedResult(event=event, codes_valid=keys.codes_can_be_valid(event))
 
     specs = [(country_name(c), Category.STATE_PARTY, c) for c in STATES_PARTIES]
     specs += [(country_name(c), Category.STATE_NOT_PARTY, c) for c in STATES_NOT_PARTY]
@@ -211,7 +232,7 @@ def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
         result.links.append((name, auth.reset_delegation_link(session, delegation)))
         result.delegations += 1
         result.participants += _seed_participants(
-            session, delegation, rng, LANGUAGE_OF.get(country or "", "en")
+            session, delegation, rng, LANGUAGE_OF.get(country or "", "en"), result.codes_valid
         )
 
     password = secrets.token_urlsafe(12)
@@ -225,7 +246,9 @@ def seed(session: Session, *, rng_seed: int = 2024) -> SeedResult:
     return result
 
 
-def _seed_participants(session: Session, delegation: Delegation, rng: random.Random, language: str) -> int:
+def _seed_participants(
+    session: Session, delegation: Delegation, rng: random.Random, language: str, accredit: bool
+) -> int:
     pool = list(dict.fromkeys(NAMES[language] + NAMES["en"]))
     count = rng.choice([0, 1, 2, 2, 3, 3, 3])
     people = rng.sample(pool, count)
@@ -245,7 +268,8 @@ def _seed_participants(session: Session, delegation: Delegation, rng: random.Ran
         participant = registration.add_participant(session, delegation, data, SEED_ACTOR)
         fate = rng.random()
         if fate < 0.55:
-            registration.change_status(session, participant, Status.ACCREDITED, SEED_ACTOR)
+            if accredit:
+                registration.change_status(session, participant, Status.ACCREDITED, SEED_ACTOR)
         elif fate < 0.62:
             registration.change_status(session, participant, Status.REJECTED, SEED_ACTOR)
         elif fate < 0.68:

@@ -84,3 +84,9 @@ class TooManyAttempts(DomainError):
 
 class KioskNotEnrolled(DomainError):
     code, status, title = "kiosk_not_enrolled", 403, "Not an enrolled kiosk"
+
+
+class CodeNeverValid(DomainError):
+    """A code would have an empty validity window (the event ended before it was created)."""
+
+    code, status, title = "code_never_valid", 409, "Code would never be valid"

@@ -17,7 +17,7 @@ from badges.render import BADGE_LANGUAGES
 from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
-from kiosk.services.fields import EMAIL_RE
+from kiosk.services.fields import EMAIL_RE, has_unsafe_characters
 
 #: Largest cap an event or a delegation may have.
 MAX_CAP = 1000
@@ -85,6 +85,8 @@ def parse_local_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
         moment = value
     else:
         moment = datetime.fromisoformat(str(value).strip())
+    if not 1970 <= moment.year <= 2999:
+        raise ValueError("out of range")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment
@@ -195,7 +197,10 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 
 
 def _parse_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
+    day = value if isinstance(value, date) else date.fromisoformat(str(value or "").strip())
+    if not 1970 <= day.year <= 2999:
+        raise ValueError("out of range")
+    return day
 
 
 def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
@@ -204,6 +209,8 @@ def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Eve
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         errors["title"] = [_("The event needs a title.")]
+    elif has_unsafe_characters(str(data.get("title"))):
+        errors["title"] = [_("The title contains characters that are not allowed.")]
     elif len(title) > 300:
         errors["title"] = [_("The title is too long (at most 300 characters).")]
     slug = str(data.get("slug") or "").strip().lower()
@@ -232,7 +239,7 @@ def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Eve
     if str(data.get("venue_capacity") or "").strip():
         try:
             capacity = int(str(data["venue_capacity"]).strip())
-            if capacity < 1:
+            if not 1 <= capacity <= 1_000_000:
                 raise ValueError
         except ValueError:
             errors["venue_capacity"] = [_("The capacity must be a whole number of seats.")]
@@ -270,6 +277,8 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         errors["title"] = [_("The meeting needs a title.")]
+    elif has_unsafe_characters(str(data.get("title"))):
+        errors["title"] = [_("The title contains characters that are not allowed.")]
     moments: dict[str, datetime | None] = {}
     for name in ("starts_at", "ends_at"):
         try:

@@ -16,8 +16,32 @@ from kiosk.services.errors import ValidationFailed
 from kiosk.services.vocabulary import FUNCTIONS, GENDER_LABELS, MODE_LABELS, function_code
 
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
+#: Characters refused in names and other text: controls (C0, DEL, C1), line and paragraph
+#: separators, and bidi embeddings, overrides and isolates, which can make a name read otherwise.
+#: (Tabs and line breaks are allowed in input: they become spaces.)
+UNSAFE_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+UNSAFE_TEXT_RE = re.compile(f"[{UNSAFE_CHARACTERS}]")
+#: The same rules as JSON Schema patterns, for the OpenAPI document.
+TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*$"
+REQUIRED_TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*[^{UNSAFE_CHARACTERS}\\s][^{UNSAFE_CHARACTERS}]*$"
+_EMAIL_PART = f"[^@\\s{UNSAFE_CHARACTERS}]+"
+_SPACE = f"[^\\S{UNSAFE_CHARACTERS}]*"
+EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE}$"
+
+#: Who the person is. When a focal point changes one of these on an accredited participant, the
+#: participant goes back to pending for the secretariat to review (a change of function or
+#: e-mail does not). "photo" is the uploaded picture.
+IDENTITY_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "gender", "photo"})
+#: What is printed on the badge. Any change to one of these, by anyone, raises the badge serial,
+#: which revokes the badge printed before.
+BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "function", "photo"})
+
+
+def has_unsafe_characters(text: str) -> bool:
+    """Whether `text` holds a control or bidi-override character (tabs and line breaks aside)."""
+    return bool(UNSAFE_TEXT_RE.search(text))
+
 
 #: How each choice is shown to people.
 CHOICE_LABELS: dict[str, dict[str, Any]] = {
@@ -55,7 +79,10 @@ class Field:
 
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
-        prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        pattern = REQUIRED_TEXT_PATTERN if self.required else TEXT_PATTERN
+        if self.check is _check_email:
+            pattern = EMAIL_PATTERN
+        prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length, "pattern": pattern}
         if self.choices:
             prop = {"type": "string", "enum": list(self.choices)}
         if self.suggested:
@@ -113,7 +140,7 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
     """
     errors: dict[str, list[str]] = {}
     clean: dict[str, str] = {}
-    unknown = set(data) - set(FIELDS_BY_NAME) - {"delegation_id"}
+    unknown = set(data) - set(FIELDS_BY_NAME)
     for name in sorted(unknown):
         errors[name] = [_("This field is not known.")]
     for field in PARTICIPANT_FIELDS:
@@ -134,7 +161,7 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
             errors[field.name] = [_("%(label)s must be text.", label=field.label)]
             continue
         value = " ".join(raw.split()) if field.name != "email" else raw.strip().lower()
-        if CONTROL_RE.search(raw.replace("\n", " ").replace("\t", " ").replace("\r", " ")):
+        if has_unsafe_characters(raw):
             errors[field.name] = [_("%(label)s contains characters that are not allowed.", label=field.label)]
         elif not value:
             if field.required:

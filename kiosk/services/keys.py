@@ -8,11 +8,15 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badges import codes
 from kiosk.models import Event, EventKey, Participant
+from kiosk.models.base import utcnow
+from kiosk.services.errors import CodeNeverValid
 
 
 def _keys_dir() -> Path:
@@ -73,12 +77,30 @@ def badge_window(event: Event) -> tuple[datetime, datetime]:
     return event.local_midnight(event.starts_on), event.local_midnight(event.ends_on + timedelta(days=1))
 
 
+def codes_can_be_valid(event: Event) -> bool:
+    """Whether both kinds of code of `event` have a validity window that is not empty or over."""
+    now = utcnow()
+    return all(start < end and now < end for start, end in (confirmation_window(event), badge_window(event)))
+
+
 def participant_code(session: Session, participant: Participant, kind: codes.CodeKind) -> str:
-    """The signed code of `kind` for the participant's current badge serial (the same every time)."""
+    """The signed code of `kind` for the participant's current badge serial (the same every time).
+
+    A code that could never be valid is refused: its window is empty (an event that ended
+    before it was created) or over.
+    """
     event = participant.delegation.event
-    key_id, private = signing_key(session, event)
     window = confirmation_window if kind == codes.CodeKind.CONFIRMATION else badge_window
     valid_from, valid_until = window(event)
+    if valid_until <= valid_from or valid_until <= utcnow():
+        raise CodeNeverValid(
+            _(
+                "No code can be issued for %(event)s: it ended on %(day)s, so the code would never be valid.",
+                event=event.title,
+                day=format_date(event.ends_on, "long"),
+            )
+        )
+    key_id, private = signing_key(session, event)
     payload = codes.CodePayload(
         kind=kind,
         event_id=event.id,

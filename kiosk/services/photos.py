@@ -1,4 +1,4 @@
-"""Badge photos: only real JPEG or PNG images, re-encoded without their metadata."""
+"""Badge photos: only real JPEG or PNG images, re-encoded with no metadata at all."""
 
 from __future__ import annotations
 
@@ -10,42 +10,47 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from kiosk.services.errors import ValidationFailed
 
-#: Largest image accepted before decoding, in pixels (a decompression-bomb guard).
-MAX_PIXELS = 40_000_000
+#: Largest image accepted, in pixels, checked before decoding (a decompression-bomb guard).
+MAX_PIXELS = 25_000_000
 #: Size the stored photo is reduced to (portrait passport proportions fit inside).
 STORED_SIZE = (600, 800)
 
 
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed(message, {"photo": [message]})
+
+
 def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, str]:
-    """Check an uploaded photo and return it re-encoded as JPEG with no metadata."""
-
-    def refuse(message: str) -> ValidationFailed:
-        return ValidationFailed(message, {"photo": [message]})
-
+    """Check an uploaded photo and return it re-encoded as JPEG, with no EXIF, XMP, ICC or comment."""
     if not data:
-        raise refuse(_("Choose a photo to upload."))
+        raise _refuse(_("Choose a photo to upload."))
     if len(data) > max_bytes:
-        raise refuse(_("The photo is too large: at most %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
+        raise _refuse(_("The photo is too large: at most %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
+    too_many_pixels = _refuse(
+        _(
+            "The photo is too large: at most %(mp)d megapixels. Use a smaller image.",
+            mp=MAX_PIXELS // 1_000_000,
+        )
+    )
+    not_an_image = _refuse(_("This file is not a JPEG or PNG image."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ("JPEG", "PNG"):
-                raise refuse(_("The photo must be a JPEG or PNG image."))
+                raise _refuse(_("The photo must be a JPEG or PNG image."))
             if image.width * image.height > MAX_PIXELS:
-                raise refuse(_("The photo has too many pixels; use a smaller image."))
+                raise too_many_pixels
             image.load()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-    ):
-        raise refuse(_("This file is not a JPEG or PNG image.")) from None
-    image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.exif_transpose(image).convert("RGB")
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError):
+        raise not_an_image from None
     image.thumbnail(STORED_SIZE)
+    # A new image holds the pixels only: nothing of the upload's info (comment, EXIF, ICC …) is kept.
+    clean = Image.new("RGB", image.size)
+    clean.paste(image)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=88, optimize=True)
+    clean.save(out, format="JPEG", quality=88, optimize=True)
     return out.getvalue(), "image/jpeg"

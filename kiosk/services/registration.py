@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,7 @@ from kiosk.services.errors import (
     InvalidTransition,
     RegistrationClosed,
 )
-from kiosk.services.fields import clean_participant
+from kiosk.services.fields import BADGE_FIELDS, IDENTITY_FIELDS, clean_participant
 from kiosk.services.vocabulary import label
 
 
@@ -88,7 +89,60 @@ def lock_delegation(session: Session, delegation: Delegation) -> None:
         .values(revision=Delegation.revision + 1)
         .execution_options(synchronize_session=False)
     )
-    session.expire(delegation, ["revision"])
+    session.execute(
+        select(Delegation).where(Delegation.id == delegation.id).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def reread(session: Session, participant: Participant) -> Participant:
+    """Read the participant's row again (call it holding the lock), so rules judge what is committed now."""
+    session.execute(
+        select(Participant).where(Participant.id == participant.id).execution_options(populate_existing=True)
+    ).scalar_one()
+    return participant
+
+
+def raise_badge_serial(session: Session, participant: Participant) -> tuple[int, int]:
+    """Give the participant a new badge serial, which revokes every badge printed before; (old, new)."""
+    old = participant.badge_serial
+    # An atomic increment: two desks reissuing at once get two different serials.
+    participant.badge_serial = Participant.badge_serial + 1
+    session.flush()
+    new = session.execute(
+        select(Participant.badge_serial).where(Participant.id == participant.id)
+    ).scalar_one()
+    session.expire(participant, ["badge_serial"])
+    return old, new
+
+
+def _photo_digest(photo: bytes | None) -> str | None:
+    """What the audit log keeps of a photo: a short fingerprint, not the picture."""
+    return hashlib.sha256(photo).hexdigest()[:16] if photo else None
+
+
+def _after_change(session: Session, participant: Participant, changes: dict[str, Any], actor: Actor) -> None:
+    """Audit a change; revoke the printed badge if what it shows changed; send an accredited
+    participant whose identity a focal point changed back to pending for review."""
+    if not changes:
+        return
+    if set(changes) & BADGE_FIELDS:
+        changes["badge_serial"] = list(raise_badge_serial(session, participant))
+    identity_changed = bool(set(changes) & IDENTITY_FIELDS)
+    review = participant.status == Status.ACCREDITED and not actor.is_staff and identity_changed
+    record(
+        session,
+        actor,
+        "participant.update",
+        "participant",
+        participant.id,
+        event_id=participant.event_id,
+        changes=changes,
+    )
+    if review:
+        _set_status(participant, Status.PENDING, actor, session)
+    elif participant.status == Status.ACCREDITED and "badge_serial" in changes:
+        # The confirmation code sent before carries the old serial: send the new one.
+        mail.queue_confirmation(session, participant)
 
 
 def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | None = None) -> None:
@@ -216,19 +270,17 @@ def update_participant(
     *,
     now: datetime | None = None,
 ) -> Participant:
-    """Edit a participant; switching to in person takes a place and checks the cap."""
+    """Edit a participant; switching to in person takes a place and checks the cap.
+
+    A change to what the badge shows raises the badge serial; a focal point's change to the
+    identity of an accredited participant sends them back to pending (see services.fields).
+    """
     values = clean_participant(data, partial=True)
     delegation = participant.delegation
     ensure_open(delegation.event, actor, now)
-    if participant.status not in ACTIVE_STATUSES:
-        raise InvalidTransition(
-            _(
-                "%(name)s has the status “%(status)s” and can no longer be edited.",
-                name=participant.full_name,
-                status=label(participant.status),
-            )
-        )
     lock_delegation(session, delegation)
+    reread(session, participant)
+    _ensure_editable(participant)
     merged = {
         "given_name": participant.given_name,
         "family_name": participant.family_name,
@@ -239,24 +291,27 @@ def update_participant(
         _ensure_not_duplicate(session, delegation, merged, participant.id)
     if values.get("mode") == Mode.IN_PERSON and participant.mode != Mode.IN_PERSON:
         ensure_place(session, delegation, exclude_id=participant.id)
-    changes = {}
+    changes: dict[str, Any] = {}
     for name, value in values.items():
         old = getattr(participant, name)
         old = old.value if hasattr(old, "value") else old
         if old != value:
             changes[name] = [old, value] if name != "email" else ["…", "…"]
             setattr(participant, name, value)
-    if changes:
-        record(
-            session,
-            actor,
-            "participant.update",
-            "participant",
-            participant.id,
-            event_id=participant.event_id,
-            changes=changes,
-        )
+    _after_change(session, participant, changes, actor)
     return participant
+
+
+def _ensure_editable(participant: Participant) -> None:
+    """Only pending and accredited participants may be changed."""
+    if participant.status not in ACTIVE_STATUSES:
+        raise InvalidTransition(
+            _(
+                "%(name)s has the status “%(status)s” and can no longer be edited.",
+                name=participant.full_name,
+                status=label(participant.status),
+            )
+        )
 
 
 def set_photo(
@@ -268,11 +323,16 @@ def set_photo(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Attach a cleaned badge photo (see services.photos) to a participant."""
+    """Attach a cleaned badge photo (see services.photos) to a participant, with the rules of an edit."""
     ensure_open(participant.delegation.event, actor, now)
+    lock_delegation(session, participant.delegation)
+    reread(session, participant)
+    _ensure_editable(participant)
+    old = _photo_digest(participant.photo)
     participant.photo = photo
     participant.photo_type = photo_type
-    record(session, actor, "participant.photo", "participant", participant.id, event_id=participant.event_id)
+    new = _photo_digest(photo)
+    _after_change(session, participant, {"photo": [old, new]} if old != new else {}, actor)
 
 
 def change_status(
@@ -288,6 +348,7 @@ def change_status(
     if new in (Status.WITHDRAWN, Status.PENDING):
         ensure_open(delegation.event, actor, now)
     lock_delegation(session, delegation)
+    reread(session, participant)
     if (
         new in ACTIVE_STATUSES
         and participant.mode == Mode.IN_PERSON
@@ -311,6 +372,7 @@ def substitute(
     delegation = old.delegation
     ensure_open(delegation.event, actor, now)
     lock_delegation(session, delegation)
+    reread(session, old)
     _set_status(old, Status.WITHDRAWN, actor, session)
     session.flush()
     return add_participant(session, delegation, data, actor, now=now, substitute_for=old)

@@ -11,6 +11,7 @@ from kiosk.views import accounts, admin, auth, desk, door, kiosk, languages, pri
 
 BLUEPRINTS = (
     auth.bp,
+    registration.link_bp,
     registration.bp,
     admin.bp,
     accounts.bp,

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.extensions import db
+from kiosk.inputs import optional_number
 from kiosk.models import STAFF_ROLES, ApiToken, Event, Role, User
 from kiosk.services import accounts
 from kiosk.services.errors import DomainError
@@ -103,7 +104,7 @@ def create_token():
             db.session,
             values["name"],
             values["role"],
-            request.form.get("event_id", type=int),
+            optional_number(request.form, "event_id", minimum=1),
             current_actor(),
         )
     except DomainError as exc:

@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -28,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from badges.render import BADGE_LANGUAGES
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import badging, countries, delegations, events, mail, printing, registration
@@ -208,7 +208,7 @@ def add_meeting(slug: str):
 
 
 def delegation_query(event: Event, args: MultiDict) -> Select:
-    query = select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+    query = select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name, Delegation.id)
     if search := args.get("q", "").strip():
         pattern = f"%{search.lower()}%"
         query = query.where(
@@ -225,19 +225,31 @@ def delegation_query(event: Event, args: MultiDict) -> Select:
 
 
 def render_delegations(event: Event, status: int = 200, **context):
-    rows = db.session.execute(delegation_query(event, request.args)).scalars().all()
+    """The delegation list, a page of PAGE_SIZE at a time, with the add and import forms."""
+    query = delegation_query(event, request.args)
+    matching = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max(1, math.ceil(matching / PAGE_SIZE))
+    page = min(optional_number(request.args, "page", 1, minimum=1, maximum=MAX_ID) or 1, pages)
+    rows = db.session.execute(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    filters = {"q": request.args.get("q", ""), "category": request.args.get("category", "")}
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return render_template(
         "admin/delegations.html",
         event=event,
         delegations=rows,
+        matching=matching,
+        page=page,
+        pages=pages,
+        page_url=lambda n: url_for(
+            ".delegation_list", slug=event.slug, **filter_args(filters, ("q", "category")), page=n
+        ),
         total=db.session.execute(
             select(func.count()).select_from(Delegation).where(Delegation.event_id == event.id)
         ).scalar_one(),
         used=events.places_used_by_delegation(db.session, event.id),
         balance=events.gender_balance(db.session, event.id),
-        filters={"q": request.args.get("q", ""), "category": request.args.get("category", "")},
+        filters=filters,
         fields=DELEGATION_FIELDS,
         form=CsrfForm(),
         **context,
@@ -275,7 +287,12 @@ def import_delegations(slug: str):
     try:
         if upload is None or not upload.filename:
             raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
-        rows = delegations.read_rows(upload.filename, upload.read())
+        rows = delegations.read_rows(
+            upload.filename,
+            upload.read(current_app.config["IMPORT_MAX_BYTES"] + 1),
+            max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+            max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        )
         created = delegations.import_delegations(db.session, event, rows, current_actor())
     except DomainError as exc:
         db.session.rollback()
@@ -320,7 +337,7 @@ def set_cap(slug: str, delegation_id: int):
             "warning",
         )
     return redirect(
-        url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category")))
+        url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category", "page")))
     )
 
 
@@ -332,8 +349,7 @@ def new_link(slug: str, delegation_id: int):
     check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
     db.session.commit()
-    g.secret = secret  # registration's url_defaults reads g.secret even when a secret is given
-    link = url_for("registration.delegation", secret=secret, _external=True)
+    link = url_for("link.enter", secret=secret, _external=True)
     response = render_template("admin/link.html", event=event, delegation=delegation, link=link)
     return response, 200, {"Cache-Control": "no-store"}
 
@@ -356,8 +372,8 @@ def participant_query(event: Event, args: MultiDict) -> Select:
         .where(Participant.event_id == event.id)
         .options(selectinload(Participant.delegation))
     )
-    if (delegation_id := args.get("delegation", "")).isdigit():
-        query = query.where(Participant.delegation_id == int(delegation_id))
+    if (delegation_id := optional_number(args, "delegation", minimum=1)) is not None:
+        query = query.where(Participant.delegation_id == delegation_id)
     if args.get("status") in {s.value for s in Status}:
         query = query.where(Participant.status == Status(args["status"]))
     if args.get("category") in CATEGORY_LABELS:
@@ -382,7 +398,7 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
     query = participant_query(event, args)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(int(args.get("page", "1")) if args.get("page", "").isdigit() else 1, 1), pages)
+    page = min(optional_number(args, "page", 1, minimum=1, maximum=MAX_ID) or 1, pages)
     rows = (
         db.session.execute(
             query.order_by(Delegation.name, Participant.family_name, Participant.given_name, Participant.id)
@@ -428,10 +444,10 @@ def change_status(slug: str):
     check_csrf()
     if single := request.form.get("single", ""):
         action, _sep, ident = single.partition(":")
-        ids = [int(ident)] if ident.isdigit() else []
+        ids = [whole_number(ident, "single", minimum=1)] if ident else []
     else:
         action = request.form.get("action", "")
-        ids = sorted({int(i) for i in request.form.getlist("ids") if i.isdigit()})
+        ids = sorted({whole_number(i, "ids", minimum=1) for i in request.form.getlist("ids")})
     back = url_for(".participants", slug=event.slug, **filter_args(request.form, PARTICIPANT_FILTERS))
     if action not in ACTIONS:
         abort(400)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hmac
+import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -16,7 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
-from kiosk.extensions import db, login_manager
+from kiosk.extensions import db, limiter, login_manager
 from kiosk.models import Role, User
 from kiosk.services.audit import Actor
 
@@ -29,9 +32,51 @@ login_manager.session_protection = "strong"
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
+#: Characters that never belong in a same-site path: whitespace, controls, backslashes.
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+    """The user of a session cookie, if its nonce is still the user's current one."""
+    ident, _sep, nonce = user_id.partition(":")
+    if not ident.isascii() or not ident.isdecimal() or len(ident) > 10 or not nonce:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not hmac.compare_digest(user.session_nonce.encode(), nonce.encode()):
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: no scheme, host, backslash or control character."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if _UNSAFE_IN_PATH.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _account_key() -> str:
+    """The rate-limit key of the account being signed in to."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:200]
+
+
+def _address_key() -> str:
+    """The rate-limit key of the address the attempt comes from."""
+    return "address:" + (request.remote_addr or "unknown")
+
+
+def _failed(response) -> bool:
+    """Only failed sign-ins count against the limits."""
+    return response.status_code != 302
+
+
+def _too_many() -> str:
+    return _("Too many sign-in attempts. Wait a few minutes, then try again.")
 
 
 def staff_required(*roles: Role) -> Callable:
@@ -61,11 +106,27 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
+    error_message=_too_many,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-address",
+    error_message=_too_many,
+)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = db.session.execute(
-            select(User).filter_by(email=form.email.data.strip().lower())
+            select(User).filter_by(email=form.email.data.strip().lower()[:200])
         ).scalar_one_or_none()
         password_ok = (
             user.check_password(form.password.data)
@@ -73,11 +134,11 @@ def login():
             else bool(check_password_hash(_DUMMY_HASH, form.password.data) and False)
         )
         if user and user.active and password_ok:
+            if not user.session_nonce:
+                user.end_sessions()
+                db.session.commit()
             login_user(user)
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//"):
-                target = landing_page(user)
-            return redirect(target)
+            return redirect(safe_next(request.args.get("next")) or landing_page(user))
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
 
@@ -85,6 +146,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out here and end the session on the server: a copy of the cookie no longer works."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -7,7 +7,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from kiosk.api.problems import problem
+from kiosk.api.problems import from_domain_error, problem
+from kiosk.extensions import db
+from kiosk.services.errors import DomainError
 
 
 def init_app(app: Flask) -> None:
@@ -18,10 +20,20 @@ def init_app(app: Flask) -> None:
         message = _("This form has expired. Go back, reload the page and try again.")
         return render_template("error.html", title=_("Form expired"), message=message), 400
 
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        """A rule broken outside a view's own handling (e.g. an unreadable number): its sentence."""
+        db.session.rollback()
+        if request.path.startswith("/api/"):
+            return from_domain_error(exc)
+        return render_template("error.html", title=_("Request refused"), message=exc.detail), exc.status
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.code == 413:
+            exc.description = _("What you sent is too large for this server.")
         if request.path.startswith("/api/"):
-            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            code = {404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "too_many"}.get(
                 exc.code or 500, "error"
             )
             return problem(exc.code or 500, code, exc.name, exc.description or exc.name)

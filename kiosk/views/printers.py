@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from badges.printers import PrinterError
 from kiosk.extensions import db
+from kiosk.inputs import optional_number
 from kiosk.models import JobStatus, Participant, Printer, PrinterKind, PrintJob, Role
 from kiosk.services import printing
 from kiosk.services.errors import DomainError
@@ -155,7 +156,8 @@ def _connection_from_form(printer: Printer | None) -> dict[str, Any]:
     for name, _label, _types in CONNECTION_FIELDS:
         value = request.form.get(name, "").strip()
         if value:
-            connection[name] = int(value) if name == "port" and value.isdigit() else value
+            is_number = value.isascii() and value.isdecimal()
+            connection[name] = int(value) if name == "port" and is_number else value
     return connection
 
 
@@ -255,7 +257,7 @@ def cancel(job_id: int):
 @bp.post("/jobs/<int:job_id>/move")
 @staff_required(Role.ORGANIZER)
 def move(job_id: int):
-    target = request.form.get("printer_id", type=int)
+    target = optional_number(request.form, "printer_id", minimum=1)
     printer = db.session.get(Printer, target) if target else None
     if printer is None:
         abort(400)

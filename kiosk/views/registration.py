@@ -1,4 +1,9 @@
-"""Focal-point pages: a delegation's private link to register, edit, substitute and withdraw."""
+"""Focal-point pages: register, edit, substitute and withdraw, signed in through the private link.
+
+The secret appears in one address only, `/d/<secret>/`, which signs the focal point in (a
+session) and redirects to `/delegation/`: the pages themselves, their links and the addresses a
+browser may send as `Referer` never carry the secret.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,30 +28,51 @@ from kiosk.extensions import db
 from kiosk.models import Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
-from kiosk.services.auth import delegation_for_secret
+from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
-bp = Blueprint("registration", __name__, url_prefix="/d/<secret>")
+#: The private link itself: signs in and redirects.
+link_bp = Blueprint("link", __name__)
+#: The focal point's pages, reached once signed in through the link.
+bp = Blueprint("registration", __name__, url_prefix="/delegation")
+
+SESSION_KEY = "delegation"
 
 
-@bp.url_value_preprocessor
-def load_delegation(_endpoint, values) -> None:
-    """Every page of the blueprint belongs to the delegation whose secret is in the URL."""
-    secret = values.pop("secret")
+@link_bp.get("/d/<secret>/")
+def enter(secret: str) -> Response:
+    """Sign the focal point in to their delegation and go to an address without the secret."""
     delegation = delegation_for_secret(db.session, secret)
     if delegation is None:
         abort(404, _("This link is not valid. Ask the secretariat for your delegation's current link."))
-    g.secret = secret
+    session[SESSION_KEY] = [delegation.id, link_version(delegation)]
+    lang = request.args.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        lang = None
+    target = url_for("registration.delegation", lang=lang)
+    return redirect(target, 303)
+
+
+@bp.before_request
+def load_delegation() -> None:
+    """Every page of the blueprint belongs to the delegation the focal point signed in to."""
+    held = session.get(SESSION_KEY)
+    delegation = None
+    if isinstance(held, list) and len(held) == 2:
+        delegation = delegation_for_session(db.session, held[0], held[1])
+    if delegation is None:
+        session.pop(SESSION_KEY, None)
+        abort(
+            403,
+            _(
+                "Open your delegation's private link to see this page. "
+                "If it no longer works, ask the secretariat for the current link."
+            ),
+        )
     g.delegation = delegation
     g.actor = Actor(f"delegation:{delegation.id}", Role.FOCAL_POINT, delegation.id)
-
-
-@bp.url_defaults
-def add_secret(_endpoint, values) -> None:
-    if "secret" not in values:
-        values["secret"] = g.secret
 
 
 def own_participant(participant_id: int) -> Participant:
@@ -54,6 +81,15 @@ def own_participant(participant_id: int) -> Participant:
     if participant is None or participant.delegation_id != g.delegation.id:
         abort(404)
     return participant
+
+
+def back_to_review(participant: Participant) -> str:
+    """The sentence after an accredited participant's identity changed."""
+    return _(
+        "The changes to %(name)s are saved. %(name)s is pending again: the secretariat "
+        "will review the new details before accrediting them.",
+        name=participant.full_name,
+    )
 
 
 def render_page(status: int = 200, **context) -> tuple[str, int]:
@@ -86,6 +122,15 @@ def commit_and_flash(message: str) -> Response:
 @bp.get("/")
 def delegation():
     return render_page()
+
+
+@bp.post("/sign-out")
+def sign_out():
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+    session.pop(SESSION_KEY, None)
+    message = _("You are signed out. Open your delegation's private link to come back.")
+    return render_template("error.html", title=_("Signed out"), message=message)
 
 
 @bp.post("/participants")
@@ -125,6 +170,7 @@ def participant_form(
         errors=errors,
         error=error,
         form=form,
+        Status=Status,
     ), status
 
 
@@ -133,7 +179,10 @@ def edit(participant_id: int):
     participant = own_participant(participant_id)
 
     def save(values: dict) -> str:
+        was = participant.status
         registration.update_participant(db.session, participant, values, g.actor)
+        if was == Status.ACCREDITED and participant.status == Status.PENDING:
+            return back_to_review(participant)
         return _("The changes to %(name)s are saved.", name=participant.full_name)
 
     return participant_form(participant, "edit", participant_values(participant), save)
@@ -174,10 +223,13 @@ def upload_photo(participant_id: int):
         data, kind = photos.clean_photo(
             upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
         )
+        was = participant.status
         registration.set_photo(db.session, participant, data, kind, g.actor)
     except DomainError as exc:
         db.session.rollback()
         return render_page(exc.status, error=exc.detail)
+    if was == Status.ACCREDITED and participant.status == Status.PENDING:
+        return commit_and_flash(back_to_review(participant))
     return commit_and_flash(_("The photo of %(name)s is saved.", name=participant.full_name))
 
 

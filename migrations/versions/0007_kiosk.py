@@ -1,7 +1,7 @@
 """kiosks enrolled as devices; check-ins
 
 Revision ID: 0007_kiosk
-Revises: 0008_door
+Revises: 0004_integrity
 Create Date: 2026-11-24 07:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_kiosk"
-down_revision = "0008_door"
+down_revision = "0004_integrity"
 branch_labels = None
 depends_on = None
 

@@ -146,9 +146,9 @@ def tour(page: Page, site: Site, lang: str) -> Iterator[str]:
     yield "focal point: after a photo upload"
     submit(page.locator("#add button[type=submit]"))
     yield "focal point: registration form with errors"
-    page.goto(f"{site.link}participants/{site.editable_id}/edit")
+    page.goto(f"{site.base}/delegation/participants/{site.editable_id}/edit")
     yield "focal point: edit a participant"
-    page.goto(f"{site.link}participants/{site.editable_id}/substitute")
+    page.goto(f"{site.base}/delegation/participants/{site.editable_id}/substitute")
     yield "focal point: substitute a participant"
     page.goto(site.closed_link)
     yield "focal point: registration closed"

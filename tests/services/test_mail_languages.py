@@ -60,14 +60,15 @@ def test_without_an_event_sender_the_server_sender_is_used(app, make_participant
 def test_meetings_are_listed_in_the_event_zone_and_the_language(
     app, make_event, make_delegation, make_participant, tmp_path
 ):
-    event = make_event(starts_on=date(2024, 6, 18), ends_on=date(2024, 6, 20))
+    # 18–20 June 2030: a Tuesday to a Thursday, like the letters' 2024 meeting, and still to come.
+    event = make_event(starts_on=date(2030, 6, 18), ends_on=date(2030, 6, 20))
     with app.app_context():
         db.session.add(
             Meeting(
                 event_id=event.id,
                 title="Первое подготовительное совещание",
-                starts_at=datetime(2024, 6, 20, 13, 0, tzinfo=UTC),
-                ends_at=datetime(2024, 6, 20, 16, 0, tzinfo=UTC),
+                starts_at=datetime(2030, 6, 20, 13, 0, tzinfo=UTC),
+                ends_at=datetime(2030, 6, 20, 16, 0, tzinfo=UTC),
             )
         )
         db.session.commit()
@@ -75,9 +76,9 @@ def test_meetings_are_listed_in_the_event_zone_and_the_language(
         delegation=make_delegation(event=event), email="ivan@example.org", language="ru"
     )
     text = accredited_message(app, participant.id, tmp_path).get_body(("plain",)).get_content()
-    assert "18–20 июня 2024\u202fг." in text
+    assert "18–20 июня 2030\u202fг." in text
     assert (
-        "- Первое подготовительное совещание: четверг, 20 июня 2024\u202fг., 15:00–18:00 "
+        "- Первое подготовительное совещание: четверг, 20 июня 2030\u202fг., 15:00–18:00 "
         "(Центральная Европа, летнее время)" in text
     )
 

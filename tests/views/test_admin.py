@@ -285,7 +285,9 @@ def test_lowering_a_cap_below_places_used_warns(app, client, login, make_delegat
 def test_a_new_private_link_works_and_the_old_one_stops(app, client, login, make_delegation, delegation_link):
     delegation = make_delegation(name="Chile")
     old = delegation_link(delegation)
-    assert client.get(f"/d/{old}/").status_code == 200
+    focal_point = app.test_client()
+    assert focal_point.get(f"/d/{old}/").status_code == 303
+    assert focal_point.get("/delegation/").status_code == 200
     login()
     with app.app_context():
         slug = db.session.get(Delegation, delegation.id).event.slug
@@ -294,8 +296,10 @@ def test_a_new_private_link_works_and_the_old_one_stops(app, client, login, make
     assert response.headers["Cache-Control"] == "no-store"
     assert "The old link of this delegation no longer works." in response.text
     link = re.search(r'id="new-link"[^>]*value="(http://localhost/d/[^"]+)"', response.text).group(1)
-    assert client.get(link).status_code == 200
-    assert client.get(f"/d/{old}/").status_code == 404
+    assert focal_point.get("/delegation/").status_code == 403  # signed in through the old link
+    assert focal_point.get(f"/d/{old}/").status_code == 404
+    assert focal_point.get(link).status_code == 303
+    assert focal_point.get("/delegation/").status_code == 200
     assert count(app, AuditEntry, action="delegation.link") == 1
 
 

@@ -35,7 +35,8 @@ def only_participant(app, delegation_id: int) -> Participant:
 
 
 def test_focal_point_sees_the_badge_name_field_and_the_name_in_its_order(client, app, china, delegation_link):
-    link = f"/d/{delegation_link(china)}"
+    client.get(f"/d/{delegation_link(china)}/")  # the private link signs in; pages are under /delegation/
+    link = "/delegation"
     form = client.get(link + "/").text
     assert 'name="badge_name"' in form and "Name on the badge" in form
     assert re.search(r'aria-describedby="([a-z]+-)?badge_name-hint"', form)

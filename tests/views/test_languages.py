@@ -55,10 +55,11 @@ def test_switch_after_a_refused_registration_leads_to_the_delegation_page(
     client, make_delegation, delegation_link
 ):
     secret = delegation_link(make_delegation())
-    response = client.post(f"/d/{secret}/participants", data={"given_name": ""})
+    client.get(f"/d/{secret}/")  # the private link signs in; the pages are under /delegation/
+    response = client.post("/delegation/participants", data={"given_name": ""})
     assert response.status_code == 422
     for code, target in switch_links(response.text).items():
-        assert target == f"/d/{secret}/?lang={code}"
+        assert target == f"/delegation/?lang={code}"
         assert client.get(target).status_code == 200
 
 

@@ -30,9 +30,16 @@ def delegation(make_event, make_delegation):
     return make_delegation(event=make_event(title="Intersessional Meetings"), name="Chile")
 
 
+def sign_in(client, secret: str) -> str:
+    """Open the private link: it signs in and redirects to the pages' address, without the secret."""
+    entered = client.get(f"/d/{secret}/")
+    assert entered.status_code == 303 and entered.headers["Location"] == "/delegation/"
+    return "/delegation"
+
+
 @pytest.fixture
-def link(delegation, delegation_link) -> str:
-    return f"/d/{delegation_link(delegation)}"
+def link(client, delegation, delegation_link) -> str:
+    return sign_in(client, delegation_link(delegation))
 
 
 def jpeg_with_exif() -> bytes:
@@ -134,7 +141,7 @@ def test_after_the_deadline_the_page_is_read_only(
     event = make_event(registration_deadline=utcnow() - timedelta(days=1), contact_email="isu@example.org")
     delegation = make_delegation(event=event)
     person = make_participant(delegation=delegation)
-    link = f"/d/{delegation_link(delegation)}"
+    link = sign_in(client, delegation_link(delegation))
     page = client.get(link + "/")
     assert "Registration is closed" in page.text and "isu@example.org" in page.text
     assert "Register a participant" not in page.text
@@ -154,9 +161,10 @@ def test_page_speaks_the_chosen_language_and_arabic_is_rtl(client, link):
     assert 'lang="ar" dir="rtl"' in page.text
 
 
-def test_csrf_is_enforced(app, delegation, link):
+def test_csrf_is_enforced(app, delegation, delegation_link):
     app.config["WTF_CSRF_ENABLED"] = True
     client = app.test_client()
+    link = sign_in(client, delegation_link(delegation))
     refused = client.post(link + "/participants", data=NEW)
     assert refused.status_code == 400
     page = client.get(link + "/")

@@ -1,0 +1,99 @@
+"""The production gunicorn config serving the app: a focal point's secret never reaches the access log."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kiosk.accesslog import redact
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(app, tmp_path):
+    """gunicorn -c gunicorn.conf.py on the test database, with its access log in a file."""
+    port = free_port()
+    log = tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "gunicorn-test-secret",
+        "SESSION_COOKIE_SECURE": "0",  # plain http on loopback in this test
+        "KIOSK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_ACCESS_LOG": str(log),
+        "GUNICORN_ERROR_LOG": str(tmp_path / "error.log"),
+    }
+    env.pop("KIOSK_ENV", None)
+    process = subprocess.Popen([str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                assert process.poll() is None, (tmp_path / "error.log").read_text()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_private_link_signs_in_and_its_secret_stays_out_of_the_access_log(
+    served, make_delegation, make_participant, delegation_link
+):
+    base, log = served
+    delegation = make_delegation(name="Chile")
+    person = make_participant(delegation=delegation, given_name="Ana", family_name="Rojas")
+    secret = delegation_link(delegation)
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    with browser.open(f"{base}/d/{secret}/?lang=fr") as page:
+        assert page.url == f"{base}/delegation/?lang=fr"  # the address the browser keeps and sends on
+        html = page.read().decode()
+        assert page.headers["Cache-Control"] == "no-store"
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "Ana Rojas" in html and secret not in html
+    with browser.open(f"{base}/delegation/participants/{person.id}/edit") as form:
+        assert form.status == 200 and secret not in form.read().decode()
+
+    time.sleep(0.5)  # let the worker write its log lines
+    lines = log.read_text().splitlines()
+    assert any('"GET /d/…/?lang=fr HTTP/1.1" 303' in line for line in lines), lines
+    assert any("GET /delegation/participants/" in line for line in lines), lines
+    assert not any(secret in line for line in lines)
+
+
+def test_an_old_copy_of_the_page_holds_no_secret_either(served, make_delegation, delegation_link):
+    base, _log = served
+    secret = delegation_link(make_delegation())
+    anonymous = urllib.request.build_opener()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        anonymous.open(f"{base}/delegation/")
+    assert refused.value.code == 403  # the pages need the session the link gives, not the secret
+    assert secret not in refused.value.read().decode()
+
+
+def test_redaction_covers_every_place_a_secret_can_appear():
+    assert redact("GET /d/AbC-12_x/participants?x=1 HTTP/1.1") == "GET /d/…/participants?x=1 HTTP/1.1"
+    assert redact("https://venue.example/d/AbC-12_x") == "https://venue.example/d/…"

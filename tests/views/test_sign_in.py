@@ -1,0 +1,129 @@
+"""Sign-in: same-site `next` only, rate limits per account and per address, sign-out ends the session."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+
+import pytest
+import redis
+
+from kiosk import create_app
+from kiosk.extensions import db
+from kiosk.models import Role
+from tests.conftest import PASSWORD, base_config
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5Cevil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "%2F%2Fevil.example",
+        " /admin/",
+    ],
+)
+def test_next_must_be_a_path_on_this_site(client, make_user, target):
+    user = make_user(Role.ORGANIZER)
+    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_a_same_site_next_is_followed(client, make_user):
+    user = make_user(Role.ORGANIZER)
+    response = client.post(
+        "/login?next=/admin/accounts/%3Fx%3D1", data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/admin/accounts/?x=1"
+
+
+def fail(client, email: str, address: str = "192.0.2.1"):
+    return client.post(
+        "/login", data={"email": email, "password": "wrong"}, environ_base={"REMOTE_ADDR": address}
+    )
+
+
+def test_failed_sign_ins_are_limited_per_account(app, client, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per minute"
+    user = make_user(Role.ORGANIZER)
+    for n in range(3):
+        assert fail(client, user.email, f"192.0.2.{n}").status_code == 200
+    refused = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.9"}
+    )
+    assert refused.status_code == 429
+    assert "Too many sign-in attempts. Wait a few minutes, then try again." in refused.text
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    # Another account is not affected.
+    other = make_user(Role.DESK)
+    response = client.post(
+        "/login", data={"email": other.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.9"}
+    )
+    assert response.status_code == 302
+
+
+def test_failed_sign_ins_are_limited_per_address(app, client, make_user):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "4 per minute"
+    for n in range(4):
+        assert fail(client, f"nobody{n}@example.org", "198.51.100.7").status_code == 200
+    assert fail(client, "someone.else@example.org", "198.51.100.7").status_code == 429
+    assert fail(client, "someone.else@example.org", "198.51.100.8").status_code == 200
+
+
+def test_successful_sign_ins_do_not_count(app, client, make_user):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    user = make_user(Role.ORGANIZER)
+    for _n in range(4):
+        ok = client.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert ok.status_code == 302
+
+
+def test_limits_live_in_redis_when_redis_url_is_set(database, tmp_path, monkeypatch):
+    """With REDIS_URL, every worker and server counts the same attempts."""
+    monkeypatch.setenv("KIOSK_INSTANCE_PATH", str(tmp_path / "instance"))
+    backend, location = database
+    if backend == "sqlite":
+        shutil.copyfile(location, tmp_path / "redis.sqlite")
+        location = str(tmp_path / "redis.sqlite")
+    uri = f"sqlite:///{location}" if backend == "sqlite" else location
+    config = {**base_config(uri, tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    email = f"redis-{uuid.uuid4().hex}@example.org"
+    first, second = create_app(config), create_app(config)  # two workers
+    try:
+        assert first.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+        for _n in range(2):
+            assert fail(first.test_client(), email).status_code == 200
+        keys = redis.Redis.from_url("redis://127.0.0.1:6379/0").keys(f"*{email}*")
+        assert keys, "the attempts are counted in Redis"
+        assert fail(second.test_client(), email).status_code == 429
+    finally:
+        for worker in (first, second):
+            with worker.app_context():
+                db.engine.dispose()
+
+
+def test_sign_out_ends_the_session_on_the_server(app, client, login):
+    login(Role.ORGANIZER)
+    assert client.get("/admin/").status_code == 200
+    saved = client.get_cookie("session").value
+    assert client.post("/logout").status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    response = replay.get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_a_session_from_before_signing_out_elsewhere_is_refused_too(app, make_user):
+    user = make_user(Role.ORGANIZER)
+    laptop, tablet = app.test_client(), app.test_client()
+    for device in (laptop, tablet):
+        assert device.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    laptop.post("/logout")
+    assert tablet.get("/admin/").status_code == 302
