@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kiosk.api import badges, door, meta, registration
+from kiosk.api import badges, checkin, door, meta, registration
 from kiosk.extensions import csrf
 
-BLUEPRINTS = (meta.bp, registration.bp, badges.bp, door.bp)
+BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp)
 
 
 def init_app(app: Flask) -> None:
