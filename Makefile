@@ -27,7 +27,11 @@ translations: $(VENV)/.installed
 demo: install
 	KIOSK_ENV=development $(FLASK) init-db
 	KIOSK_ENV=development $(FLASK) seed-demo || true
-	@echo "Private links and the organizer password are in instance/demo-links.txt"
+	KIOSK_ENV=development $(FLASK) demo-kiosk --base-url http://$(HOST):$(PORT)
+	@echo "Private links, the organizer password and the kiosk enrolment link are in instance/demo-links.txt"
+	@# The print worker runs beside the web server (woken at once by each check-in); both stop together.
+	KIOSK_ENV=development $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	KIOSK_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 serve: install

@@ -55,9 +55,19 @@ class ReceiptData:
     printed_at: datetime
     venue: str
     venue_info: str | None
-    code: str
+    #: A signed code printed as a QR code: only for test pages. Receipts of participants carry
+    #: none (a receipt is thrown away; it must not open a door), but their short reference.
+    code: str | None = None
     #: `printed_at` as the reader's language writes it (else ISO 8601, the same in every language).
     printed_when: str = ""
+    reference: str = ""
+    #: Lines about the meetings (title, day, time, room), already formatted in the event's time zone.
+    meetings: tuple[str, ...] = ()
+    #: Where to get help (registration desk, contact), one line each.
+    help_lines: tuple[str, ...] = ()
+    #: The words printed before the badge number and the reference, in the participant's language.
+    badge_label: str = "Badge"
+    reference_label: str = "Reference"
 
 
 def _receipt_width(printer: Escpos) -> int:
@@ -127,15 +137,28 @@ def _write_receipt(printer: Escpos, data: ReceiptData, qr: str) -> None:
     _line(printer, data.name, bold=True, big=True)
     _line(printer, data.delegation)
     printer.ln()
-    _line(printer, f"Badge {data.badge_number}", bold=True)
+    _line(printer, f"{data.badge_label} {data.badge_number}", bold=True)
+    if data.reference:
+        _line(printer, f"{data.reference_label} {data.reference}")
     _line(printer, data.printed_when or data.printed_at.isoformat(" ", "minutes")[:16])
     printer.ln()
-    code = normalise(data.code)
-    if qr == "native":
-        printer.qr(code, ec=QR_ECLEVEL_M, size=6, native=True)
-    else:
-        printer.qr(code, ec=QR_ECLEVEL_M, size=6, native=False, center=True)
-    printer.ln()
+    if data.meetings:
+        printer.textln("-" * 32)
+        for text in data.meetings:
+            _line(printer, text)
+        printer.ln()
+    if data.help_lines:
+        printer.textln("-" * 32)
+        for text in data.help_lines:
+            _line(printer, text)
+        printer.ln()
+    if data.code:
+        code = normalise(data.code)
+        if qr == "native":
+            printer.qr(code, ec=QR_ECLEVEL_M, size=6, native=True)
+        else:
+            printer.qr(code, ec=QR_ECLEVEL_M, size=6, native=False, center=True)
+        printer.ln()
     printer.cut()
 
 

@@ -1,8 +1,9 @@
 """Access logs without secrets: private-link secrets and credentials are replaced by "…".
 
 The private link's secret appears in one address only (`/d/<secret>/`, which signs the focal
-point in and redirects); these filters keep it out of the development server's log and out of
-gunicorn's access log (see gunicorn.conf.py).
+point in and redirects), a kiosk's one-time enrolment secret in `/kiosk/enrol/<secret>`; these
+filters keep them out of the development server's log and out of gunicorn's access log (see
+gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-#: A private link: everything after /d/ up to the next slash, query or space.
-SECRET_IN_PATH = re.compile(r"(/d/)[^/?#\s\"]+")
+#: A private link or a kiosk's one-time enrolment link: everything after /d/ or /kiosk/enrol/ up
+#: to the next slash, query or space.
+SECRET_IN_PATH = re.compile(r"(/d/|/kiosk/enrol/)[^/?#\s\"]+")
 #: Header and environment atoms that carry credentials.
 CREDENTIAL_ATOMS = re.compile(r"authorization|cookie|token", re.IGNORECASE)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import time
+import secrets
 from pathlib import Path
 
 import click
@@ -14,7 +14,18 @@ from sqlalchemy import select
 
 from badges.printers import PrinterError
 from kiosk.extensions import db
-from kiosk.models import STAFF_ROLES, Delegation, Event, Participant, Printer, PrinterKind, Role
+from kiosk.models import (
+    STAFF_ROLES,
+    Delegation,
+    Event,
+    Mode,
+    Participant,
+    Printer,
+    PrinterKind,
+    Role,
+    Status,
+    User,
+)
 from kiosk.services import (
     accounts,
     auth,
@@ -23,15 +34,19 @@ from kiosk.services import (
     delegations,
     demo,
     keys,
+    kiosks,
     live,
     mail,
     participant_list,
     printing,
+    printwake,
 )
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
 CLI_ACTOR = Actor("cli", None)
+#: The demo's registration desk account.
+DEMO_DESK = "desk@example.org"
 
 
 def fail(message: str) -> None:
@@ -81,6 +96,48 @@ def seed_demo(dates_from_letters: bool) -> None:
     for name, secret in result.links[:5]:
         click.echo(f"Private link of {name}: /d/{secret}")
     click.echo(f"All {len(result.links)} private links are in {result.links_file}")
+
+
+@click.command("demo-kiosk")
+@with_appcontext
+@click.option("--event", "slug", default=demo.SLUG, show_default=True)
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True)
+def demo_kiosk(slug: str, base_url: str) -> None:
+    """Set up the demo kiosk (badges and receipts go to instance/printed/); print a new enrolment link."""
+    event = event_by_slug(slug)
+    printed = Path(current_app.instance_path) / "printed"
+    kiosk, secret = kiosks.demo_kiosk(db.session, event, printed, CLI_ACTOR)
+    desk_password = None
+    if db.session.execute(select(User).filter_by(email=DEMO_DESK)).scalar_one_or_none() is None:
+        desk_password = secrets.token_urlsafe(12)
+        accounts.create_user(db.session, DEMO_DESK, Role.DESK.value, desk_password, CLI_ACTOR)
+    db.session.commit()
+    link = f"{base_url.rstrip('/')}/kiosk/enrol/{secret}"
+    lines = [f"Kiosk enrolment link ({kiosk.name}, works once, 24 hours): {link}"]
+    lines.append(f"Badges and receipts are printed into {printed}")
+    if desk_password:
+        lines.append(f"Registration desk sign-in: {DEMO_DESK} / {desk_password} (then open {base_url}/desk/)")
+    sample = db.session.execute(
+        select(Participant)
+        .where(
+            Participant.event_id == event.id,
+            Participant.status == Status.ACCREDITED,
+            Participant.mode == Mode.IN_PERSON,
+        )
+        .order_by(Participant.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    if sample is not None:
+        lines.append(
+            f"Try the kiosk as {sample.full_name} ({sample.delegation.name}): the QR code of their "
+            f"e-mail in instance/outbox/, or “find me by name”: {sample.family_name!r}, "
+            f"reference {sample.reference}"
+        )
+    links_file = Path(current_app.instance_path) / "demo-links.txt"
+    with links_file.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    for line in lines:
+        click.echo(line)
 
 
 @click.command("create-user")
@@ -164,21 +221,35 @@ def delegation_link(delegation_id: int) -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="One pass, then exit.")
-@click.option("--interval", default=5.0, help="Seconds between passes.")
+@click.option("--interval", default=5.0, help="Seconds between passes when nothing wakes the worker.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped."""
+    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped.
+
+    A queued print job wakes the worker at once (PostgreSQL NOTIFY, Redis, or a local socket).
+    """
     transport = mail.transport_from_config(current_app.config)
-    while True:
-        sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
-        if sent or waiting:
-            click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
-        printed, unprinted = printing.process_print_jobs(db.session)
-        if printed or unprinted:
-            click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
-        db.session.remove()
-        if once:
-            return
-        time.sleep(interval)
+    waker = None
+    if not once:
+        waker = printwake.Waker(
+            printwake.socket_path(current_app.config, current_app.instance_path),
+            database_url=current_app.config["SQLALCHEMY_DATABASE_URI"],
+            redis_url=current_app.config.get("REDIS_URL"),
+        )
+    try:
+        while True:
+            printed, unprinted = printing.process_print_jobs(db.session)
+            if printed or unprinted:
+                click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
+            sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
+            if sent or waiting:
+                click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
+            db.session.remove()
+            if waker is None:
+                return
+            waker.wait(interval)
+    finally:
+        if waker is not None:
+            waker.close()
 
 
 @click.group("keys", cls=AppGroup)
@@ -309,7 +380,16 @@ def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
 
 
-COMMANDS = (init_db, seed_demo, create_user, create_token, import_delegations, delegation_link, worker)
+COMMANDS = (
+    init_db,
+    seed_demo,
+    demo_kiosk,
+    create_user,
+    create_token,
+    import_delegations,
+    delegation_link,
+    worker,
+)
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
 
 

@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 
 from kiosk.extensions import db
-from kiosk.models import Checkpoint, Event, Meeting, Participant, Role, Status
+from kiosk.models import Checkpoint, Event, Kiosk, Meeting, Participant, Role, Status
 from kiosk.services import auth, printing
 from tests.conftest import PASSWORD, bearer
 
@@ -136,6 +136,30 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_door.scan": frozenset({ORGANIZER, SECURITY}),
     "api_door.scan_batch": frozenset({ORGANIZER, SECURITY}),
     "api_door.participant_photo": frozenset({ORGANIZER, DESK, SECURITY}),
+    # The kiosk: its pages need an enrolled kiosk's device cookie, which no caller here holds (a user
+    # with the kiosk role is not a kiosk); the enrolment page needs a one-time enrolment secret.
+    "kiosk.start": frozenset(),
+    "kiosk.flow": frozenset(),
+    "kiosk.enrol": frozenset(),
+    "kiosk_admin.index": frozenset({ORGANIZER}),
+    "kiosk_admin.create": frozenset({ORGANIZER}),
+    "kiosk_admin.update": frozenset({ORGANIZER}),
+    "kiosk_admin.new_link": frozenset({ORGANIZER}),
+    "kiosk_admin.revoke": frozenset({ORGANIZER}),
+    "api_checkin.preview_checkin": frozenset({ORGANIZER, DESK, KIOSK}),
+    "api_checkin.create_checkin": frozenset({ORGANIZER, DESK, KIOSK}),
+    "api_checkin.find_participants": frozenset({ORGANIZER, DESK, KIOSK}),
+    # The registration desk
+    "desk.index": frozenset({ORGANIZER, DESK}),
+    "desk.search": frozenset({ORGANIZER, DESK}),
+    "desk.participant": frozenset({ORGANIZER, DESK}),
+    "desk.check_in": frozenset({ORGANIZER, DESK}),
+    "desk.reprint": frozenset({ORGANIZER, DESK}),
+    "desk.reissue": frozenset({ORGANIZER, DESK}),
+    "desk.accredit": frozenset({ORGANIZER, DESK}),
+    "desk.walk_in": frozenset({ORGANIZER, DESK}),
+    "desk.jobs": frozenset({ORGANIZER, DESK}),
+    "desk.job_action": frozenset({ORGANIZER, DESK}),
 }
 
 #: A value for each path parameter, from the world built below (a name → a function of it).
@@ -153,6 +177,8 @@ PATH_VALUES: dict[str, Callable[[dict], str]] = {
     "meeting_id": lambda w: str(w["meeting_id"]),
     "dataset": lambda w: "participants",
     "fmt": lambda w: "csv",
+    "kiosk_id": lambda w: str(w["kiosk_id"]),
+    "action": lambda w: "retry",  # the desk's print-job actions
 }
 
 
@@ -203,6 +229,8 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         job = printing.queue_print(db.session, db.session.get(Participant, person.id), "badge")
         checkpoint = Checkpoint(event_id=event.id, name="Main entrance")
         db.session.add(checkpoint)
+        kiosk = Kiosk(event_id=event.id, name="Kiosk 1")
+        db.session.add(kiosk)
         ev = db.session.get(Event, event.id)
         meeting = Meeting(
             event_id=event.id,
@@ -212,7 +240,7 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         )
         db.session.add(meeting)
         db.session.commit()
-        printer_id, job_id, checkpoint_id = badge_printer.id, job.id, checkpoint.id
+        printer_id, job_id, checkpoint_id, kiosk_id = badge_printer.id, job.id, checkpoint.id, kiosk.id
         meeting_id = meeting.id
     return {
         "slug": event.slug,
@@ -222,6 +250,7 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         "job_id": job_id,
         "checkpoint_id": checkpoint_id,
         "meeting_id": meeting_id,
+        "kiosk_id": kiosk_id,
         "spare_user_id": make_user(Role.DESK).id,
         "spare_token_id": 1,  # replaced below
         **secrets,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kiosk.api import badges, door, headcount, meta, registration
+from kiosk.api import badges, checkin, door, headcount, meta, registration
 from kiosk.extensions import csrf
 
-BLUEPRINTS = (meta.bp, registration.bp, badges.bp, door.bp, headcount.bp)
+BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp, headcount.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -17,12 +17,15 @@ from kiosk.api.problems import problem
 from kiosk.api.schemas import COMPONENTS
 from kiosk.extensions import csrf, db
 from kiosk.inputs import MAX_ID
-from kiosk.models import Role
+from kiosk.models import Kiosk, Role
+from kiosk.services import kiosks
 from kiosk.services.auth import Principal, authenticate
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import label
 
 PREFIX = "/api/v1"
+#: The cookie that holds an enrolled kiosk's device secret.
+KIOSK_COOKIE = "kiosk_device"
 
 
 @dataclass
@@ -55,24 +58,43 @@ class CsrfMissing(Exception):
     """A page's request to the API that changes something came without the page's CSRF token."""
 
 
-def request_principal() -> Principal | None:
-    """Who is calling: a bearer token (devices, scripts), else the signed-in user of one of our pages.
-
-    Pages of this application (the desk, the door, the dashboard) call the API with the user's
-    session cookie; a request that changes something must then carry the page's CSRF token in
-    the `X-CSRFToken` header, which another site cannot read nor send.
-    """
-    secret = bearer_secret()
-    if secret:
-        return authenticate(db.session, secret)
-    if not current_user.is_authenticated:
-        return None
+def _require_page_csrf() -> None:
+    """A page's request that changes something must carry the page's CSRF token."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_app.config.get("WTF_CSRF_ENABLED", True):
         try:
             csrf.protect()
         except CSRFError:
             raise CsrfMissing from None
+
+
+def request_principal() -> Principal | None:
+    """Who is calling: a bearer token, else an enrolled kiosk's browser, else the signed-in user.
+
+    Pages of this application (the kiosk, the desk, the door, the dashboard) call the API with
+    a cookie: the kiosk device cookie (`KIOSK_COOKIE`, set at enrolment) or the user's session.
+    A request that changes something must then carry the page's CSRF token in the `X-CSRFToken`
+    header, which another site cannot read nor send. A browser enrolled as a kiosk acts as that
+    kiosk even if someone signs in on it: staff work on their own screens.
+    """
+    secret = bearer_secret()
+    if secret:
+        return authenticate(db.session, secret)
+    device = kiosk_from_cookie()
+    if device is not None:
+        _require_page_csrf()
+        return Principal(
+            role=Role.KIOSK, label=f"kiosk:{device.id}", event_id=device.event_id, kiosk_id=device.id
+        )
+    if not current_user.is_authenticated:
+        return None
+    _require_page_csrf()
     return Principal(role=current_user.role, label=f"user:{current_user.id}", user_id=current_user.id)
+
+
+def kiosk_from_cookie() -> Kiosk | None:
+    """The enrolled, unrevoked kiosk whose device cookie this request carries."""
+    secret = request.cookies.get(KIOSK_COOKIE, "")
+    return kiosks.kiosk_for_secret(db.session, secret) if secret else None
 
 
 def route(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.models.audit import AuditEntry
 from kiosk.models.base import Base
+from kiosk.models.checkin import CheckIn, CheckInMethod
 from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
 from kiosk.models.door import (
@@ -16,6 +17,7 @@ from kiosk.models.door import (
     ScanResult,
 )
 from kiosk.models.event import Event, EventKey, Meeting, Venue
+from kiosk.models.kiosk import Kiosk
 from kiosk.models.mail import MailStatus, OutgoingMail
 from kiosk.models.participant import (
     ACTIVE_STATUSES,
@@ -44,6 +46,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Category",
+    "CheckIn",
+    "CheckInMethod",
     "Checkpoint",
     "CheckpointDirection",
     "Direction",
@@ -56,6 +60,7 @@ __all__ = [
     "Event",
     "EventKey",
     "Gender",
+    "Kiosk",
     "MailStatus",
     "Meeting",
     "Mode",

@@ -33,6 +33,8 @@ class Principal:
     delegation_id: int | None = None
     event_id: int | None = None
     user_id: int | None = None
+    #: An enrolled kiosk (the device cookie), whose printers and name go with its check-ins.
+    kiosk_id: int | None = None
 
     @property
     def actor(self) -> Actor:

@@ -54,6 +54,38 @@ class NoPrinter(DomainError):
     code, status, title = "no_printer", 409, "No printer"
 
 
+class UnknownCode(DomainError):
+    code, status, title = "unknown_code", 404, "Unknown code"
+
+
+class InvalidCode(DomainError):
+    code, status, title = "invalid_code", 422, "Invalid code"
+
+
+class WrongEvent(DomainError):
+    code, status, title = "wrong_event", 403, "Another event's code"
+
+
+class CodeReplaced(DomainError):
+    code, status, title = "code_replaced", 409, "Code replaced"
+
+
+class AlreadyCheckedIn(DomainError):
+    code, status, title = "already_checked_in", 409, "Already checked in"
+
+
+class ProofMismatch(DomainError):
+    code, status, title = "proof_mismatch", 403, "Proof does not match"
+
+
+class TooManyAttempts(DomainError):
+    code, status, title = "too_many_attempts", 429, "Too many attempts"
+
+
+class KioskNotEnrolled(DomainError):
+    code, status, title = "kiosk_not_enrolled", 403, "Not an enrolled kiosk"
+
+
 class CodeNeverValid(DomainError):
     """A code would have an empty validity window (the event ended before it was created)."""
 

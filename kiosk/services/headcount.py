@@ -38,13 +38,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import (
-    Base,
     Category,
     Checkpoint,
     Delegation,
     Event,
     Gender,
     JobStatus,
+    Kiosk,
     Participant,
     Printer,
     PrintJob,
@@ -261,15 +261,12 @@ KIOSK_ONLINE_SECONDS = 120
 
 
 def kiosk_health(session: Session, event_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The event's kiosks with their state: online, offline, not enrolled or revoked (none before #8)."""
-    table = Base.metadata.tables.get("kiosks")
-    if table is None:
-        return []
+    """The event's kiosks with their state: online, offline, not enrolled or revoked."""
     now = now or datetime.now(UTC)
     rows = session.execute(
-        select(table.c.id, table.c.name, table.c.enrolled_at, table.c.revoked_at, table.c.last_seen_at)
-        .where(table.c.event_id == event_id)
-        .order_by(table.c.name)
+        select(Kiosk.id, Kiosk.name, Kiosk.enrolled_at, Kiosk.revoked_at, Kiosk.last_seen_at)
+        .where(Kiosk.event_id == event_id)
+        .order_by(Kiosk.name)
     ).all()
     result = []
     for ident, name, enrolled_at, revoked_at, last_seen_at in rows:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -24,8 +25,8 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging
-from kiosk.services.dates import format_day, format_moment
+from kiosk.services import badging, printwake
+from kiosk.services.dates import format_day, format_meeting, format_moment
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -34,7 +35,6 @@ from kiosk.services.errors import (
     NotFound,
     ValidationFailed,
 )
-from kiosk.services.keys import confirmation_code
 from kiosk.services.vocabulary import label
 
 log = logging.getLogger(__name__)
@@ -255,6 +255,7 @@ def queue_print(
     )
     session.add(job)
     session.flush()
+    printwake.wake_on_commit(session)
     return job
 
 
@@ -326,21 +327,41 @@ def release_printer(session: Session, printer: Printer) -> None:
     session.expire(printer, ["busy_until"])
 
 
+def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
+    """Each meeting of the event: its title, then its day, hours and room in the event's time zone."""
+    event = participant.delegation.event
+    lines: list[str] = []
+    for meeting in event.meetings:
+        when = format_meeting(meeting.starts_at, meeting.ends_at, event.tz, language)
+        lines += [meeting.title, f"{when}, {meeting.room}" if meeting.room else when]
+    return tuple(lines)
+
+
 def _receipt_data(session: Session, participant: Participant) -> printers.ReceiptData:
+    """What a participant's receipt says, in their language: no code that opens a door."""
     event = participant.delegation.event
     venue = event.venue
+    language = participant.language or "en"
     now = utcnow().astimezone(event.tz)
-    return printers.ReceiptData(
-        event_title=event.title,
-        name=badging.printed_name(participant),
-        delegation=participant.delegation.name,
-        badge_number=badging.badge_number(participant),
-        printed_at=now,
-        printed_when=format_moment(now, event.tz, participant.language or "en", zone=False),
-        venue=venue.name if venue else "",
-        venue_info=(venue.address or None) if venue else None,
-        code=confirmation_code(session, participant),
-    )
+    with force_locale(language):
+        help_lines = [_("Help: the registration desk at the entrance.")]
+        if event.contact_email:
+            help_lines.append(_("Contact: %(email)s", email=event.contact_email))
+        return printers.ReceiptData(
+            event_title=event.title,
+            name=badging.printed_name(participant),
+            delegation=participant.delegation.name,
+            badge_number=badging.badge_number(participant),
+            printed_at=now,
+            printed_when=format_moment(now, event.tz, language, zone=False),
+            venue=venue.name if venue else "",
+            venue_info=(venue.address or None) if venue else None,
+            reference=participant.reference,
+            meetings=_meeting_lines(participant, language),
+            help_lines=tuple(help_lines),
+            badge_label=_("Badge"),
+            reference_label=_("Reference"),
+        )
 
 
 def _send(session: Session, job: PrintJob) -> None:
@@ -491,6 +512,7 @@ def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> P
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
     session.flush()
+    printwake.wake_on_commit(session)
     return job
 
 
@@ -519,6 +541,7 @@ def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | 
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
     session.flush()
+    printwake.wake_on_commit(session)
     return job
 
 

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 
 from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.views import accounts, admin, auth, dashboard, door, languages, printers, registration
+from kiosk.views import accounts, admin, auth, dashboard, desk, door, kiosk, languages, printers, registration
 
 BLUEPRINTS = (
     auth.bp,
@@ -16,6 +16,9 @@ BLUEPRINTS = (
     admin.bp,
     accounts.bp,
     printers.bp,
+    kiosk.bp,
+    kiosk.admin_bp,
+    desk.bp,
     door.bp,
     door.admin_bp,
     dashboard.bp,

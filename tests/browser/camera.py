@@ -6,8 +6,10 @@ import io
 from pathlib import Path
 
 from PIL import Image
+from playwright.sync_api import Browser
 
 from kiosk.services.mail import qr_png
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 WIDTH, HEIGHT = 640, 480
 
@@ -42,3 +44,8 @@ def camera_args(y4m: Path) -> list[str]:
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={y4m}",
     ]
+
+
+def launch_with_camera(browser: Browser, y4m: Path) -> Browser:
+    """Another Chromium of the same Playwright, whose camera plays `y4m` (close it when done)."""
+    return browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera_args(y4m))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import event as sa_event
 
 from kiosk.extensions import db
-from kiosk.models import Category, Delegation, Event, Gender, Participant, Role, Status, Venue
+from kiosk.models import Category, Delegation, Event, Gender, Kiosk, Participant, Role, Status, Venue
 from kiosk.services import counters, delegations, headcount, registration
 from kiosk.services.audit import Actor
 
@@ -174,3 +176,27 @@ def test_recount_command_reports_then_fixes(app, runner, make_participant):
     fixed = runner.invoke(args=["recount-counters", "--fix"])
     assert fixed.exit_code == 0, fixed.output
     assert runner.invoke(args=["recount-counters"]).exit_code == 0
+
+
+def test_kiosks_are_online_offline_not_enrolled_or_revoked(app, make_event):
+    event = make_event()
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.session.add_all(
+            [
+                Kiosk(
+                    event_id=event.id, name="K1", enrolled_at=now, last_seen_at=now - timedelta(seconds=30)
+                ),
+                Kiosk(event_id=event.id, name="K2", enrolled_at=now, last_seen_at=now - timedelta(minutes=5)),
+                Kiosk(event_id=event.id, name="K3"),
+                Kiosk(event_id=event.id, name="K4", enrolled_at=now, revoked_at=now),
+            ]
+        )
+        db.session.commit()
+        health = headcount.kiosk_health(db.session, event.id, now)
+    assert [(k["name"], k["state"]) for k in health] == [
+        ("K1", "online"),
+        ("K2", "offline"),
+        ("K3", "not_enrolled"),
+        ("K4", "revoked"),
+    ]

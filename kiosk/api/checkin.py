@@ -1,0 +1,299 @@
+"""Check-in API: a kiosk or the desk checks a participant in (by code, or by name with a proof)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from kiosk.api.badges import PRINT_JOB_SCHEMA, job_json, printer_or_422
+from kiosk.api.registration import event_or_404, json_body
+from kiosk.api.schemas import local_iso
+from kiosk.api.spec import route
+from kiosk.extensions import db
+from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
+from kiosk.services import badging, checkin
+from kiosk.services.errors import (
+    AlreadyCheckedIn,
+    CodeReplaced,
+    InvalidCode,
+    NotAccredited,
+    NotFound,
+    ProofMismatch,
+    TooManyAttempts,
+    UnknownCode,
+    ValidationFailed,
+    WrongEvent,
+)
+from kiosk.services.ratelimit import RateLimit
+from kiosk.services.vocabulary import function_label
+
+bp = Blueprint("api_checkin", __name__, url_prefix="/api/v1")
+
+ORGANIZER, DESK, KIOSK = Role.ORGANIZER, Role.DESK, Role.KIOSK
+CHECKIN_ROLES = (KIOSK, DESK, ORGANIZER)
+CHECKIN_ERRORS = (
+    UnknownCode,
+    InvalidCode,
+    WrongEvent,
+    NotAccredited,
+    AlreadyCheckedIn,
+    CodeReplaced,
+    ProofMismatch,
+    TooManyAttempts,
+    ValidationFailed,
+)
+
+CHECKIN_PARTICIPANT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "delegation", "category"],
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string", "description": "The name as printed on the badge"},
+        "title": {"type": "string"},
+        "given_name": {"type": "string"},
+        "family_name": {"type": "string"},
+        "function": {"type": "string"},
+        "delegation": {"type": "string"},
+        "delegation_id": {"type": "integer"},
+        "category": {"type": "string"},
+        "status": {"type": "string"},
+        "photo": {"type": ["string", "null"], "description": "A data: URL of the photo, if any"},
+    },
+}
+CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Either `code`, or `participant_id` (kiosks must add `proof`).",
+    "properties": {
+        "code": {"type": "string", "description": "The confirmation code (QR code of the e-mail)"},
+        "participant_id": {"type": "integer"},
+        "proof": {
+            "type": "string",
+            "description": "For a kiosk finding someone by name: the reference from the e-mail, "
+            "or the e-mail address in full",
+        },
+        "request_id": {
+            "type": "string",
+            "description": "Idempotency key (also as the Idempotency-Key header): "
+            "the same request sent again gets the first answer",
+        },
+        "badge_printer_id": {"type": "integer", "description": "Desk and organizers only"},
+        "receipt_printer_id": {"type": "integer", "description": "Desk and organizers only"},
+    },
+}
+CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["participant", "badge_serial", "print_jobs"],
+    "properties": {
+        "participant": CHECKIN_PARTICIPANT_SCHEMA,
+        "badge_serial": {"type": "integer"},
+        "print_jobs": {"type": "array", "items": PRINT_JOB_SCHEMA},
+        "checked_in_at": {"type": "string", "format": "date-time"},
+        "kiosk": {"type": ["string", "null"]},
+        "replayed": {"type": "boolean", "description": "True when this answers a request sent again"},
+    },
+}
+
+#: Limits on "find me" and on wrong proofs, per kiosk and per participant (config may change them).
+_limits: dict[str, RateLimit] = {}
+
+
+def limit(name: str) -> RateLimit:
+    """The rate limit `name` of this application (KIOSK_RATE_LIMITS overrides the defaults)."""
+    settings = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
+    settings.update(current_app.config.get("KIOSK_RATE_LIMITS", {}))
+    key = f"{id(current_app._get_current_object())}:{name}"
+    if key not in _limits:
+        _limits[key] = RateLimit(*settings[name])
+    return _limits[key]
+
+
+def too_many() -> TooManyAttempts:
+    return TooManyAttempts(_("Too many attempts.") + " " + _("Please go to the registration desk."))
+
+
+def participant_summary(participant: Participant) -> dict[str, Any]:
+    """What a kiosk or the desk shows before and after check-in (never the e-mail address)."""
+    delegation = participant.delegation
+    photo = None
+    if participant.photo:
+        kind = participant.photo_type or "image/jpeg"
+        photo = f"data:{kind};base64,{base64.b64encode(participant.photo).decode()}"
+    return {
+        "id": participant.id,
+        "name": badging.printed_name(participant),
+        "title": participant.title,
+        "given_name": participant.given_name,
+        "family_name": participant.family_name,
+        "function": function_label(participant.function),
+        "delegation": delegation.name,
+        "delegation_id": delegation.id,
+        "category": delegation.category.value,
+        "status": participant.status.value,
+        "photo": photo,
+    }
+
+
+def caller_kiosk() -> Kiosk | None:
+    """The kiosk calling, when the caller is an enrolled kiosk device."""
+    kiosk_id = g.principal.kiosk_id
+    return db.session.get(Kiosk, kiosk_id) if kiosk_id else None
+
+
+def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMethod]:
+    """The participant the request names, by code or by id (with a proof for kiosks)."""
+    code = data.get("code")
+    if isinstance(code, str) and code.strip():
+        return checkin.participant_for_code(db.session, event, code), CheckInMethod.CODE
+    participant_id = data.get("participant_id")
+    if not isinstance(participant_id, int) or isinstance(participant_id, bool):
+        raise ValidationFailed(
+            _("Send a confirmation code or a participant."),
+            {"code": [_("Send the code of the QR code, or participant_id.")]},
+        )
+    if g.principal.role != KIOSK:
+        return checkin.participant_by_id(db.session, event, participant_id), CheckInMethod.DESK
+    # A kiosk never checks anyone in by name alone: the person proves it is them.
+    per_kiosk, per_person = limit("proof_kiosk"), limit("proof_participant")
+    person_key = f"{event.id}:{participant_id}"
+    if per_kiosk.exceeded(g.principal.label) or per_person.exceeded(person_key):
+        raise too_many()
+    try:
+        participant = checkin.participant_for_proof(
+            db.session, event, participant_id, str(data.get("proof") or "")
+        )
+    except (ProofMismatch, UnknownCode):
+        per_kiosk.hit(g.principal.label)
+        per_person.hit(person_key)
+        raise
+    return participant, CheckInMethod.NAME
+
+
+@route(
+    bp,
+    "/events/<slug>/checkins/preview",
+    "POST",
+    summary="Whose code (or name with its proof) this is, and whether they may check in; changes nothing",
+    roles=CHECKIN_ROLES,
+    request_body=CHECKIN_REQUEST_SCHEMA,
+    response={
+        "type": "object",
+        "required": ["participant"],
+        "properties": {"participant": CHECKIN_PARTICIPANT_SCHEMA},
+    },
+    errors=(NotFound, *CHECKIN_ERRORS),
+    tag="check-in",
+)
+def preview_checkin(slug: str):
+    event = event_or_404(slug)
+    participant, _method = resolve(event, json_body())
+    checkin.ensure_can_check_in(db.session, participant)
+    return jsonify({"participant": participant_summary(participant)})
+
+
+@route(
+    bp,
+    "/events/<slug>/checkins",
+    "POST",
+    summary="Check a participant in: one check-in, the badge and receipt queued (idempotent)",
+    roles=CHECKIN_ROLES,
+    status=201,
+    request_body=CHECKIN_REQUEST_SCHEMA,
+    response=CHECKIN_RESPONSE_SCHEMA,
+    errors=(NotFound, *CHECKIN_ERRORS),
+    tag="check-in",
+)
+def create_checkin(slug: str):
+    event = event_or_404(slug)
+    data = json_body()
+    participant, method = resolve(event, data)
+    kiosk = caller_kiosk()
+    printers = {}
+    if g.principal.role != KIOSK:
+        for field in ("badge_printer_id", "receipt_printer_id"):
+            if data.get(field) is not None:
+                printers[field] = printer_or_422(data[field])
+    arrival = checkin.check_in(
+        db.session,
+        participant,
+        g.principal.actor,
+        method=method,
+        kiosk=kiosk,
+        user_id=g.principal.user_id,
+        request_id=str(data.get("request_id") or request.headers.get("Idempotency-Key") or ""),
+        badge_printer=printers.get("badge_printer_id"),
+        receipt_printer=printers.get("receipt_printer_id"),
+    )
+    db.session.commit()
+    row = arrival.checkin
+    return jsonify(
+        {
+            "participant": participant_summary(arrival.participant),
+            "badge_serial": row.badge_serial,
+            "print_jobs": [job_json(job) for job in arrival.jobs],
+            "checked_in_at": local_iso(row.checked_in_at, event),
+            "kiosk": row.kiosk.name if row.kiosk else None,
+            "replayed": arrival.replayed,
+        }
+    ), 201
+
+
+@route(
+    bp,
+    "/events/<slug>/checkins/find",
+    "GET",
+    summary="Find me: accredited people not yet checked in, by the first letters of their family name",
+    roles=CHECKIN_ROLES,
+    query=(("family_name", "string", "At least two letters; nothing is listed for fewer"),),
+    response={
+        "type": "object",
+        "required": ["delegations"],
+        "properties": {
+            "delegations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "people": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "name": {"type": "string"},
+                                    "function": {"type": "string"},
+                                },
+                            },
+                        },
+                    },
+                },
+            }
+        },
+    },
+    errors=(NotFound, TooManyAttempts),
+    tag="check-in",
+)
+def find_participants(slug: str):
+    event = event_or_404(slug)
+    text = request.args.get("family_name", "")
+    if len("".join(text.split())) < checkin.MIN_SEARCH_LETTERS:
+        return jsonify({"delegations": []})
+    if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
+        raise too_many()
+    groups: dict[int, dict[str, Any]] = {}
+    for person in checkin.find_by_family_name(db.session, event, text):
+        group = groups.setdefault(
+            person.delegation_id, {"id": person.delegation_id, "name": person.delegation.name, "people": []}
+        )
+        group["people"].append(
+            {
+                "id": person.id,
+                "name": badging.printed_name(person),
+                "function": function_label(person.function),
+            }
+        )
+    return jsonify({"delegations": list(groups.values())})

@@ -1,0 +1,428 @@
+"""Check-in: the one place that decides whether a participant may check in, and records it.
+
+Used by the kiosk pages, the desk and the API. A check-in is idempotent: the participant's
+unique row in `checkins` allows one check-in whatever races happen, and a request sent again
+with the same `request_id` gets the first answer back (same check-in, same print jobs).
+
+Confirmation codes and reissued badges: a confirmation code carries the badge serial current
+when it was sent. Reissuing a badge (a lost badge, or a code that may be in other hands)
+increments the serial, and that replaces the confirmation code too: an older code is refused
+with `code_replaced` and a sentence that sends the person to the newest e-mail or the desk
+(the desk resends the confirmation when it reissues before check-in). After check-in the
+confirmation code has done its work; a second check-in is refused whatever the code.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import unicodedata
+from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from badges import codes
+from kiosk.models import (
+    CheckIn,
+    CheckInMethod,
+    Delegation,
+    Event,
+    JobKind,
+    Kiosk,
+    Mode,
+    Participant,
+    Printer,
+    PrintJob,
+    Status,
+)
+from kiosk.models.base import utcnow
+from kiosk.models.participant import normalise_reference
+from kiosk.services import counters, live, printing
+from kiosk.services.audit import Actor, record
+from kiosk.services.errors import (
+    AlreadyCheckedIn,
+    CodeReplaced,
+    InvalidCode,
+    NoPrinter,
+    NotAccredited,
+    ProofMismatch,
+    UnknownCode,
+    WrongEvent,
+)
+from kiosk.services.keys import public_keys
+
+#: Find-me shows nothing for fewer letters than this.
+MIN_SEARCH_LETTERS = 2
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """The outcome of a check-in: the row, the participant, the print jobs it queued."""
+
+    checkin: CheckIn
+    participant: Participant
+    jobs: list[PrintJob]
+    replayed: bool = False
+
+
+def _desk() -> str:
+    return _("Please go to the registration desk.")
+
+
+# --- finding the participant ----------------------------------------------------------------
+
+
+def participant_for_code(
+    session: Session, event: Event, code: str, now: datetime | None = None
+) -> Participant:
+    """The participant whose confirmation code this is; refuses forged, foreign or stale codes."""
+    payload = codes.decode_unverified(code or "")
+    if payload is None:
+        raise UnknownCode(
+            _("This code is not a confirmation code of ours. Scan the QR code in your e-mail.")
+            + " "
+            + _("If it still does not work, please go to the registration desk.")
+        )
+    if payload.event_id != event.id:
+        other = session.get(Event, payload.event_id)
+        genuine = other is not None and codes.verify(code, public_keys(session, other), now=now).ok
+        if genuine:
+            raise WrongEvent(
+                _("This code is for another event: %(event)s.", event=other.title) + " " + _desk()
+            )
+        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
+    result = codes.verify(code, public_keys(session, event), event_id=event.id, now=now)
+    if result.reason == "not_valid_now":
+        raise InvalidCode(_("This code is no longer valid.") + " " + _desk())
+    if not result.ok:
+        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
+    if payload.kind is not codes.CodeKind.CONFIRMATION:
+        raise InvalidCode(
+            _("This is the code of a badge, not of a confirmation: a badge needs no check-in.")
+            + " "
+            + _("To replace a badge, please go to the registration desk.")
+        )
+    participant = session.get(Participant, payload.participant_id)
+    if participant is None or participant.event_id != event.id:
+        raise UnknownCode(_("We cannot find the registration of this code.") + " " + _desk())
+    if payload.serial < participant.badge_serial:
+        raise CodeReplaced(
+            _("This code has been replaced by a newer one. Use the most recent confirmation e-mail.")
+            + " "
+            + _("If you do not have it, please go to the registration desk.")
+        )
+    if payload.serial > participant.badge_serial:
+        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
+    return participant
+
+
+def proof_matches(participant: Participant, proof: str) -> bool:
+    """Whether `proof` is the participant's reference (from the e-mail) or e-mail address, in full."""
+    proof = (proof or "").strip()
+    if not proof:
+        return False
+    if "@" in proof:
+        email = (participant.email or "").strip().casefold()
+        return bool(email) and hmac.compare_digest(proof.casefold().encode(), email.encode())
+    return hmac.compare_digest(normalise_reference(proof).encode(), participant.reference.encode())
+
+
+def participant_by_id(session: Session, event: Event, participant_id: int) -> Participant:
+    """The participant `participant_id` of `event`."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        raise UnknownCode(_("We cannot find this registration.") + " " + _desk())
+    return participant
+
+
+def participant_for_proof(session: Session, event: Event, participant_id: int, proof: str) -> Participant:
+    """The participant found by name, once they proved it is them (reference or e-mail address)."""
+    participant = participant_by_id(session, event, participant_id)
+    if not proof_matches(participant, proof):
+        raise ProofMismatch(
+            _("This does not match the reference or the e-mail address of this registration.")
+            + " "
+            + _("Check it and try again, or please go to the registration desk.")
+        )
+    return participant
+
+
+def fold(text: str) -> str:
+    """Text as people type it on any keyboard: no accents, no case ("Pérez" → "perez")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+
+
+#: Cyrillic letters as people type them on a Latin keyboard ("Петрова" is found by "petrova").
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфхцыэ", "abvgdezijklmnoprstufhcye", strict=True)),
+        "ё": "e", "ж": "zh", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "yu", "я": "ya", "ъ": "", "ь": "",
+    }
+)  # fmt: skip
+
+
+def name_matches(name: str, typed: str) -> bool:
+    """Whether `typed` (already folded) starts the name, or one of its words, accents and case aside."""
+    folded = fold(name)
+    latin = folded.translate(_CYRILLIC)
+    return _starts(folded, typed) or (latin != folded and _starts(latin, typed))
+
+
+def _starts(folded: str, typed: str) -> bool:
+    """Whether `typed` starts the folded name, one of its words, or the name without separators."""
+    words = re.split(r"[\s\-'’]+", folded)
+    return (
+        folded.startswith(typed)
+        or any(word.startswith(typed) for word in words)
+        or ("".join(words).startswith(typed.replace(" ", "")))
+    )
+
+
+def _matching_ids(rows, typed: str, limit: int) -> list[int]:
+    found = []
+    for participant_id, *names in rows:
+        if any(name_matches(name, typed) for name in names):
+            found.append(participant_id)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
+    """Accredited in-person people not checked in whose family name (or a word of it) starts with `text`.
+
+    Names are compared without accents or case, in Python: a search reads two short columns of
+    the event's people (a few milliseconds for thousands); it is not on the check-in's hot path.
+    """
+    typed = fold(text)
+    if len(typed.replace(" ", "")) < MIN_SEARCH_LETTERS:
+        return []
+    rows = session.execute(
+        select(Participant.id, Participant.family_name)
+        .outerjoin(CheckIn, CheckIn.participant_id == Participant.id)
+        .where(
+            Participant.event_id == event.id,
+            Participant.status == Status.ACCREDITED,
+            Participant.mode == Mode.IN_PERSON,
+            CheckIn.id.is_(None),
+        )
+    )
+    ids = _matching_ids(rows, typed, limit)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(Participant)
+            .join(Delegation, Delegation.id == Participant.delegation_id)
+            .where(Participant.id.in_(ids))
+            .order_by(Delegation.name, Participant.family_name, Participant.given_name)
+        ).scalars()
+    )
+
+
+# --- deciding -------------------------------------------------------------------------------
+
+
+def existing_checkin(session: Session, participant: Participant) -> CheckIn | None:
+    """The participant's check-in, if they have checked in."""
+    return session.execute(
+        select(CheckIn).where(CheckIn.participant_id == participant.id)
+    ).scalar_one_or_none()
+
+
+def _already(checkin: CheckIn, event: Event) -> AlreadyCheckedIn:
+    at = checkin.checked_in_at.astimezone(event.tz)
+    return AlreadyCheckedIn(
+        _(
+            "You already checked in on %(date)s at %(time)s.",
+            date=at.strftime("%d.%m.%Y"),
+            time=at.strftime("%H:%M"),
+        )
+        + " "
+        + _("For a new badge, please go to the registration desk.")
+    )
+
+
+def ensure_can_check_in(session: Session, participant: Participant) -> None:
+    """Refuse anyone who is not accredited to attend in person, or who has already checked in."""
+    if participant.status != Status.ACCREDITED:
+        reason = {
+            Status.PENDING: _("Your registration has not been accredited yet."),
+            Status.REJECTED: _("Your registration was not accepted."),
+            Status.WITHDRAWN: _("Your registration was withdrawn."),
+        }[participant.status]
+        raise NotAccredited(reason + " " + _desk())
+    if participant.mode != Mode.IN_PERSON:
+        raise NotAccredited(_("You are registered to follow the meeting online.") + " " + _desk())
+    checkin = existing_checkin(session, participant)
+    if checkin is not None:
+        raise _already(checkin, participant.delegation.event)
+
+
+def _printer(session: Session, kind: JobKind, chosen: Printer | None, kiosk: Kiosk | None) -> Printer | None:
+    """The printer for a job: the one chosen, else the kiosk's, else the default; None if there is none."""
+    own = (kiosk.badge_printer if kind == JobKind.BADGE else kiosk.receipt_printer) if kiosk else None
+    for printer in (chosen, own):
+        if printer is not None and printer.enabled:
+            return printer
+    try:
+        return printing.default_printer(session, kind, kiosk.name if kiosk else None)
+    except NoPrinter:
+        return None
+
+
+def _replay(session: Session, checkin: CheckIn, request_id: str | None, event: Event) -> Arrival:
+    if request_id and checkin.request_id and hmac.compare_digest(checkin.request_id, request_id):
+        jobs = [job for job in (session.get(PrintJob, job_id) for job_id in checkin.job_ids) if job]
+        return Arrival(checkin, checkin.participant, jobs, replayed=True)
+    raise _already(checkin, event)
+
+
+def check_in(
+    session: Session,
+    participant: Participant,
+    actor: Actor,
+    *,
+    method: CheckInMethod,
+    kiosk: Kiosk | None = None,
+    user_id: int | None = None,
+    request_id: str | None = None,
+    badge_printer: Printer | None = None,
+    receipt_printer: Printer | None = None,
+    print_kinds: Sequence[JobKind] = (JobKind.BADGE, JobKind.RECEIPT),
+    now: datetime | None = None,
+) -> Arrival:
+    """Check the participant in: one row, its badge and receipt queued, the counters moved.
+
+    The same `request_id` sent again returns the first check-in (`replayed`). Two requests racing
+    for one participant meet at the unique constraint; the loser's transaction is rolled back
+    (the caller has nothing else pending in it) and it gets the winner's answer or a refusal.
+    """
+    event = participant.delegation.event
+    request_id = (request_id or "").strip()[:64] or None
+    checkin = existing_checkin(session, participant)
+    if checkin is not None:
+        return _replay(session, checkin, request_id, event)
+    ensure_can_check_in(session, participant)
+    now = now or utcnow()
+    checkin = CheckIn(
+        event_id=event.id,
+        participant_id=participant.id,
+        checked_in_at=now,
+        method=method,
+        actor=actor.label[:60],
+        kiosk_id=kiosk.id if kiosk else None,
+        user_id=user_id,
+        request_id=request_id,
+        badge_serial=participant.badge_serial,
+    )
+    session.add(checkin)
+    participant_id = participant.id
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        participant = session.get(Participant, participant_id)
+        winner = existing_checkin(session, participant)
+        if winner is None:
+            raise
+        return _replay(session, winner, request_id, event)
+    chosen = {JobKind.BADGE: badge_printer, JobKind.RECEIPT: receipt_printer}
+    jobs = []
+    for kind in print_kinds:
+        printer = _printer(session, kind, chosen.get(kind), kiosk)
+        if printer is not None:
+            jobs.append(printing.queue_print(session, participant, kind, printer))
+    checkin.print_job_ids = ",".join(str(job.id) for job in jobs)
+    category = participant.delegation.category.value
+    counters.add(
+        session,
+        event.id,
+        {"checked_in": 1, f"checked_in:{category}": 1, counters.arrival_bucket(now): 1},
+    )
+    live.touch(session, event.id)
+    record(
+        session,
+        actor,
+        "participant.check_in",
+        "participant",
+        participant.id,
+        event_id=event.id,
+        changes={"method": method.value, "kiosk_id": checkin.kiosk_id, "jobs": checkin.job_ids},
+    )
+    session.flush()
+    return Arrival(checkin, participant, jobs)
+
+
+@counters.recounter
+def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
+    """The check-in counters, from the check-ins table."""
+    tally: Tally = Tally()
+    rows = session.execute(
+        select(CheckIn.checked_in_at, Delegation.category)
+        .join(Participant, Participant.id == CheckIn.participant_id)
+        .join(Delegation, Delegation.id == Participant.delegation_id)
+        .where(CheckIn.event_id == event_id)
+    )
+    for checked_in_at, category in rows:
+        tally["checked_in"] += 1
+        tally[f"checked_in:{category.value}"] += 1
+        tally[counters.arrival_bucket(checked_in_at)] += 1
+    return tally
+
+
+# --- the desk -------------------------------------------------------------------------------
+
+
+def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
+    """Anyone of the event (any status) by reference, or by given or family name, accents and case aside."""
+    typed = fold(text)
+    if len(typed.replace(" ", "")) < MIN_SEARCH_LETTERS:
+        return []
+    reference = normalise_reference(text)
+    if len(reference) == 9 and reference[4] == "-":
+        found = (
+            session.execute(
+                select(Participant).where(
+                    Participant.event_id == event.id, Participant.reference == reference
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if found:
+            return list(found)
+    rows = session.execute(
+        select(
+            Participant.id,
+            Participant.family_name,
+            Participant.given_name,
+            Participant.given_name + " " + Participant.family_name,
+        ).where(Participant.event_id == event.id)
+    )
+    ids = _matching_ids(rows, typed, limit)
+    if not ids:
+        return []
+    return list(
+        session.execute(
+            select(Participant)
+            .join(Delegation, Delegation.id == Participant.delegation_id)
+            .where(Participant.id.in_(ids))
+            .order_by(Participant.family_name, Participant.given_name, Delegation.name)
+        ).scalars()
+    )
+
+
+def checkins_of(session: Session, participant_ids: Sequence[int]) -> dict[int, CheckIn]:
+    """The check-ins of these participants, by participant id."""
+    if not participant_ids:
+        return {}
+    rows = session.execute(select(CheckIn).where(CheckIn.participant_id.in_(participant_ids))).scalars()
+    return {row.participant_id: row for row in rows}

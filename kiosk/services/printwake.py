@@ -1,0 +1,172 @@
+"""Waking the print worker the moment a job is queued, so the first byte reaches the printer at once.
+
+A service that queues a job calls `wake_on_commit(session)`. Nothing is sent for a transaction
+that rolls back. Three ways reach the worker, each used when it exists:
+
+- PostgreSQL: `NOTIFY kiosk_print` in the same transaction (delivered by the server at commit,
+  to a worker on any machine);
+- Redis (`REDIS_URL`): a message on the `kiosk:print` channel after commit;
+- always: a datagram to the worker's local socket (`PRINT_WAKE_SOCKET`, in the instance folder),
+  for a worker on the same machine, e.g. on SQLite.
+
+The worker (`Waker`) listens to all of them and otherwise wakes every `interval` seconds anyway,
+so a lost signal only delays a job to the next pass.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import select
+import socket
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import redis
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "kiosk_print"
+REDIS_CHANNEL = "kiosk:print"
+_PENDING = "print_wake"
+
+
+def socket_path(config: Mapping[str, Any], instance_path: str) -> str:
+    """Where the worker's wake-up socket lives."""
+    return config.get("PRINT_WAKE_SOCKET") or str(Path(instance_path) / "print-worker.sock")
+
+
+def wake_on_commit(session: Session) -> None:
+    """Wake the print worker once `session` commits."""
+    if session.info.get(_PENDING):
+        return
+    target: dict[str, Any] = {"socket": None, "redis": None}
+    if has_app_context():
+        target["socket"] = socket_path(current_app.config, current_app.instance_path)
+        target["redis"] = current_app.config.get("REDIS_URL")
+    session.info[_PENDING] = target
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {CHANNEL}"))
+
+
+def _after_commit(session: Session) -> None:
+    target = session.info.pop(_PENDING, None)
+    if not target:
+        return
+    if target["socket"]:
+        with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.setblocking(False)
+            sock.sendto(b"1", target["socket"])
+    if target["redis"]:
+        try:
+            _redis(target["redis"]).publish(REDIS_CHANNEL, "1")
+        except redis.RedisError:
+            log.warning("could not wake the print worker through Redis")
+
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def _redis(url: str) -> redis.Redis:
+    if url not in _clients:
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=0.5)
+    return _clients[url]
+
+
+def _forget(session: Session, _previous_transaction=None) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def init_app(_app: Flask | None = None) -> None:
+    """Send wake-ups after every commit (once per process)."""
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _forget)
+
+
+class Waker:
+    """The worker's side: blocks until a job is queued somewhere, or `timeout` passes."""
+
+    def __init__(self, socket_file: str, *, database_url: str | None = None, redis_url: str | None = None):
+        self._event = threading.Event()
+        self._stopping = False
+        self._threads: list[threading.Thread] = []
+        self.socket_file = socket_file
+        self._sock = self._bind(socket_file)
+        self._start(self._socket_loop)
+        if database_url and database_url.startswith("postgresql"):
+            self._start(self._postgres_loop, database_url)
+        if redis_url:
+            self._start(self._redis_loop, redis_url)
+
+    def _start(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name=f"waker-{target.__name__}")
+        thread.start()
+        self._threads.append(thread)
+
+    @staticmethod
+    def _bind(path: str) -> socket.socket:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        return sock
+
+    def _socket_loop(self) -> None:
+        while not self._stopping:
+            ready, _w, _x = select.select([self._sock], [], [], 0.5)
+            if ready:
+                with contextlib.suppress(OSError):
+                    self._sock.recv(64)
+                self._event.set()
+
+    def _postgres_loop(self, url: str) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stopping:
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._event.set()  # jobs may have been queued while we were not listening
+                    while not self._stopping:
+                        for _notice in conn.notifies(timeout=0.5):
+                            self._event.set()
+            except psycopg.Error:
+                log.warning("print wake-up: PostgreSQL LISTEN failed; retrying in 2 s")
+                self._event.wait(2.0)
+
+    def _redis_loop(self, url: str) -> None:
+        while not self._stopping:
+            try:
+                pubsub = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(REDIS_CHANNEL)
+                while not self._stopping:
+                    if pubsub.get_message(timeout=0.5):
+                        self._event.set()
+            except redis.RedisError:
+                log.warning("print wake-up: Redis subscription failed; retrying in 2 s")
+                threading.Event().wait(2.0)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait for a wake-up (True) or the timeout (False); either way the next wait starts afresh."""
+        woken = self._event.wait(timeout)
+        self._event.clear()
+        return woken
+
+    def close(self) -> None:
+        """Stop listening and remove the socket."""
+        self._stopping = True
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self._sock.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_file)

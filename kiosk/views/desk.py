@@ -1,0 +1,334 @@
+"""The registration desk: search anyone, check in, reprint, reissue lost badges, walk-ins, stuck jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from kiosk.extensions import db
+from kiosk.models import (
+    CheckInMethod,
+    Delegation,
+    Event,
+    JobKind,
+    JobStatus,
+    Participant,
+    Printer,
+    PrinterKind,
+    PrintJob,
+    Role,
+    Status,
+)
+from kiosk.models.base import utcnow
+from kiosk.services import badging, checkin, mail, printing, registration
+from kiosk.services.errors import DomainError
+from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.services.vocabulary import JOB_STATUS_LABELS
+from kiosk.views.auth import current_actor, staff_required
+from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+DESK_ROLES = (Role.DESK, Role.ORGANIZER)
+#: A queued job that has not printed within this time is shown as stuck.
+STUCK_AFTER = timedelta(seconds=30)
+
+
+def check_csrf() -> None:
+    if not CsrfForm().validate_on_submit():
+        abort(400)
+
+
+def event_or_404(slug: str) -> Event:
+    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    if event is None:
+        abort(404)
+    return event
+
+
+def participant_or_404(event: Event, participant_id: int) -> Participant:
+    participant = db.session.get(Participant, participant_id)
+    if participant is None or participant.event_id != event.id:
+        abort(404)
+    return participant
+
+
+def printers_of(kind: PrinterKind) -> list[Printer]:
+    return list(
+        db.session.execute(
+            select(Printer).where(Printer.kind == kind, Printer.enabled.is_(True)).order_by(Printer.name)
+        ).scalars()
+    )
+
+
+def chosen_printer(field: str, kind: PrinterKind) -> Printer | None:
+    printer = db.session.get(Printer, request.form.get(field, type=int) or 0)
+    return printer if printer is not None and printer.kind == kind else None
+
+
+def stuck_jobs_query(event: Event, now=None):
+    now = now or utcnow()
+    return (
+        select(PrintJob)
+        .join(Participant, Participant.id == PrintJob.participant_id)
+        .where(
+            Participant.event_id == event.id,
+            or_(
+                PrintJob.status == JobStatus.FAILED,
+                and_(
+                    PrintJob.status.in_((JobStatus.QUEUED, JobStatus.PRINTING)),
+                    or_(PrintJob.attempts > 0, PrintJob.created_at < now - STUCK_AFTER),
+                ),
+            ),
+        )
+    )
+
+
+def render_desk(template: str, event: Event, status: int = 200, **context: Any):
+    stuck = len(db.session.execute(stuck_jobs_query(event).with_only_columns(PrintJob.id)).all())
+    return (
+        render_template(
+            template,
+            event=event,
+            stuck_count=stuck,
+            form=CsrfForm(),
+            job_status_labels=JOB_STATUS_LABELS,
+            **context,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+@staff_required(*DESK_ROLES)
+def index():
+    events = db.session.execute(select(Event).order_by(Event.starts_on.desc())).scalars().all()
+    if len(events) == 1:
+        return redirect(url_for("desk.search", slug=events[0].slug))
+    return render_template("desk/events.html", events=events)
+
+
+@bp.get("/<slug>/")
+@staff_required(*DESK_ROLES)
+def search(slug: str):
+    event = event_or_404(slug)
+    q = request.args.get("q", "").strip()
+    found = checkin.search(db.session, event, q) if q else []
+    arrivals = checkin.checkins_of(db.session, [p.id for p in found])
+    return render_desk("desk/search.html", event, q=q, found=found, arrivals=arrivals)
+
+
+@bp.get("/<slug>/p/<int:participant_id>")
+@staff_required(*DESK_ROLES)
+def participant(slug: str, participant_id: int):
+    event = event_or_404(slug)
+    person = participant_or_404(event, participant_id)
+    jobs = (
+        db.session.execute(
+            select(PrintJob)
+            .options(selectinload(PrintJob.printer))
+            .where(PrintJob.participant_id == person.id)
+            .order_by(PrintJob.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_desk(
+        "desk/participant.html",
+        event,
+        person=person,
+        arrival=checkin.existing_checkin(db.session, person),
+        jobs=jobs,
+        badge_printers=printers_of(PrinterKind.BADGE),
+        receipt_printers=printers_of(PrinterKind.RECEIPT),
+    )
+
+
+def back_to(person: Participant):
+    return redirect(url_for("desk.participant", slug=person.delegation.event.slug, participant_id=person.id))
+
+
+def act(slug: str, participant_id: int, action) -> Any:
+    """Run one desk action on a participant: commit and say what happened, or say why not."""
+    check_csrf()
+    event = event_or_404(slug)
+    person = participant_or_404(event, participant_id)
+    try:
+        message = action(person)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+        return back_to(db.session.get(Participant, participant_id))
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    flash(message, "success")
+    return back_to(person)
+
+
+@bp.post("/<slug>/p/<int:participant_id>/check-in")
+@staff_required(*DESK_ROLES)
+def check_in(slug: str, participant_id: int):
+    def run(person: Participant) -> str:
+        arrival = checkin.check_in(
+            db.session,
+            person,
+            current_actor(),
+            method=CheckInMethod.DESK,
+            user_id=current_user.id,
+            badge_printer=chosen_printer("badge_printer_id", PrinterKind.BADGE),
+            receipt_printer=chosen_printer("receipt_printer_id", PrinterKind.RECEIPT),
+        )
+        printers = ", ".join(job.printer.name for job in arrival.jobs) or _("no printer")
+        return _(
+            "%(name)s is checked in. Printing on: %(printers)s.", name=person.full_name, printers=printers
+        )
+
+    return act(slug, participant_id, run)
+
+
+@bp.post("/<slug>/p/<int:participant_id>/reprint")
+@staff_required(*DESK_ROLES)
+def reprint(slug: str, participant_id: int):
+    def run(person: Participant) -> str:
+        job = printing.queue_print(
+            db.session, person, JobKind.BADGE, chosen_printer("badge_printer_id", PrinterKind.BADGE)
+        )
+        return _(
+            "The badge of %(name)s is queued on %(printer)s.", name=person.full_name, printer=job.printer.name
+        )
+
+    return act(slug, participant_id, run)
+
+
+@bp.post("/<slug>/p/<int:participant_id>/reissue")
+@staff_required(*DESK_ROLES)
+def reissue(slug: str, participant_id: int):
+    def run(person: Participant) -> str:
+        if request.form.get("confirm") != "yes":
+            raise DomainError(_("Tick the box to confirm that the old badge is lost."))
+        serial = badging.reissue_badge(db.session, person, current_actor())
+        db.session.refresh(person)
+        job = printing.queue_print(
+            db.session, person, JobKind.BADGE, chosen_printer("badge_printer_id", PrinterKind.BADGE)
+        )
+        if checkin.existing_checkin(db.session, person) is None:
+            mail.queue_confirmation(db.session, person)  # the old confirmation code no longer works
+        return _(
+            "Badge %(serial)d of %(name)s is queued on %(printer)s; every earlier badge is revoked.",
+            serial=serial,
+            name=person.full_name,
+            printer=job.printer.name,
+        )
+
+    return act(slug, participant_id, run)
+
+
+@bp.post("/<slug>/p/<int:participant_id>/accredit")
+@staff_required(*DESK_ROLES)
+def accredit(slug: str, participant_id: int):
+    def run(person: Participant) -> str:
+        registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
+        return _("%(name)s is accredited.", name=person.full_name)
+
+    return act(slug, participant_id, run)
+
+
+@bp.route("/<slug>/walk-in", methods=["GET", "POST"])
+@staff_required(*DESK_ROLES)
+def walk_in(slug: str):
+    event = event_or_404(slug)
+    delegations = (
+        db.session.execute(
+            select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+        )
+        .scalars()
+        .all()
+    )
+    values, errors, error = participant_values(None), {}, None
+    delegation_id = request.form.get("delegation_id", type=int)
+    if request.method == "POST":
+        check_csrf()
+        values = {**values, **submitted_fields()}
+        delegation = db.session.get(Delegation, delegation_id or 0)
+        try:
+            if delegation is None or delegation.event_id != event.id:
+                raise DomainError(_("Choose the delegation of the walk-in."))
+            person = registration.add_participant(db.session, delegation, values, current_actor())
+            if request.form.get("accredit") == "yes" and person.status != Status.ACCREDITED:
+                registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            error, errors = exc.detail, exc.errors
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been registered.", name=person.full_name), "success")
+            return back_to(person)
+    return render_desk(
+        "desk/walk_in.html",
+        event,
+        422 if error else 200,
+        delegations=delegations,
+        delegation_id=delegation_id,
+        fields=PARTICIPANT_FIELDS,
+        values=values,
+        errors=errors,
+        error=error,
+    )
+
+
+@bp.get("/<slug>/jobs")
+@staff_required(*DESK_ROLES)
+def jobs(slug: str):
+    event = event_or_404(slug)
+    stuck = (
+        db.session.execute(
+            stuck_jobs_query(event)
+            .options(
+                selectinload(PrintJob.printer),
+                selectinload(PrintJob.participant).selectinload(Participant.delegation),
+            )
+            .order_by(PrintJob.id)
+        )
+        .scalars()
+        .all()
+    )
+    printers = db.session.execute(
+        select(Printer).where(Printer.enabled.is_(True)).order_by(Printer.name)
+    ).scalars()
+    return render_desk("desk/jobs.html", event, stuck=stuck, printers=list(printers))
+
+
+@bp.post("/<slug>/jobs/<int:job_id>/<any(retry, cancel, move):action>")
+@staff_required(*DESK_ROLES)
+def job_action(slug: str, job_id: int, action: str):
+    check_csrf()
+    event = event_or_404(slug)
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.participant.event_id != event.id:
+        abort(404)
+    try:
+        if action == "retry":
+            printing.retry_job(db.session, job)
+            message = _("Print job %(id)d will be tried again now.", id=job.id)
+        elif action == "cancel":
+            printing.cancel_job(db.session, job)
+            message = _("Print job %(id)d is cancelled.", id=job.id)
+        else:
+            printer = db.session.get(Printer, request.form.get("printer_id", type=int) or 0)
+            if printer is None:
+                raise DomainError(_("Choose a printer."))
+            printing.move_job(db.session, job, printer)
+            message = _("Print job %(id)d moved to %(printer)s.", id=job.id, printer=printer.name)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("desk.jobs", slug=event.slug))

@@ -1,0 +1,334 @@
+// The kiosk: one screen at a time (scan or find me → proof → confirm → printing), every decision
+// taken by the server, and nothing left on screen afterwards: each visit ends with a fresh page.
+
+import { api, ApiError, NetworkError } from "./api.js";
+import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js";
+
+const ACCESSIBLE = "kiosk-accessible";
+const POLL_MS = 400;
+const FOLLOW_FOR_MS = 120000;
+const root = document.querySelector("main");
+
+// --- accessible mode: every control in the lower half of the screen, larger text ----------------
+function applyAccessible() {
+  const on = sessionStorage.getItem(ACCESSIBLE) === "1";
+  document.body.classList.toggle("accessible", on);
+  for (const button of document.querySelectorAll("[data-accessible-toggle]")) {
+    button.setAttribute("aria-pressed", String(on));
+  }
+}
+
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("[data-accessible-toggle]")) return;
+  sessionStorage.setItem(ACCESSIBLE, document.body.classList.contains("accessible") ? "0" : "1");
+  applyAccessible();
+});
+applyAccessible();
+
+// --- going back to the start: after 45 s without a touch, and after printing ---------------------
+const startUrl = root.dataset.startUrl || location.pathname;
+
+function restart({ forget = true } = {}) {
+  // The next person starts afresh: a new page load leaves no name in the document.
+  if (forget) sessionStorage.removeItem(ACCESSIBLE);
+  location.replace(startUrl);
+}
+
+const idleMs = Number(root.dataset.idle || 45) * 1000;
+let idleTimer = 0;
+function touched() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (root.hasAttribute("data-kiosk")) restart();
+    else if (sessionStorage.getItem(ACCESSIBLE)) {
+      sessionStorage.removeItem(ACCESSIBLE);
+      applyAccessible();
+    }
+  }, idleMs);
+}
+for (const type of ["pointerdown", "keydown", "touchstart", "input"]) {
+  document.addEventListener(type, touched, { capture: true, passive: true });
+}
+touched();
+
+if (root.hasAttribute("data-kiosk")) flow();
+document.body.dataset.ready = "1";
+
+function flow() {
+  const T = JSON.parse(document.getElementById("kiosk-strings").textContent);
+  const base = `/api/v1/events/${encodeURIComponent(root.dataset.event)}/checkins`;
+  const $ = (id) => document.getElementById(id);
+  // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
+  const fill = (template, values) =>
+    template.replace(/%\((\w+)\)s/g, (_m, name) => `\u2068${values[name] ?? ""}\u2069`);
+  let current = "scan";
+  let busy = false;
+  let pending = null; // what the person showed: {code} or {participant_id, proof}
+  let requestId = "";
+  let stopCamera = null;
+  let cameraStarting = false;
+
+  const sentence = (error) => {
+    // 401: this browser's kiosk was revoked (or its cookie lost) since the page was shown.
+    if (error instanceof ApiError) return error.status === 401 ? T.out_of_service : error.message;
+    return error instanceof NetworkError ? T.network : T.error;
+  };
+
+  function show(name) {
+    current = name;
+    for (const screen of document.querySelectorAll("section[data-screen]")) screen.hidden = screen.dataset.screen !== name;
+    const field = { find: "family-name", proof: "proof" }[name];
+    (field ? $(field) : document.querySelector(`[data-screen="${name}"] h1`))?.focus();
+    if (name === "scan") openCamera();
+    else closeCamera();
+    document.body.dataset.kioskScreen = name;
+  }
+
+  function refuse(text) {
+    $("refusal").textContent = text;
+    show("refused");
+  }
+
+  // --- reading codes: the camera on the scan screen, the hand scanner on any screen ---------------
+  async function openCamera() {
+    const video = $("camera");
+    if (stopCamera || cameraStarting) return;
+    if (!navigator.mediaDevices?.getUserMedia) {
+      video.hidden = true;
+      $("scan-hint").textContent = T.camera_off;
+      return;
+    }
+    cameraStarting = true;
+    try {
+      stopCamera = await startCamera(video, seen);
+      if (current !== "scan") closeCamera();
+    } catch (error) {
+      video.hidden = true;
+      $("scan-hint").textContent = T.camera_off;
+    } finally {
+      cameraStarting = false;
+    }
+  }
+
+  function closeCamera() {
+    if (stopCamera) stopCamera();
+    stopCamera = null;
+  }
+
+  const seen = onceWhileShown((code) => {
+    if (busy || !["scan", "find", "proof", "refused"].includes(current)) return;
+    $("family-name").value = "";
+    $("proof").value = "";
+    lookUp({ code });
+  });
+  listenForHandScanner(seen);
+
+  // --- who is it? ---------------------------------------------------------------------------------
+  async function lookUp(body) {
+    busy = true;
+    try {
+      const answer = await api(`${base}/preview`, { method: "POST", body });
+      pending = body;
+      showConfirm(answer.participant);
+    } catch (error) {
+      if (body.participant_id && error instanceof ApiError && error.code === "proof_mismatch") {
+        $("proof-error").textContent = error.message;
+        $("proof-error").hidden = false;
+      } else {
+        refuse(sentence(error));
+      }
+    } finally {
+      busy = false;
+    }
+  }
+
+  function showConfirm(person) {
+    $("confirm-name").textContent = person.name;
+    $("confirm-delegation").textContent = person.delegation;
+    $("confirm-function").textContent = person.function || "";
+    const photo = $("confirm-photo");
+    photo.hidden = !person.photo;
+    if (person.photo) photo.src = person.photo;
+    else photo.removeAttribute("src");
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    requestId = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    $("confirm-print").disabled = false;
+    show("confirm");
+  }
+
+  // --- find me: family name → delegation → name → proof ---------------------------------------------
+  let searchTimer = 0;
+  let searchSeq = 0;
+  $("family-name").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(search, 250);
+  });
+
+  async function search() {
+    const text = $("family-name").value.trim();
+    const results = $("find-results");
+    const seq = ++searchSeq;
+    if (text.replace(/\s/g, "").length < 2) {
+      results.replaceChildren();
+      return;
+    }
+    let found;
+    try {
+      found = await api(`${base}/find?family_name=${encodeURIComponent(text)}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429) refuse(error.message);
+      else results.replaceChildren(paragraph(sentence(error)));
+      return;
+    }
+    if (seq !== searchSeq) return;
+    if (!found.delegations.length) {
+      results.replaceChildren(paragraph(T.nobody));
+      return;
+    }
+    results.replaceChildren(
+      ...found.delegations.map((delegation) =>
+        choice(delegation.name, () => showPeople(delegation), "delegation"),
+      ),
+    );
+  }
+
+  function showPeople(delegation) {
+    const heading = paragraph(fill(T.people_in, { delegation: delegation.name }));
+    heading.className = "choices-heading";
+    $("find-results").replaceChildren(
+      heading,
+      ...delegation.people.map((person) =>
+        choice(person.function ? `${person.name} — ${person.function}` : person.name, () => askProof(person), "person"),
+      ),
+    );
+  }
+
+  function askProof(person) {
+    pending = null;
+    $("proof-name").textContent = person.name;
+    $("proof").value = "";
+    $("proof-error").hidden = true;
+    $("proof-continue").onclick = () => {
+      const proof = $("proof").value.trim();
+      if (proof && !busy) lookUp({ participant_id: person.id, proof });
+    };
+    show("proof");
+  }
+
+  $("proof").addEventListener("input", () => {
+    $("proof-error").hidden = true;
+  });
+  $("proof").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") $("proof-continue").click();
+  });
+
+  function paragraph(text) {
+    const p = document.createElement("p");
+    p.textContent = text;
+    return p;
+  }
+
+  function choice(text, onChoose, kind) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = `choice choice-${kind}`;
+    button.textContent = text;
+    button.addEventListener("click", onChoose);
+    return button;
+  }
+
+  // --- the on-screen keyboard ---------------------------------------------------------------------
+  document.addEventListener("click", (event) => {
+    const layoutSwitch = event.target.closest("[data-layout-switch]");
+    if (layoutSwitch) {
+      // Show the layout named on the key; the key to come back appears in its place.
+      const board = layoutSwitch.closest("[data-keyboard]");
+      const wanted = layoutSwitch.dataset.layoutSwitch;
+      for (const layout of board.querySelectorAll("[data-layout]")) layout.hidden = layout.dataset.layout !== wanted;
+      for (const other of board.querySelectorAll("[data-layout-switch]")) {
+        other.hidden = other.dataset.layoutSwitch === wanted;
+      }
+      return;
+    }
+    const key = event.target.closest("[data-key]");
+    if (!key) return;
+    const field = $(key.closest("[data-keyboard]").dataset.keyboard);
+    field.value = key.dataset.key === "Backspace" ? field.value.slice(0, -1) : field.value + key.dataset.key;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+    field.focus();
+  });
+
+  // --- check in, print, follow the badge to the printer --------------------------------------------
+  $("confirm-print").addEventListener("click", async () => {
+    if (busy || !pending) return;
+    busy = true;
+    $("confirm-print").disabled = true;
+    const body = { ...pending, request_id: requestId };
+    let answer;
+    for (let attempt = 0; attempt < 2 && !answer; attempt += 1) {
+      try {
+        answer = await api(base, { method: "POST", body });
+      } catch (error) {
+        // The same request_id makes a retry safe: it never checks in twice.
+        if (!(error instanceof NetworkError) || attempt === 1) {
+          busy = false;
+          refuse(sentence(error));
+          return;
+        }
+      }
+    }
+    busy = false;
+    printing(answer);
+  });
+
+  function printing(answer) {
+    const badge = answer.print_jobs.find((job) => job.kind === "badge");
+    const receipt = answer.print_jobs.find((job) => job.kind === "receipt");
+    if (!badge) {
+      refuse(T.no_printer);
+      return;
+    }
+    $("collect").textContent = fill(T.collect, { printer: badge.printer });
+    $("collect-receipt").textContent = receipt ? fill(T.collect_receipt, { printer: receipt.printer }) : "";
+    $("print-state").textContent = T.printing;
+    show("printing");
+    follow(badge.id, Date.now());
+  }
+
+  async function follow(jobId, since) {
+    let job;
+    try {
+      job = await api(`/api/v1/print-jobs/${jobId}`);
+    } catch (error) {
+      job = null;
+    }
+    if (current !== "printing") return;
+    const state = $("print-state");
+    if (job?.status === "done") {
+      state.textContent = T.printed;
+      document.body.dataset.printed = "1";
+      setTimeout(() => restart(), Number(root.dataset.doneReturn || 10) * 1000);
+      return;
+    }
+    if (job && ["failed", "cancelled"].includes(job.status)) {
+      state.textContent = T.print_failed;
+      return;
+    }
+    if (job?.status === "queued" && job.attempts > 0 && job.error) state.textContent = T.printer_waiting;
+    if (Date.now() - since < FOLLOW_FOR_MS) setTimeout(() => follow(jobId, since), POLL_MS);
+  }
+
+  $("done").addEventListener("click", (event) => {
+    event.preventDefault();
+    restart();
+  });
+  for (const link of document.querySelectorAll("[data-restart]:not(#done)")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      restart({ forget: false });
+    });
+  }
+  document.querySelector('[data-go="find"]').addEventListener("click", () => show("find"));
+
+  show("scan");
+}

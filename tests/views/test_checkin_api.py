@@ -1,0 +1,224 @@
+"""The check-in API as kiosks and the desk call it: codes, names with proof, refusals, roles, idempotency."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from openapi_spec_validator import validate
+from PIL import Image
+
+from kiosk.extensions import db
+from kiosk.models import CheckIn, Participant, Role, Status
+from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
+from tests.checkin_fixtures import revoke_kiosk
+from tests.conftest import bearer
+
+
+def url(setting, tail: str = "") -> str:
+    return f"/api/v1/events/{setting.slug}/checkins{tail}"
+
+
+def test_kiosk_checks_in_by_code_and_follows_its_jobs(app, setting, kiosk_client, code_of):
+    code = code_of(setting.ana)
+    preview = kiosk_client.post(url(setting, "/preview"), json={"code": code})
+    assert preview.status_code == 200, preview.json
+    person = preview.json["participant"]
+    assert person["name"] == "H.E. Ms. Ana PÉREZ SOTO" and person["delegation"] == "Chile"
+    assert "email" not in person
+    with app.app_context():
+        assert db.session.query(CheckIn).count() == 0  # a preview changes nothing
+
+    response = kiosk_client.post(url(setting), json={"code": code, "request_id": "r1"})
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["participant"]["id"] == setting.ana and body["badge_serial"] == 1
+    assert body["kiosk"] == "Kiosk 1" and body["replayed"] is False
+    assert {(j["kind"], j["printer"], j["status"]) for j in body["print_jobs"]} == {
+        ("badge", "Printer 2", "queued"),
+        ("receipt", "Receipts 2", "queued"),
+    }
+    job = kiosk_client.get(f"/api/v1/print-jobs/{body['print_jobs'][0]['id']}")
+    assert job.status_code == 200 and set(job.json) >= {
+        "id",
+        "printer",
+        "kind",
+        "status",
+        "attempts",
+        "error",
+    }
+
+    again = kiosk_client.post(url(setting), json={"code": code}, headers={"Idempotency-Key": "r1"})
+    assert again.status_code == 201 and again.json["replayed"] is True
+    assert [j["id"] for j in again.json["print_jobs"]] == [j["id"] for j in body["print_jobs"]]
+
+    refused = kiosk_client.post(url(setting), json={"code": code, "request_id": "r2"})
+    assert refused.status_code == 409 and refused.json["code"] == "already_checked_in"
+    assert refused.mimetype == "application/problem+json"
+    assert (
+        "Please go to the registration desk" not in refused.json["detail"]
+    )  # the desk's call, said otherwise
+    assert "registration desk" in refused.json["detail"]
+    with app.app_context():
+        row = db.session.query(CheckIn).one()
+        assert row.kiosk_id == kiosk_client.kiosk_id and row.actor == f"kiosk:{kiosk_client.kiosk_id}"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ("garbage", 404, "unknown_code"),
+        ("tampered", 422, "invalid_code"),
+        ("pending", 409, "not_accredited"),
+    ],
+)
+def test_refusals_are_problems_with_a_sentence(app, setting, kiosk_client, code_of, change, status, code):
+    text = code_of(setting.bruno if change == "pending" else setting.ana)
+    if change == "garbage":
+        text = "NOT-A-CODE"
+    elif change == "tampered":
+        text = text[:60] + ("Q" if text[60] != "Q" else "R") + text[61:]
+    for tail in ("/preview", ""):
+        response = kiosk_client.post(url(setting, tail), json={"code": text})
+        assert response.status_code == status and response.json["code"] == code
+        assert response.json["detail"].endswith(".") and len(response.json["detail"]) > 20
+    if change == "pending":
+        assert "Please go to the registration desk." in response.json["detail"]
+
+
+def test_wrong_event_is_refused(
+    app, setting, make_event, make_delegation, make_participant, code_of, kiosk_client
+):
+    other = make_delegation(event=make_event(title="Meeting of States Parties"), name="Peru")
+    stranger = make_participant(other, status=Status.ACCREDITED)
+    response = kiosk_client.post(url(setting), json={"code": code_of(stranger.id)})
+    assert response.status_code == 403 and response.json["code"] == "wrong_event"
+    assert "Meeting of States Parties" in response.json["detail"]
+
+
+def test_refusal_in_the_kiosk_language(app, setting, kiosk_client, code_of):
+    kiosk_client.get("/kiosk/?lang=fr")
+    response = kiosk_client.post(url(setting), json={"code": code_of(setting.bruno)})
+    assert response.json["detail"] == (
+        "Votre inscription n’a pas encore été accréditée. Veuillez vous rendre au bureau d’enregistrement."
+    )
+
+
+def test_a_kiosk_needs_a_proof_to_check_in_by_name(app, setting, kiosk_client, reference_of):
+    body = {"participant_id": setting.ana}
+    response = kiosk_client.post(url(setting), json=body)
+    assert response.status_code == 403 and response.json["code"] == "proof_mismatch"
+    response = kiosk_client.post(url(setting), json={**body, "proof": "ana.perez@example"})
+    assert response.status_code == 403
+    response = kiosk_client.post(url(setting), json={**body, "proof": reference_of(setting.ana).lower()})
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        assert db.session.query(CheckIn).one().method.value == "name"
+
+
+def test_wrong_proofs_are_rate_limited(app, setting, kiosk_client, reference_of):
+    app.config["KIOSK_RATE_LIMITS"] = {"proof_participant": (3, 600.0)}
+    for _n in range(3):
+        assert (
+            kiosk_client.post(url(setting), json={"participant_id": setting.ana, "proof": "X"}).status_code
+            == 403
+        )
+    response = kiosk_client.post(
+        url(setting), json={"participant_id": setting.ana, "proof": reference_of(setting.ana)}
+    )
+    assert response.status_code == 429 and response.json["code"] == "too_many_attempts"
+    assert "registration desk" in response.json["detail"]
+
+
+def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_client):
+    assert kiosk_client.get(url(setting, "/find?family_name=P")).json == {"delegations": []}
+    found = kiosk_client.get(url(setting, "/find?family_name=pér")).json
+    assert found == {
+        "delegations": [
+            {
+                "id": setting.chile,
+                "name": "Chile",
+                "people": [
+                    {"id": setting.ana, "name": "H.E. Ms. Ana PÉREZ SOTO", "function": "Head of delegation"}
+                ],
+            }
+        ]
+    }
+    assert "@" not in str(found)
+
+
+def test_find_me_is_rate_limited(app, setting, kiosk_client):
+    app.config["KIOSK_RATE_LIMITS"] = {"find": (2, 60.0)}
+    codes = [kiosk_client.get(url(setting, "/find?family_name=pe")).status_code for _n in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_desk_checks_in_by_participant_on_chosen_printers(app, setting, make_token):
+    client = app.test_client()
+    response = client.post(
+        url(setting),
+        json={"participant_id": setting.ana, "badge_printer_id": setting.badge_printer},
+        headers=bearer(make_token(Role.DESK)),
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["kiosk"] is None
+    with app.app_context():
+        assert db.session.query(CheckIn).one().method.value == "desk"
+
+
+def test_roles_and_revoked_kiosks(app, setting, make_token, kiosk_client, code_of):
+    client = app.test_client()
+    assert client.post(url(setting), json={"code": "X"}).status_code == 401
+    assert (
+        client.post(url(setting), json={"code": "X"}, headers=bearer(make_token(Role.SECURITY))).status_code
+        == 403
+    )
+    client.set_cookie("kiosk_device", "not-a-device-secret")
+    assert client.post(url(setting), json={"code": "X"}).status_code == 401
+    revoke_kiosk(app, kiosk_client.kiosk_id)
+    response = kiosk_client.post(url(setting), json={"code": code_of(setting.ana)})
+    assert response.status_code == 401
+    with app.app_context():
+        assert db.session.get(Participant, setting.ana).status == Status.ACCREDITED
+        assert db.session.query(CheckIn).count() == 0
+
+
+def test_kiosk_cookie_requests_need_the_page_csrf_token(app, setting, kiosk_client, code_of):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = kiosk_client.post(url(setting), json={"code": code_of(setting.ana)})
+    assert response.status_code == 403 and response.json["code"] == "csrf"
+    assert kiosk_client.get(url(setting, "/find?family_name=pe")).status_code == 200  # reading needs none
+
+
+def test_kiosk_of_one_event_cannot_use_another(app, setting, kiosk_client, make_event):
+    other = make_event()
+    response = kiosk_client.post(f"/api/v1/events/{other.slug}/checkins", json={"code": "X"})
+    assert response.status_code == 404
+
+
+def test_openapi_documents_the_check_in_routes(client):
+    document = client.get("/api/v1/openapi.json").json
+    validate(document)
+    operation = document["paths"]["/api/v1/events/{slug}/checkins"]["post"]
+    assert operation["responses"]["201"]
+    for status, code in (
+        ("404", "unknown_code"),
+        ("422", "invalid_code"),
+        ("403", "wrong_event"),
+        ("409", "already_checked_in"),
+    ):
+        assert code in operation["responses"][status]["description"]
+
+
+def test_preview_shows_the_photo(app, setting, kiosk_client, code_of):
+    png = io.BytesIO()
+    Image.new("RGB", (30, 40), (200, 100, 50)).save(png, format="PNG")
+    with app.app_context():
+        person = db.session.get(Participant, setting.ana)
+        person.photo, person.photo_type = png.getvalue(), "image/png"
+        db.session.commit()
+    response = kiosk_client.post(url(setting, "/preview"), json={"code": code_of(setting.ana)})
+    photo = response.json["participant"]["photo"]
+    assert photo.startswith("data:image/png;base64,")
+    assert base64.b64decode(photo.split(",", 1)[1]) == png.getvalue()
