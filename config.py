@@ -19,6 +19,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
     REDIS_URL = os.environ.get("REDIS_URL")
+    #: The Redis pub/sub channel of live updates (servers of one deployment share it).
+    LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "kiosk:changes")
+    #: Dashboard streams: a comment line this often, and a reconnection after this long.
+    LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
+    LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", 3600))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]

@@ -11,10 +11,16 @@ wsgi_app = "kiosk:create_app()"
 #: Where to listen. Behind nginx or a load balancer keep 127.0.0.1 and set PROXY_FIX=1.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
-#: Synchronous workers: two per core plus one. (Server-sent events need another worker class,
-#: e.g. gthread or gevent; set `worker_class` here when they are added.)
-workers = int(os.environ.get("GUNICORN_WORKERS", 2 * (os.cpu_count() or 1) + 1))
-worker_class = "sync"
+#: Threaded workers: an open dashboard stream (server-sent events) holds one thread, which
+#: sleeps on a condition until a figure changes, and no database connection; the other threads
+#: keep answering. 256 threads per worker leave the API answering with 200 dashboards open
+#: (bench/bench_headcount.py). gthread rather than gevent: psycopg 3, redis-py and the live
+#: broker's threading.Condition then need no monkey-patching.
+#: Without REDIS_URL a change is heard only inside its own process: one worker then.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 256))
+workers = int(os.environ.get("GUNICORN_WORKERS", (os.cpu_count() or 1) if os.environ.get("REDIS_URL") else 1))
+worker_connections = 1000
 timeout = 30
 graceful_timeout = 30
 keepalive = 5

@@ -30,11 +30,14 @@ from kiosk.services import (
     accounts,
     auth,
     badging,
+    counters,
     delegations,
     demo,
     keys,
     kiosks,
+    live,
     mail,
+    participant_list,
     printing,
     printwake,
 )
@@ -339,6 +342,44 @@ def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: 
     click.echo(f"Printer {printer.name} ({printer.kind.value}) added with id {printer.id}.")
 
 
+@click.command("recount-counters")
+@with_appcontext
+@click.option("--event", "event_slug", help="Only this event (default: every event).")
+@click.option("--fix", is_flag=True, help="Store the figures counted from the raw rows.")
+def recount_counters(event_slug: str | None, fix: bool) -> None:
+    """Check every counter against the raw rows; exit non-zero on a difference unless --fix."""
+    if event_slug:
+        chosen = [event_by_slug(event_slug)]
+    else:
+        chosen = list(db.session.execute(select(Event).order_by(Event.slug)).scalars())
+    wrong = 0
+    for event in chosen:
+        differences = counters.recount(db.session, event.id, fix=fix)
+        for name, (stored, counted) in sorted(differences.items()):
+            click.echo(f"{event.slug} {name}: stored {stored}, counted {counted}")
+        if differences and fix:
+            live.touch(db.session, event.id)
+        wrong += len(differences)
+        click.echo(
+            f"{event.slug}: {len(differences)} counter(s) differ{' (fixed)' if fix and differences else ''}."
+        )
+    db.session.commit()
+    if wrong and not fix:
+        fail(f"{wrong} counter(s) differ from the raw rows; run again with --fix to repair them.")
+
+
+@click.command("list-of-participants")
+@with_appcontext
+@click.argument("event_slug")
+@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def list_of_participants(event_slug: str, language: str, out: Path) -> None:
+    """Write the List of participants (accredited, by category and delegation) as a PDF."""
+    event = event_by_slug(event_slug)
+    out.write_bytes(participant_list.render_pdf(db.session, event, language))
+    click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
+
+
 COMMANDS = (
     init_db,
     seed_demo,
@@ -349,7 +390,7 @@ COMMANDS = (
     delegation_link,
     worker,
 )
-COMMANDS += (keys_group, print_test, render_badge, add_printer)
+COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
 
 
 def init_app(app: Flask) -> None:

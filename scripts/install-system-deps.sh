@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if any is missing. Idempotent.
 set -euo pipefail
-packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libfribidi0 gettext)
+packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libfribidi0 gettext
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)  # the last three: WeasyPrint (List of participants)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

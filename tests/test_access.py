@@ -14,12 +14,13 @@ pages and the link's secret as a token on the API.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 
 from kiosk.extensions import db
-from kiosk.models import Checkpoint, Kiosk, Participant, Role, Status
+from kiosk.models import Checkpoint, Event, Kiosk, Meeting, Participant, Role, Status
 from kiosk.services import auth, printing
 from tests.conftest import PASSWORD, bearer
 
@@ -83,7 +84,25 @@ ACCESS: dict[str, frozenset[str]] = {
     "printers.retry": frozenset({ORGANIZER}),
     "printers.cancel": frozenset({ORGANIZER}),
     "printers.move": frozenset({ORGANIZER}),
+    # The secretariat's pages (#10)
+    "dashboard.live": frozenset({ORGANIZER}),
+    "dashboard.audit": frozenset({ORGANIZER}),
+    "dashboard.participant": frozenset({ORGANIZER}),
+    "dashboard.edit_participant": frozenset({ORGANIZER}),
+    "dashboard.participant_status": frozenset({ORGANIZER}),
+    "dashboard.participant_photo": frozenset({ORGANIZER}),
+    "dashboard.list_of_participants": frozenset({ORGANIZER}),
+    "dashboard.export": frozenset({ORGANIZER}),
+    "dashboard.import_participants": frozenset({ORGANIZER}),
+    "dashboard.preview_import": frozenset({ORGANIZER}),
+    "dashboard.confirm_import": frozenset({ORGANIZER}),
+    "dashboard.confirm_new_link": frozenset({ORGANIZER}),
+    "dashboard.event_details": frozenset({ORGANIZER}),
+    "dashboard.edit_meeting": frozenset({ORGANIZER}),
+    "dashboard.venues": frozenset({ORGANIZER}),
     # API (shared/API.md)
+    "api_headcount.get_headcount": frozenset({ORGANIZER, DESK, SECURITY}),
+    "api_headcount.stream": frozenset({ORGANIZER, DESK, SECURITY}),
     "api_meta.openapi": EVERYONE,
     "api_registration.list_events": ANY_TOKEN,
     "api_registration.my_delegation": FOCAL_POINTS,
@@ -155,6 +174,9 @@ PATH_VALUES: dict[str, Callable[[dict], str]] = {
     "user_id": lambda w: str(w["spare_user_id"]),
     "token_id": lambda w: str(w["spare_token_id"]),
     "checkpoint_id": lambda w: str(w["checkpoint_id"]),
+    "meeting_id": lambda w: str(w["meeting_id"]),
+    "dataset": lambda w: "participants",
+    "fmt": lambda w: "csv",
     "kiosk_id": lambda w: str(w["kiosk_id"]),
     "action": lambda w: "retry",  # the desk's print-job actions
 }
@@ -209,8 +231,17 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         db.session.add(checkpoint)
         kiosk = Kiosk(event_id=event.id, name="Kiosk 1")
         db.session.add(kiosk)
+        ev = db.session.get(Event, event.id)
+        meeting = Meeting(
+            event_id=event.id,
+            title="Preparatory meeting",
+            starts_at=ev.local_midnight(ev.starts_on) + timedelta(hours=15),
+            ends_at=ev.local_midnight(ev.starts_on) + timedelta(hours=18),
+        )
+        db.session.add(meeting)
         db.session.commit()
         printer_id, job_id, checkpoint_id, kiosk_id = badge_printer.id, job.id, checkpoint.id, kiosk.id
+        meeting_id = meeting.id
     return {
         "slug": event.slug,
         "participant_id": person.id,
@@ -218,6 +249,7 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         "printer_id": printer_id,
         "job_id": job_id,
         "checkpoint_id": checkpoint_id,
+        "meeting_id": meeting_id,
         "kiosk_id": kiosk_id,
         "spare_user_id": make_user(Role.DESK).id,
         "spare_token_id": 1,  # replaced below

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kiosk.api import badges, checkin, door, meta, registration
+from kiosk.api import badges, checkin, door, headcount, meta, registration
 from kiosk.extensions import csrf
 
-BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp)
+BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp, headcount.bp)
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         csrf.exempt(bp)
         app.register_blueprint(bp)
+    headcount.init_app(app)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event
-from kiosk.services import countries
+from kiosk.services import countries, live
 from kiosk.services.audit import Actor, record
 from kiosk.services.auth import reset_delegation_link
 from kiosk.services.errors import ImportFailed, ValidationFailed
@@ -282,6 +282,7 @@ def set_cap_override(session: Session, delegation: Delegation, cap: Any, actor: 
     old = delegation.cap_override
     if old != value:
         delegation.cap_override = value
+        live.touch(session, delegation.event_id)
         record(
             session,
             actor,

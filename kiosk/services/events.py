@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from badges.render import BADGE_LANGUAGES
 from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
+from kiosk.services import live
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import EMAIL_RE, has_unsafe_characters
@@ -312,3 +313,170 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
         session, actor, "meeting.create", "meeting", meeting.id, event_id=event.id, changes={"title": title}
     )
     return meeting
+
+
+# Event details, meetings and venues, as the secretariat edits them
+
+
+def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
+    title = " ".join(str(data.get("title") or "").split())
+    if not title:
+        errors["title"] = [message]
+    elif len(title) > 300:
+        errors["title"] = [_("The title is too long (at most 300 characters).")]
+    return title
+
+
+def update_event_details(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Event:
+    """Change an event's title, days and venue (audited); meetings must stay within the days."""
+    errors: dict[str, list[str]] = {}
+    title = _clean_title(data, errors, _("The event needs a title."))
+    dates: dict[str, date] = {}
+    for name in ("starts_on", "ends_on"):
+        try:
+            dates[name] = _parse_date(data.get(name))
+        except ValueError:
+            errors[name] = [_("Enter a date such as 2024-06-18.")]
+    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
+        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    venue_id: int | None = None
+    raw_venue = str(data.get("venue_id") or "").strip()
+    if raw_venue:
+        venue = session.get(Venue, int(raw_venue)) if raw_venue.isdigit() else None
+        if venue is None:
+            errors["venue_id"] = [_("Choose one of the venues.")]
+        else:
+            venue_id = venue.id
+    if len(dates) == 2 and not errors:
+        first = datetime.combine(dates["starts_on"], datetime.min.time(), tzinfo=event.tz)
+        last = datetime.combine(dates["ends_on"] + timedelta(days=1), datetime.min.time(), tzinfo=event.tz)
+        outside = [m.title for m in event.meetings if m.starts_at < first or m.ends_at > last]
+        if outside:
+            errors["starts_on"] = [
+                _(
+                    "These meetings would fall outside the event's days: %(titles)s.",
+                    titles=", ".join(outside),
+                )
+            ]
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    values = {
+        "title": title,
+        "starts_on": dates["starts_on"],
+        "ends_on": dates["ends_on"],
+        "venue_id": venue_id,
+    }
+    changes = {}
+    for name, value in values.items():
+        old = getattr(event, name)
+        if old != value:
+            changes[name] = [_jsonable_day(old), _jsonable_day(value)]
+            setattr(event, name, value)
+    if changes:
+        live.touch(session, event.id)
+        record(session, actor, "event.details", "event", event.id, event_id=event.id, changes=changes)
+    session.flush()
+    return event
+
+
+def _jsonable_day(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def update_meeting(session: Session, meeting: Meeting, data: Mapping[str, Any], actor: Actor) -> Meeting:
+    """Change a meeting's title, times or room, within the event's days (audited)."""
+    event = meeting.event
+    errors: dict[str, list[str]] = {}
+    title = _clean_title(data, errors, _("The meeting needs a title."))
+    moments: dict[str, datetime | None] = {}
+    for name in ("starts_at", "ends_at"):
+        try:
+            moments[name] = parse_local_datetime(data.get(name), event.tz)
+        except ValueError:
+            moments[name] = None
+        if moments[name] is None:
+            errors[name] = [_("Enter a date and time such as 2024-06-18 09:00.")]
+    starts, ends = moments.get("starts_at"), moments.get("ends_at")
+    if starts and ends:
+        if ends <= starts:
+            errors["ends_at"] = [_("The meeting must end after it starts.")]
+        first = event.local_midnight(event.starts_on)
+        last = event.local_midnight(event.ends_on + timedelta(days=1))
+        if starts < first or ends > last:
+            errors["starts_at"] = [_("The meeting must take place during the event's days.")]
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    values = {
+        "title": title[:300],
+        "starts_at": starts,
+        "ends_at": ends,
+        "room": " ".join(str(data.get("room") or "").split())[:120],
+    }
+    changes = {}
+    for name, value in values.items():
+        old = getattr(meeting, name)
+        if old != value:
+            changes[name] = [_jsonable_day(old), _jsonable_day(value)]
+            setattr(meeting, name, value)
+    if changes:
+        record(session, actor, "meeting.update", "meeting", meeting.id, event_id=event.id, changes=changes)
+    session.flush()
+    return meeting
+
+
+def delete_meeting(session: Session, meeting: Meeting, actor: Actor) -> None:
+    """Remove a meeting from its event (audited)."""
+    record(
+        session,
+        actor,
+        "meeting.delete",
+        "meeting",
+        meeting.id,
+        event_id=meeting.event_id,
+        changes={"title": meeting.title},
+    )
+    session.delete(meeting)
+    session.flush()
+
+
+def save_venue(session: Session, venue: Venue | None, data: Mapping[str, Any], actor: Actor) -> Venue:
+    """Create a venue, or change one, with its name, address and capacity in seats (audited)."""
+    errors: dict[str, list[str]] = {}
+    name = " ".join(str(data.get("name") or "").split())
+    if not name:
+        errors["name"] = [_("Give the venue a name.")]
+    elif len(name) > 200:
+        errors["name"] = [_("The name is too long (at most 200 characters).")]
+    address = " ".join(str(data.get("address") or "").split())
+    if len(address) > 300:
+        errors["address"] = [_("The address is too long (at most 300 characters).")]
+    capacity: int | None = None
+    raw = str(data.get("capacity") or "").strip()
+    if raw:
+        try:
+            capacity = int(raw)
+            if not 1 <= capacity <= 1_000_000:
+                raise ValueError
+        except ValueError:
+            errors["capacity"] = [_("The capacity must be a whole number of seats.")]
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    if venue is None:
+        venue = Venue(name=name, address=address, capacity=capacity)
+        session.add(venue)
+        session.flush()
+        record(
+            session, actor, "venue.create", "venue", venue.id, changes={"name": name, "capacity": capacity}
+        )
+        return venue
+    changes = {}
+    for field, value in (("name", name), ("address", address), ("capacity", capacity)):
+        if getattr(venue, field) != value:
+            changes[field] = [getattr(venue, field), value]
+            setattr(venue, field, value)
+    if changes:
+        for event_id in session.execute(select(Event.id).where(Event.venue_id == venue.id)).scalars():
+            live.touch(session, event_id)
+        record(session, actor, "venue.update", "venue", venue.id, changes=changes)
+    session.flush()
+    return venue

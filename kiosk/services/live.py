@@ -43,7 +43,8 @@ def _forget(session: Session, _previous_transaction) -> None:
 class Broker:
     """Tells waiting listeners that an event changed: in this process, or everywhere through Redis."""
 
-    def __init__(self, redis_url: str | None = None) -> None:
+    def __init__(self, redis_url: str | None = None, channel: str = CHANNEL) -> None:
+        self.channel = channel
         self._changed = threading.Condition()
         self._versions: dict[int, int] = {}
         self._redis = redis.Redis.from_url(redis_url) if redis_url else None
@@ -56,7 +57,7 @@ class Broker:
             self._notify(event_id)
             return
         try:
-            self._redis.publish(CHANNEL, str(event_id))
+            self._redis.publish(self.channel, str(event_id))
         except redis.RedisError:
             log.warning("live update for event %s not sent through Redis; local listeners only", event_id)
             self._notify(event_id)
@@ -97,7 +98,7 @@ class Broker:
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(self.channel)
                 ready.set()
                 for message in pubsub.listen():
                     if message and message.get("type") == "message":
@@ -109,7 +110,7 @@ class Broker:
 
 def init_app(app: Flask) -> None:
     """Give the application its broker (Redis when REDIS_URL is set) and announce after commits."""
-    app.extensions["live"] = Broker(app.config.get("REDIS_URL"))
+    app.extensions["live"] = Broker(app.config.get("REDIS_URL"), app.config.get("LIVE_CHANNEL") or CHANNEL)
     if not event.contains(Session, "after_commit", _announce):
         event.listen(Session, "after_commit", _announce)
         event.listen(Session, "after_soft_rollback", _forget)

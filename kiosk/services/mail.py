@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Gender, MailStatus, OutgoingMail, Participant
+from kiosk.models import Delegation, Gender, MailStatus, OutgoingMail, Participant
 from kiosk.models.base import utcnow
 from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
@@ -252,3 +252,28 @@ def deliver_if_queued(session: Session, config: Mapping[str, Any]) -> None:
     """After a commit that queued mail, try to deliver it now; the worker retries what fails."""
     if session.info.pop("mail_queued", False):
         deliver_due(session, transport_from_config(config), config["MAIL_SENDER"])
+
+
+def queue_private_link(
+    session: Session, delegation: Delegation, link: str, language: str = "en"
+) -> OutgoingMail | None:
+    """Queue an e-mail giving the focal point the delegation's new private link (None if no address)."""
+    if not delegation.focal_point_email:
+        return None
+    event = delegation.event
+    with force_locale(language):
+        subject = _("Your delegation's private link for %(event)s", event=event.title)
+        text = render_template("mail/private_link.txt", delegation=delegation, event=event, link=link)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["To"] = delegation.focal_point_email
+    message["Message-ID"] = make_msgid(domain="accreditation")
+    message.set_content(text)
+    mail = OutgoingMail(
+        recipient=delegation.focal_point_email,
+        subject=subject,
+        message=message.as_bytes(policy=email.policy.SMTP),
+    )
+    session.add(mail)
+    session.info["mail_queued"] = True
+    return mail

@@ -22,7 +22,7 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import mail
+from kiosk.services import live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.errors import (
@@ -125,6 +125,7 @@ def _after_change(session: Session, participant: Participant, changes: dict[str,
     participant whose identity a focal point changed back to pending for review."""
     if not changes:
         return
+    live.touch(session, participant.event_id)
     if set(changes) & BADGE_FIELDS:
         changes["badge_serial"] = list(raise_badge_serial(session, participant))
     identity_changed = bool(set(changes) & IDENTITY_FIELDS)
@@ -209,6 +210,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
         )
     participant.status = new
     participant.status_changed_at = utcnow()
+    live.touch(session, participant.event_id)
     record(
         session,
         actor,
@@ -248,6 +250,7 @@ def add_participant(
     )
     session.add(participant)
     session.flush()
+    live.touch(session, event.id)
     record(
         session,
         actor,

@@ -7,7 +7,7 @@ from flask_babel import get_locale
 
 from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.views import accounts, admin, auth, desk, door, kiosk, languages, printers, registration
+from kiosk.views import accounts, admin, auth, dashboard, desk, door, kiosk, languages, printers, registration
 
 BLUEPRINTS = (
     auth.bp,
@@ -21,6 +21,7 @@ BLUEPRINTS = (
     desk.bp,
     door.bp,
     door.admin_bp,
+    dashboard.bp,
 )
 
 

@@ -1,0 +1,173 @@
+"""Live figures: `GET …/headcount` and the server-sent event stream `GET …/stream`.
+
+The stream sends an event named `headcount`, with the body of `GET …/headcount`, each time a
+figure changes. Its `id:` is a digest of that body: a client that reconnects with
+`Last-Event-ID` is sent the figures at once only if they changed while it was away. Comment
+lines (`: heartbeat`) keep proxies from closing a quiet stream. A stream holds no database
+connection while it waits (see gunicorn.conf.py for why it holds no worker either).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from kiosk.api.registration import event_or_404
+from kiosk.api.schemas import COMPONENTS, ref
+from kiosk.api.spec import route
+from kiosk.extensions import db
+from kiosk.models import Event, Role
+from kiosk.services import headcount
+from kiosk.services.errors import NotFound
+from kiosk.services.live import Broker
+
+bp = Blueprint("api_headcount", __name__, url_prefix="/api/v1")
+
+WATCHERS = (Role.ORGANIZER, Role.DESK, Role.SECURITY)
+
+_figures = {"type": "integer", "minimum": 0}
+COMPONENTS["schemas"]["Headcount"] = {
+    "type": "object",
+    "required": [
+        "registered",
+        "accredited",
+        "checked_in",
+        "inside",
+        "capacity",
+        "by_category",
+        "by_checkpoint",
+        "gender",
+        "delegations_at_cap",
+    ],
+    "properties": {
+        "event": {"type": "string"},
+        "registered": {**_figures, "description": "Pending or accredited participants"},
+        "accredited": _figures,
+        "in_person": _figures,
+        "checked_in": _figures,
+        "inside": {**_figures, "description": "People inside the venues now"},
+        "capacity": {"type": ["integer", "null"], "description": "Seats of the event's venue"},
+        "venues": {"type": "array", "items": {"type": "object"}},
+        "by_category": {"type": "object", "additionalProperties": {"type": "object"}},
+        "by_checkpoint": {"type": "array", "items": {"type": "object"}},
+        "gender": {"type": "object"},
+        "delegations_at_cap": {"type": "array", "items": {"type": "object"}},
+        "arrivals": {"type": "array", "items": {"type": "object"}},
+        "printing": {"type": "object"},
+        "kiosks": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+class LatestFigures:
+    """The last body computed per event in this process, shared by every stream watching it.
+
+    A change wakes every open stream of an event at once; the first computes the figures and
+    the others reuse them. Printing health (not counted) is refreshed at most every `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._bodies: dict[int, tuple[int, float, str, str]] = {}
+
+    def get(self, app: Flask, event_id: int, version: int) -> tuple[str, str]:
+        """The JSON body and its digest for `event_id` as of broker version `version`."""
+        with self._lock:
+            cached = self._bodies.get(event_id)
+            if cached and cached[0] == version and time.monotonic() - cached[1] < self.ttl:
+                return cached[2], cached[3]
+            with app.app_context():
+                try:
+                    event = db.session.get(Event, event_id)
+                    if event is None:
+                        raise NotFound("gone")
+                    body = json.dumps(figures(event), separators=(",", ":"), sort_keys=True)
+                finally:
+                    db.session.remove()
+            digest = hashlib.sha256(body.encode()).hexdigest()[:20]
+            self._bodies[event_id] = (version, time.monotonic(), body, digest)
+            return body, digest
+
+
+def figures(event: Event) -> dict[str, Any]:
+    """The headcount of `event` with its printing health."""
+    body = headcount.snapshot(db.session, event)
+    body["printing"] = headcount.printing_health(db.session, event.id)
+    body["kiosks"] = headcount.kiosk_health(db.session, event.id)
+    return body
+
+
+@route(
+    bp,
+    "/events/<slug>/headcount",
+    "GET",
+    summary="The event's live figures",
+    roles=WATCHERS,
+    response=ref("Headcount"),
+    errors=(NotFound,),
+    tag="headcount",
+)
+def get_headcount(slug: str):
+    return jsonify(figures(event_or_404(slug)))
+
+
+@route(
+    bp,
+    "/events/<slug>/stream",
+    "GET",
+    summary="Server-sent events: `headcount` each time a figure changes (resume with Last-Event-ID)",
+    roles=WATCHERS,
+    response={"type": "string", "description": "event: headcount / id: … / data: the Headcount JSON"},
+    errors=(NotFound,),
+    media_type="text/event-stream",
+    tag="headcount",
+)
+def stream(slug: str):
+    event_id = event_or_404(slug).id
+    db.session.remove()  # the stream must not keep a database connection
+    app = current_app._get_current_object()
+    last_id = request.headers.get("Last-Event-ID", "").strip()
+    return Response(
+        headcount_events(app, event_id, last_id),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[str]:
+    """The stream's text: a `headcount` event whenever the figures differ from the last sent."""
+    broker: Broker = app.extensions["live"]
+    latest: LatestFigures = app.extensions["live_figures"]
+    heartbeat = float(app.config.get("LIVE_HEARTBEAT_SECONDS", 15))
+    lifetime = float(app.config.get("LIVE_STREAM_SECONDS", 3600))
+    deadline = time.monotonic() + lifetime
+    yield f"retry: {int(app.config.get('LIVE_RETRY_MS', 1000))}\n\n"
+    sent = last_id
+    seen = broker.version(event_id)
+    while True:
+        try:
+            body, digest = latest.get(app, event_id, seen)
+        except NotFound:
+            return
+        if digest != sent:
+            yield f"event: headcount\nid: {digest}\ndata: {body}\n\n"
+            sent = digest
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return  # the browser reconnects (after `retry`) and resumes with Last-Event-ID
+        now = broker.wait(event_id, seen, timeout=min(heartbeat, remaining))
+        if now == seen:
+            yield ": heartbeat\n\n"
+        seen = now
+
+
+def init_app(app: Flask) -> None:
+    """Give the application the per-process cache that its streams share."""
+    app.extensions["live_figures"] = LatestFigures(ttl=float(app.config.get("LIVE_HEARTBEAT_SECONDS", 15)))
