@@ -1,4 +1,4 @@
-"""Migration 0006_languages: functions written as English text become codes of the list."""
+"""Migration 0004_languages: functions written as English text become codes of the list."""
 
 from __future__ import annotations
 

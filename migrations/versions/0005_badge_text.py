@@ -1,7 +1,7 @@
 """badge text: the name on the badge and the event's badge language
 
 Revision ID: 0005_badge_text
-Revises: 0006_languages
+Revises: 0004_languages
 Create Date: 2026-11-24 07:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_badge_text'
-down_revision = '0006_languages'
+down_revision = '0004_languages'
 branch_labels = None
 depends_on = None
 

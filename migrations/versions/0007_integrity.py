@@ -1,7 +1,7 @@
 """integrity: a per-user session nonce, so signing out ends the session on the server
 
-Revision ID: 0004_integrity
-Revises: 0008_door
+Revision ID: 0007_integrity
+Revises: 0006_door
 Create Date: 2026-11-24 06:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_integrity'
-down_revision = '0008_door'
+revision = '0007_integrity'
+down_revision = '0006_door'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """the doors: checkpoints, scans, and who is inside each venue
 
-Revision ID: 0008_door
+Revision ID: 0006_door
 Revises: 0005_badge_text
 Create Date: 2026-11-24 06:26:52.887075
 
@@ -13,7 +13,7 @@ from kiosk.models.base import UTCDateTime
 
 
 # revision identifiers, used by Alembic.
-revision = "0008_door"
+revision = "0006_door"
 down_revision = "0005_badge_text"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """kiosks enrolled as devices; check-ins
 
-Revision ID: 0007_kiosk
-Revises: 0004_integrity
+Revision ID: 0008_kiosk
+Revises: 0007_integrity
 Create Date: 2026-11-24 07:00:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007_kiosk"
-down_revision = "0004_integrity"
+revision = "0008_kiosk"
+down_revision = "0007_integrity"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """six languages: an event's own mail sender; participants' functions stored as codes of the list
 
-Revision ID: 0006_languages
+Revision ID: 0004_languages
 Revises: 0003_live_counters
 Create Date: 2026-11-24 07:00:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0006_languages"
+revision = "0004_languages"
 down_revision = "0003_live_counters"
 branch_labels = None
 depends_on = None
