@@ -272,14 +272,10 @@ def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Eve
     return event
 
 
-def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Meeting:
-    """Add a meeting (segment) inside the event's days; raise ValidationFailed with field errors."""
+def meeting_values(event: Event, data: Mapping[str, Any]) -> dict[str, Any]:
+    """A meeting's title, times and room, checked to lie within the event's days; else ValidationFailed."""
     errors: dict[str, list[str]] = {}
-    title = " ".join(str(data.get("title") or "").split())
-    if not title:
-        errors["title"] = [_("The meeting needs a title.")]
-    elif has_unsafe_characters(str(data.get("title"))):
-        errors["title"] = [_("The title contains characters that are not allowed.")]
+    title = _clean_title(data, errors, _("The meeting needs a title."))
     moments: dict[str, datetime | None] = {}
     for name in ("starts_at", "ends_at"):
         try:
@@ -292,25 +288,33 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
     if starts and ends:
         if ends <= starts:
             errors["ends_at"] = [_("The meeting must end after it starts.")]
-        first, last = (
-            event.local_midnight(event.starts_on),
-            event.local_midnight(event.ends_on + timedelta(days=1)),
-        )
+        first = event.local_midnight(event.starts_on)
+        last = event.local_midnight(event.ends_on + timedelta(days=1))
         if starts < first or ends > last:
             errors["starts_at"] = [_("The meeting must take place during the event's days.")]
     if errors:
         raise ValidationFailed(_("Some fields need correcting."), errors)
-    meeting = Meeting(
-        event_id=event.id,
-        title=title[:300],
-        starts_at=starts,
-        ends_at=ends,
-        room=" ".join(str(data.get("room") or "").split())[:120],
-    )
+    return {
+        "title": title,
+        "starts_at": starts,
+        "ends_at": ends,
+        "room": " ".join(str(data.get("room") or "").split())[:120],
+    }
+
+
+def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Meeting:
+    """Add a meeting (segment) inside the event's days; raise ValidationFailed with field errors."""
+    meeting = Meeting(event_id=event.id, **meeting_values(event, data))
     session.add(meeting)
     session.flush()
     record(
-        session, actor, "meeting.create", "meeting", meeting.id, event_id=event.id, changes={"title": title}
+        session,
+        actor,
+        "meeting.create",
+        "meeting",
+        meeting.id,
+        event_id=event.id,
+        changes={"title": meeting.title},
     )
     return meeting
 
@@ -324,6 +328,8 @@ def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message:
         errors["title"] = [message]
     elif len(title) > 300:
         errors["title"] = [_("The title is too long (at most 300 characters).")]
+    elif has_unsafe_characters(str(data.get("title"))):
+        errors["title"] = [_("The title contains characters that are not allowed.")]
     return title
 
 
@@ -386,32 +392,7 @@ def _jsonable_day(value: Any) -> Any:
 def update_meeting(session: Session, meeting: Meeting, data: Mapping[str, Any], actor: Actor) -> Meeting:
     """Change a meeting's title, times or room, within the event's days (audited)."""
     event = meeting.event
-    errors: dict[str, list[str]] = {}
-    title = _clean_title(data, errors, _("The meeting needs a title."))
-    moments: dict[str, datetime | None] = {}
-    for name in ("starts_at", "ends_at"):
-        try:
-            moments[name] = parse_local_datetime(data.get(name), event.tz)
-        except ValueError:
-            moments[name] = None
-        if moments[name] is None:
-            errors[name] = [_("Enter a date and time such as 2024-06-18 09:00.")]
-    starts, ends = moments.get("starts_at"), moments.get("ends_at")
-    if starts and ends:
-        if ends <= starts:
-            errors["ends_at"] = [_("The meeting must end after it starts.")]
-        first = event.local_midnight(event.starts_on)
-        last = event.local_midnight(event.ends_on + timedelta(days=1))
-        if starts < first or ends > last:
-            errors["starts_at"] = [_("The meeting must take place during the event's days.")]
-    if errors:
-        raise ValidationFailed(_("Some fields need correcting."), errors)
-    values = {
-        "title": title[:300],
-        "starts_at": starts,
-        "ends_at": ends,
-        "room": " ".join(str(data.get("room") or "").split())[:120],
-    }
+    values = meeting_values(event, data)
     changes = {}
     for name, value in values.items():
         old = getattr(meeting, name)
