@@ -93,6 +93,10 @@ def seed_demo(dates_from_letters: bool) -> None:
     if not result.codes_valid:
         click.echo("The event is over, so its codes could never be valid: no one is accredited.")
     click.echo(f"Organizer sign-in: {result.organizer_email} / {result.organizer_password}")
+    click.echo(
+        f"Security sign-in: {result.security_email} / {result.security_password} "
+        f"(the door scanner: /door/{event.slug}/, checkpoints Main entrance and Salle A)"
+    )
     for name, secret in result.links[:5]:
         click.echo(f"Private link of {name}: /d/{secret}")
     click.echo(f"All {len(result.links)} private links are in {result.links_file}")

@@ -38,6 +38,18 @@ def test_seed_demo_builds_the_event_from_the_letters(app, runner, client):
     assert again.exit_code != 0 and "exists already" in again.output
 
 
+def test_seed_demo_gives_security_a_door_to_try(app, runner, client):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("Security sign-in: "))
+    email, password = line.removeprefix("Security sign-in: ").split(" ")[0:3:2]
+    signed_in = client.post("/login", data={"email": email, "password": password})
+    assert signed_in.status_code == 302, signed_in.text
+    scanner = client.get("/door/im2024/")
+    assert scanner.status_code == 200
+    assert "Main entrance" in scanner.text and "Salle A" in scanner.text
+
+
 def test_create_user_and_refusals(app, runner):
     result = runner.invoke(
         args=["create-user", "Desk@Example.org", "--role", "desk", "--password", "long enough pw"]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import Category, Delegation, Event, Meeting, Role, Status, User, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import auth, countries, keys, registration
+from kiosk.services import auth, countries, door, keys, registration
 from kiosk.services.audit import Actor
 
 SLUG = "im2024"
@@ -145,6 +145,8 @@ class SeedResult:
     participants: int = 0
     organizer_email: str = ""
     organizer_password: str = ""
+    security_email: str = ""
+    security_password: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
     links_file: Path | None = None
     #: False when the event is over (the letters' dates): then no one could be accredited.
@@ -235,15 +237,23 @@ def seed(session: Session, *, rng_seed: int = 2024, dates_from_letters: bool = F
             session, delegation, rng, LANGUAGE_OF.get(country or "", "en"), result.codes_valid
         )
 
-    password = secrets.token_urlsafe(12)
-    organizer = session.execute(select(User).filter_by(email="organizer@example.org")).scalar_one_or_none()
-    if organizer is None:
-        organizer = User(email="organizer@example.org", role=Role.ORGANIZER)
-        session.add(organizer)
-    organizer.set_password(password)
-    result.organizer_email, result.organizer_password = organizer.email, password
+    for name, direction in (("Main entrance", "both"), ("Salle A", "in")):
+        door.save_checkpoint(session, event, None, name=name, direction=direction, anti_passback=True)
+    result.organizer_email, result.organizer_password = _staff_account(session, "organizer", Role.ORGANIZER)
+    result.security_email, result.security_password = _staff_account(session, "security", Role.SECURITY)
     result.links_file = _write_links(result)
     return result
+
+
+def _staff_account(session: Session, name: str, role: Role) -> tuple[str, str]:
+    """The demo's account NAME@example.org with ROLE and a new random password."""
+    email, password = f"{name}@example.org", secrets.token_urlsafe(12)
+    user = session.execute(select(User).filter_by(email=email)).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, role=role)
+        session.add(user)
+    user.set_password(password)
+    return email, password
 
 
 def _seed_participants(
@@ -281,7 +291,11 @@ def _seed_participants(
 
 def _write_links(result: SeedResult) -> Path:
     path = Path(current_app.instance_path) / "demo-links.txt"
-    lines = [f"Organizer: {result.organizer_email} / {result.organizer_password}", ""]
+    lines = [
+        f"Organizer: {result.organizer_email} / {result.organizer_password}",
+        f"Security at the door: {result.security_email} / {result.security_password} (/door/{SLUG}/)",
+        "",
+    ]
     lines += [f"{name}\t/d/{secret}" for name, secret in result.links]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
