@@ -69,6 +69,13 @@ const formatTime = new Intl.DateTimeFormat(document.documentElement.lang, {
   minute: "2-digit",
 });
 
+// The chart's hours in the page's language and the event's time zone (uPlot alone writes "9:00am").
+const formatTick = new Intl.DateTimeFormat(document.documentElement.lang, {
+  timeZone: config.timezone,
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
 let chart = null;
 
 function arrivalsSeries(arrivals) {
@@ -125,7 +132,10 @@ function drawArrivals(arrivals) {
           points: { show: false },
         },
       ],
-      axes: [{}, { values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) ? v : "")) }],
+      axes: [
+        { values: (u, ticks) => ticks.map((t) => formatTick.format(new Date(t * 1000))) },
+        { values: (u, ticks) => ticks.map((v) => (Number.isInteger(v) ? v : "")) },
+      ],
     },
     data,
     box,
