@@ -20,7 +20,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import Executable, delete, event, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, attributes
@@ -31,22 +31,31 @@ Recounter = Callable[[Session, int], Mapping[str, int]]
 RECOUNTERS: list[Recounter] = []
 
 
+def _upsert(insert) -> Executable:
+    """INSERT … ON CONFLICT DO UPDATE adding to the counter: one statement, compiled once and cached."""
+    statement = insert(Counter)
+    return statement.on_conflict_do_update(
+        index_elements=[Counter.event_id, Counter.name],
+        set_={"value": Counter.value + statement.excluded.value},
+    )
+
+
+_UPSERTS = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(pg_insert)}
+
+
 def add(session: Session, event_id: int, deltas: Mapping[str, int]) -> None:
-    """Add `deltas` to the event's counters (created at zero when missing), in the caller's transaction."""
+    """Add `deltas` to the event's counters (created at zero when missing), in the caller's transaction.
+
+    Rows are changed in name order, so two transactions never wait for each other's rows crosswise.
+    """
     rows = [
         {"event_id": event_id, "name": name, "value": delta}
         for name, delta in sorted(deltas.items())
         if delta
     ]
-    if not rows:
-        return
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    statement = insert(Counter).values(rows)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Counter.event_id, Counter.name],
-        set_={"value": Counter.value + statement.excluded.value},
-    )
-    session.execute(statement)
+    if rows:
+        connection = session.connection()
+        connection.execute(_UPSERTS[connection.dialect.name], rows)
 
 
 def values(session: Session, event_id: int, prefix: str = "") -> dict[str, int]:
