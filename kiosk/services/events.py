@@ -145,20 +145,26 @@ def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any
 def update_event_settings(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Event:
     """Change the registration period, caps, auto-accreditation and contact of an event (audited)."""
     values = clean_event_settings(event, data)
-    changes: dict[str, list[Any]] = {}
-    for name, value in values.items():
-        old = getattr(event, name)
-        if old != value:
-            changes[name] = [_jsonable(old), _jsonable(value)]
-            setattr(event, name, value)
+    changes = _apply(event, values)
     if changes:
         record(session, actor, "event.settings", "event", event.id, event_id=event.id, changes=changes)
     session.flush()
     return event
 
 
+def _apply(target: object, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the values that differ on `target`; return them as {name: [old, new]} for the audit log."""
+    changes: dict[str, list[Any]] = {}
+    for name, value in values.items():
+        old = getattr(target, name)
+        if old != value:
+            changes[name] = [_jsonable(old), _jsonable(value)]
+            setattr(target, name, value)
+    return changes
+
+
 def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, date) else value
 
 
 @dataclass(frozen=True)
@@ -372,12 +378,7 @@ def update_event_details(session: Session, event: Event, data: Mapping[str, Any]
         "ends_on": dates["ends_on"],
         "venue_id": venue_id,
     }
-    changes = {}
-    for name, value in values.items():
-        old = getattr(event, name)
-        if old != value:
-            changes[name] = [_jsonable_day(old), _jsonable_day(value)]
-            setattr(event, name, value)
+    changes = _apply(event, values)
     if changes:
         live.touch(session, event.id)
         record(session, actor, "event.details", "event", event.id, event_id=event.id, changes=changes)
@@ -385,20 +386,11 @@ def update_event_details(session: Session, event: Event, data: Mapping[str, Any]
     return event
 
 
-def _jsonable_day(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
 def update_meeting(session: Session, meeting: Meeting, data: Mapping[str, Any], actor: Actor) -> Meeting:
     """Change a meeting's title, times or room, within the event's days (audited)."""
     event = meeting.event
     values = meeting_values(event, data)
-    changes = {}
-    for name, value in values.items():
-        old = getattr(meeting, name)
-        if old != value:
-            changes[name] = [_jsonable_day(old), _jsonable_day(value)]
-            setattr(meeting, name, value)
+    changes = _apply(meeting, values)
     if changes:
         record(session, actor, "meeting.update", "meeting", meeting.id, event_id=event.id, changes=changes)
     session.flush()
