@@ -24,18 +24,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config import database_url  # noqa: E402
+from bench.bench_registration import scratch_database  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Base, Category, Delegation, Event, Participant, Printer, Status  # noqa: E402
@@ -51,24 +48,6 @@ WARMUP = 20
 PRINT_SAMPLES = 40
 BROWSER_SAMPLES = 10
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-
-
-def scratch_database(tmp: Path) -> tuple[str, callable]:
-    """A database URI of our own and a function that removes it."""
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp / 'bench.sqlite'}", lambda: None
-    url = make_url(database_url(server))
-    name = f"kiosk_bench_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 _delegations = iter(range(10**9))

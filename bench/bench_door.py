@@ -33,14 +33,13 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from badges import codes  # noqa: E402
+from bench.bench_registration import scratch_database  # noqa: E402
 from config import database_url  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
@@ -127,24 +126,6 @@ def ensure_wrk() -> str:
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
     return shutil.which("wrk") or sys.exit("wrk could not be installed")
-
-
-def scratch_database(tmp: Path):
-    """A database URI of our own and a function that removes it."""
-    server = os.environ.get("BENCH_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp / 'bench.sqlite'}", lambda: None
-    url = make_url(database_url(server))
-    name = f"kiosk_bench_door_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 def populate(app, participants: int, stored: int) -> dict:
