@@ -24,6 +24,8 @@ class Config:
     #: Dashboard streams: a comment line this often, and a reconnection after this long.
     LIVE_HEARTBEAT_SECONDS = float(os.environ.get("LIVE_HEARTBEAT_SECONDS", 15))
     LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", 3600))
+    #: The shortest time between two updates of one live stream (changes in between are merged).
+    LIVE_SPACING_SECONDS = float(os.environ.get("LIVE_SPACING_SECONDS", 0.25))
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import os
 import struct
 import tempfile
@@ -212,6 +213,22 @@ def decode_unverified(code: str) -> CodePayload | None:
     return parts[0] if parts else None
 
 
+#: How many checked signatures each process remembers. A badge is scanned many times a day (in,
+#: out, at each checkpoint) and checking an Ed25519 signature is the largest fixed cost of a
+#: scan; a signature valid for a key stays valid for it, so remembering the answer is safe.
+SIGNATURES_REMEMBERED = 20_000
+
+
+@functools.lru_cache(maxsize=SIGNATURES_REMEMBERED)
+def _signed_by(public: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether `signature` is the Ed25519 signature of `message` by the raw public key `public`."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
 def _public_key(raw: bytes | Ed25519PublicKey) -> Ed25519PublicKey | None:
     """Return a public key object from raw bytes, or None if they are not a valid key."""
     if isinstance(raw, Ed25519PublicKey):
@@ -242,9 +259,7 @@ def verify(
     key = _public_key(raw_key) if raw_key is not None else None
     if key is None:
         return Verification(False, None, "unknown_key")
-    try:
-        key.verify(signature, message)
-    except InvalidSignature:
+    if not _signed_by(key.public_bytes_raw(), message, signature):
         return Verification(False, None, "invalid_code")
     if event_id is not None and payload.event_id != event_id:
         return Verification(False, payload, "wrong_event")

@@ -2,7 +2,9 @@
 """Benchmark the door: badge scans per second under gunicorn with wrk, and the scanner page's verdict time.
 
 For each size (1,000 and 100,000 participants, with 1,000,000 scans already stored), the app runs
-under gunicorn (2 sync workers) on loopback and wrk (2 threads, 16 connections) sends
+under gunicorn with the venue server's own settings (gunicorn.conf.py: gthread workers, one per
+core since Redis is on, the access log written) with every feature on (Redis for live updates and
+rate limits), on loopback, and wrk (2 threads, 16 keep-alive connections) sends
   1. GET /bench/ping, a trivial Flask route of the same app: the ceiling on this machine;
   2. POST /api/v1/events/{slug}/scans with a security token, a real signed badge and a unique
      nonce per request (a wrk Lua script), each badge going in, then out, then in again.
@@ -12,7 +14,8 @@ verdict with Chromium's fake camera playing a video of a badge.
 
 Run: .venv/bin/python bench/bench_door.py [--sizes 1000,100000] [--stored 1000000] [--seconds 10]
      [--no-browser]. Installs wrk with apt-get if it is missing (as root).
-Set BENCH_DATABASE_URL to measure on PostgreSQL (a scratch database is created and dropped).
+Set BENCH_DATABASE_URL to measure on PostgreSQL (a scratch database is created and dropped), and
+REDIS_URL for another Redis than redis://127.0.0.1:6379/0.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import redis
 from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +56,7 @@ from tests.door.scenario import new_event  # noqa: E402
 PASSWORD = "bench-password-not-secret"
 CODES_PER_RUN = 4_000
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 LUA = """
 local codes = {%(codes)s}
@@ -219,23 +224,18 @@ def free_port() -> int:
 
 
 def start_gunicorn(tmp: Path, env: dict[str, str], port: int) -> subprocess.Popen:
-    """The app under gunicorn, 2 sync workers, on loopback; waits until it answers."""
+    """The app under gunicorn with the venue server's settings, on loopback; waits until it answers."""
     (tmp / "bench_door_wsgi.py").write_text(WSGI)
-    (tmp / "empty.conf.py").write_text("")
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "-c",
-            str(tmp / "empty.conf.py"),
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
+            str(ROOT / "gunicorn.conf.py"),
             "--pythonpath",
             f"{tmp},{ROOT}",
             "bench_door_wsgi:app",
         ],
-        env=env,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -388,9 +388,14 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     binary = ensure_wrk()
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as error:
+        sys.exit(f"Redis at {REDIS_URL} does not answer ({error}); set REDIS_URL")
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
-        f"door benchmark on {os.cpu_count()} cores; database: {os.environ.get('BENCH_DATABASE_URL') or 'SQLite'}"
+        f"door benchmark on {os.cpu_count()} cores; database: {os.environ.get('BENCH_DATABASE_URL') or 'SQLite'}; "
+        f"gunicorn.conf.py with Redis at {REDIS_URL}"
     )
     print(
         f"{'participants':>12} {'stored scans':>12} | {'ping req/s':>10} {'p50':>6} {'p99':>6} | "
@@ -407,6 +412,8 @@ def main() -> None:
                 "SECRET_KEY": "bench-secret-not-for-production",
                 "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
                 "SESSION_COOKIE_SECURE": "0",
+                "REDIS_URL": REDIS_URL,
+                "LIVE_CHANNEL": f"bench:{uuid.uuid4().hex}",
             }
             os.environ.update({k: env[k] for k in ("KIOSK_INSTANCE_PATH",)})
             app = create_app(

@@ -10,10 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
-from kiosk.api.registration import event_or_404, json_body, participant_or_404
+from kiosk.api.registration import event_or_404, json_body, participant_or_404, visible_event
 from kiosk.api.spec import route
 from kiosk.extensions import db
-from kiosk.models import Event, Reason, Role, ScanResult
+from kiosk.models import Reason, Role, ScanResult
 from kiosk.services import door
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.vocabulary import CATEGORY_LABELS
@@ -144,10 +144,15 @@ def verdict_json(verdict: door.Verdict) -> dict[str, Any]:
     }
 
 
-def _record(event: Event, scan: door.ScanInput) -> door.Verdict:
-    """Record one scan; a lost race on its nonce is retried once (it then answers as a replay)."""
+def _event_at_door(slug: str) -> door.EventRef:
+    """The event named `slug` as a scan needs it (visible to the caller), or a 404."""
+    return visible_event(door.event_ref(db.session, slug), slug)
+
+
+def _record(event: door.EventRef, scan: door.ScanInput) -> door.Verdict:
+    """Record one scan; a nonce seen before, or a lost race on it, answers as a replay."""
     try:
-        return door.record_scan(db.session, event, scan)
+        return door.record_scan(db.session, event, scan, optimistic=True)
     except door.ScanRaceLost:
         db.session.rollback()
         return door.record_scan(db.session, event, scan)
@@ -165,7 +170,7 @@ def _record(event: Event, scan: door.ScanInput) -> door.Verdict:
     tag="door",
 )
 def scan(slug: str):
-    event = event_or_404(slug)
+    event = _event_at_door(slug)
     verdict = _record(event, _scan_input(json_body(), offline=False))
     db.session.commit()
     return jsonify(verdict_json(verdict))
@@ -219,7 +224,7 @@ def scan(slug: str):
     tag="door",
 )
 def scan_batch(slug: str):
-    event = event_or_404(slug)
+    event = _event_at_door(slug)
     items = json_body().get("scans")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ValidationFailed(_("Send a list of scans."), {"scans": [_("Send a list of scans.")]})

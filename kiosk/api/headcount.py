@@ -149,7 +149,8 @@ def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[s
     lifetime = float(app.config.get("LIVE_STREAM_SECONDS", 3600))
     deadline = time.monotonic() + lifetime
     yield f"retry: {int(app.config.get('LIVE_RETRY_MS', 1000))}\n\n"
-    sent = last_id
+    spacing = float(app.config.get("LIVE_SPACING_SECONDS", 0.25))
+    sent, sent_at = last_id, 0.0
     seen = broker.version(event_id)
     while True:
         try:
@@ -158,13 +159,20 @@ def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[s
             return
         if digest != sent:
             yield f"event: headcount\nid: {digest}\ndata: {body}\n\n"
-            sent = digest
+            sent, sent_at = digest, time.monotonic()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return  # the browser reconnects (after `retry`) and resumes with Last-Event-ID
         now = broker.wait(event_id, seen, timeout=min(heartbeat, remaining))
         if now == seen:
             yield ": heartbeat\n\n"
+        else:
+            # Changes come in bursts (a queue at a door): a first change is sent at once, then
+            # at most one update per `spacing`, so figures are not recomputed for every scan.
+            pause = sent_at + spacing - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+                now = broker.version(event_id)
         seen = now
 
 

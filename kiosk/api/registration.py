@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import gettext as _
@@ -15,6 +15,7 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, json_object, optional_number
 from kiosk.models import Delegation, Event, Participant, Role, Status
 from kiosk.services import events, mail, registration
+from kiosk.services.door import EventRef
 from kiosk.services.errors import (
     DelegationFull,
     DuplicateParticipant,
@@ -28,6 +29,7 @@ bp = Blueprint("api_registration", __name__, url_prefix="/api/v1")
 
 ORGANIZER, DESK, FOCAL_POINT = Role.ORGANIZER, Role.DESK, Role.FOCAL_POINT
 ANY_ROLE = tuple(Role)
+AnyEvent = TypeVar("AnyEvent", Event, EventRef)
 ADD_ERRORS = (DelegationFull, RegistrationClosed, DuplicateParticipant, ValidationFailed)
 
 
@@ -38,7 +40,11 @@ def json_body(allowed: Iterable[str] | None = None) -> dict[str, Any]:
 
 def event_or_404(slug: str) -> Event:
     """The event named `slug`, visible to the caller's token."""
-    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    return visible_event(db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none(), slug)
+
+
+def visible_event(event: AnyEvent | None, slug: str) -> AnyEvent:
+    """`event` (found by `slug`) if the caller's token may see it, else a 404."""
     if event is None or (g.principal.event_id and g.principal.event_id != event.id):
         raise NotFound(_("There is no event “%(slug)s”.", slug=slug))
     return event

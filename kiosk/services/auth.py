@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import ApiToken, Delegation, Role
@@ -99,14 +99,23 @@ def delegation_for_session(session: Session, delegation_id: object, version: obj
     return delegation
 
 
+#: An unrevoked token by its hash: a plain statement (every API call runs it; no ORM objects).
+_TOKEN = select(
+    ApiToken.id,
+    ApiToken.token_hash,
+    ApiToken.role,
+    ApiToken.delegation_id,
+    ApiToken.event_id,
+    ApiToken.user_id,
+).where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked.is_(False))
+
+
 def authenticate(session: Session, secret: str) -> Principal | None:
     """Resolve a bearer secret: an API token, or a delegation's private link secret."""
     if not secret:
         return None
     digest = hash_secret(secret)
-    token = session.execute(
-        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked.is_(False))
-    ).scalar_one_or_none()
+    token = session.connection().execute(_TOKEN, {"digest": digest}).one_or_none()
     if token and hmac.compare_digest(token.token_hash, digest):
         return Principal(
             role=token.role,

@@ -113,8 +113,29 @@ class Verdict:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class EventRef:
+    """What a scan needs of its event: a plain row, so that the scan path builds no ORM objects.
+
+    An `Event` has the same attributes and serves as well.
+    """
+
+    id: int
+    venue_id: int | None
+
+
+_EVENT = select(Event.id, Event.venue_id).where(Event.slug == bindparam("slug"))
+
+
+def event_ref(session: Session, slug: str) -> EventRef | None:
+    """The event named `slug`, as a scan needs it."""
+    row = session.connection().execute(_EVENT, {"slug": slug}).one_or_none()
+    return EventRef(*row) if row else None
+
+
 class ScanRaceLost(Exception):
-    """A scan with the same nonce was stored meanwhile after this one changed state; retry."""
+    """The scan's nonce was already stored (meanwhile, or before, when not looked up first) after
+    this scan had moved someone: roll back and record it again, which then answers as a replay."""
 
 
 def parse_direction(value: Any) -> Direction:
@@ -340,7 +361,7 @@ def forget_gates() -> None:
 
 
 def judge_code(
-    session: Session, event: Event, code: str, moment: datetime
+    session: Session, event: EventRef, code: str, moment: datetime
 ) -> tuple[Reason | None, codes.CodePayload | None, tuple[Shown, Status, int] | None]:
     """Check a code's signature, kind, event, validity, serial and holder's status (no state)."""
     payload = codes.decode_unverified(code)
@@ -413,7 +434,9 @@ def _is_stale(session: Session, participant_id: int, venue_id: int, moment: date
     return changed_at is not None and changed_at > moment
 
 
-def _replay(session: Session, event: Event, scan: ScanRecord, request: ScanInput, venue_id: int) -> Verdict:
+def _replay(
+    session: Session, event: EventRef, scan: ScanRecord, request: ScanInput, venue_id: int
+) -> Verdict:
     if scan.event_id != event.id or scan.checkpoint_id != request.checkpoint_id:
         raise ValidationFailed(
             _("This nonce was already used for another scan."),
@@ -428,7 +451,7 @@ def _stored(session: Session, nonce: str) -> ScanRecord | None:
     return ScanRecord(*row) if row else None
 
 
-def checkpoint_of(session: Session, event: Event, checkpoint_id: Any, *, closed_too: bool = False) -> Gate:
+def checkpoint_of(session: Session, event: EventRef, checkpoint_id: Any, *, closed_too: bool = False) -> Gate:
     """An active checkpoint of the event (or a closed one, for scans made before it closed), or a 422."""
     checkpoint = _gate(session, checkpoint_id) if isinstance(checkpoint_id, int) else None
     if checkpoint is not None and checkpoint.event_id != event.id:  # kept from before a change: look again
@@ -442,7 +465,7 @@ def checkpoint_of(session: Session, event: Event, checkpoint_id: Any, *, closed_
     return checkpoint
 
 
-def venue_of(event: Event, checkpoint: Checkpoint | Gate) -> int:
+def venue_of(event: EventRef, checkpoint: Checkpoint | Gate) -> int:
     """The venue a checkpoint guards (the event's venue unless set; 0 when there is none)."""
     return checkpoint.venue_id or event.venue_id or 0
 
@@ -456,13 +479,22 @@ def inside(session: Session, event_id: int, venue_id: int) -> int:
 
 
 def record_scan(
-    session: Session, event: Event, request: ScanInput, *, now: datetime | None = None
+    session: Session,
+    event: EventRef,
+    request: ScanInput,
+    *,
+    now: datetime | None = None,
+    optimistic: bool = False,
 ) -> Verdict:
     """Decide a scan, store it with its verdict, move the holder in or out, count it.
 
     The same nonce sent again returns the first answer and stores nothing. An offline scan
     (request.offline_result set) keeps the scanner's verdict, since the person did or did not
     pass; the server's own verdict is compared and a difference is flagged as a conflict.
+
+    `optimistic` skips looking the nonce up first, since nearly every nonce is new: a repeated
+    one is then found by the insert, and ScanRaceLost asks the caller to roll back and call
+    again without it. Only a caller that owns the transaction may ask for it.
     """
     received = now or utcnow()
     checkpoint = checkpoint_of(
@@ -471,7 +503,7 @@ def record_scan(
     venue_id = venue_of(event, checkpoint)
     if not request.nonce or len(request.nonce) > 64:
         raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    existing = _stored(session, request.nonce)
+    existing = None if optimistic else _stored(session, request.nonce)
     if existing is not None:
         return _replay(session, event, existing, request, venue_id)
     if not checkpoint.allows(request.direction):
@@ -604,7 +636,7 @@ class Rejected:
 
 
 def record_offline_batch(
-    session: Session, event: Event, scans: Iterable[ScanInput]
+    session: Session, event: EventRef, scans: Iterable[ScanInput]
 ) -> list[Verdict | Rejected]:
     """Apply scans decided offline in the order they happened (the scanners' clocks).
 

@@ -4,13 +4,16 @@ Services call `touch(session, event_id)` beside the change (a check-in, a scan, 
 Nothing is announced for a transaction that rolls back. After the commit, the application's
 `Broker` announces the event: through Redis pub/sub when `REDIS_URL` is set, so that every
 worker and server hears it, else within this process. Listeners (the dashboards' event streams)
-wait with `Broker.wait` and then read the fresh figures themselves.
+wait with `Broker.wait` and then read the fresh figures themselves. Through Redis, a process
+announces one event at most once every `PUBLISH_SPACING` seconds (the last change of a burst
+is always announced), so that a queue at a door does not cost one Redis message per scan.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import redis
 from flask import Flask, current_app, has_app_context
@@ -20,6 +23,8 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 CHANNEL = "kiosk:changes"
+#: Through Redis, the shortest time between two announcements of one event by one process.
+PUBLISH_SPACING = 0.05
 _PENDING = "live_events"
 
 
@@ -50,12 +55,39 @@ class Broker:
         self._redis = redis.Redis.from_url(redis_url) if redis_url else None
         self._listener: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._sending = threading.Lock()
+        self._sent_at: dict[int, float] = {}
+        self._due: set[int] = set()
 
     def publish(self, event_id: int) -> None:
-        """Announce a change of `event_id` to every listener (on every server, with Redis)."""
+        """Announce a change of `event_id` to every listener (on every server, with Redis).
+
+        Through Redis, an announcement within `PUBLISH_SPACING` of the previous one is sent when
+        that time is up, and carries every change made meanwhile.
+        """
         if self._redis is None:
             self._notify(event_id)
             return
+        with self._sending:
+            if event_id in self._due:
+                return
+            wait = self._sent_at.get(event_id, -PUBLISH_SPACING) + PUBLISH_SPACING - time.monotonic()
+            if wait > 0:
+                self._due.add(event_id)
+                later = threading.Timer(wait, self._send_due, (event_id,))
+                later.daemon = True
+                later.start()
+                return
+            self._sent_at[event_id] = time.monotonic()
+        self._send(event_id)
+
+    def _send_due(self, event_id: int) -> None:
+        with self._sending:
+            self._due.discard(event_id)
+            self._sent_at[event_id] = time.monotonic()
+        self._send(event_id)
+
+    def _send(self, event_id: int) -> None:
         try:
             self._redis.publish(self.channel, str(event_id))
         except redis.RedisError:

@@ -11,7 +11,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from kiosk.extensions import db
-from kiosk.models import Direction, Event, Participant, Role, Scan
+from kiosk.models import Direction, Event, Participant, Presence, Role, Scan
 from kiosk.models.base import utcnow
 from kiosk.services import counters, door, keys
 from tests.conftest import bearer
@@ -83,6 +83,23 @@ def test_same_nonce_records_one_scan_and_returns_the_first_answer(app, client, m
         assert counters.values(db.session, event_id)[f"scans:{main}:in:accepted"] == 1
     # A new nonce is a new scan: the badge is inside already.
     assert scan(client, token, slug, code, main).get_json()["reason"] == "already_inside"
+
+
+def test_a_nonce_resent_after_the_holder_moved_on_changes_nothing(app, client, make_token):
+    """The scan path does not look a nonce up first: a late resend is found by its insert."""
+    slug, event_id, venue_id, pid, main, _side, _exit, code = _setup(app)
+    token = make_token(Role.SECURITY)
+    entered = scan(client, token, slug, code, main, "in", nonce="entry").get_json()
+    assert scan(client, token, slug, code, main, "out", nonce="exit").get_json()["result"] == "accepted"
+    again = scan(client, token, slug, code, main, "in", nonce="entry").get_json()
+    assert again["replayed"] is True
+    assert (again["result"], again["scanned_at"]) == (entered["result"], entered["scanned_at"])
+    assert again["inside_now"] == 0
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Scan)).scalar_one() == 2
+        assert not db.session.execute(select(Presence.inside).filter_by(participant_id=pid)).scalar_one()
+        assert counters.values(db.session, event_id)[f"inside:venue:{venue_id}"] == 0
+        assert counters.recount(db.session, event_id) == {}
 
 
 def test_concurrent_resends_of_one_nonce_store_one_scan(app, make_token):

@@ -122,3 +122,23 @@ def test_redis_carries_changes_between_brokers(make_event):
     here.publish(event_id)
     waiter.join()
     assert woke == [seen + 1]
+
+
+def test_a_burst_of_changes_costs_few_redis_messages_and_the_last_one_arrives():
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    channel = f"kiosk:test:{time.time_ns()}"
+    listening = client.pubsub()
+    listening.subscribe(channel)
+    assert listening.get_message(timeout=5)["type"] == "subscribe"
+    broker = live.Broker("redis://127.0.0.1:6379/0", channel=channel)
+    began = time.monotonic()
+    for _ in range(200):
+        broker.publish(7)
+    burst = time.monotonic() - began
+    messages = []
+    while (message := listening.get_message(timeout=1)) is not None:
+        messages.append((message["data"], time.monotonic() - began))
+    listening.close()
+    assert [data for data, _at in messages] == [b"7"] * len(messages)
+    assert 2 <= len(messages) <= 2 + int(burst / live.PUBLISH_SPACING)
+    assert messages[-1][1] >= burst, "the last announcement comes after the last change"

@@ -220,6 +220,31 @@ def test_a_stream_resumes_from_last_event_id(app, serve, make_participant, make_
     stale.close()
 
 
+def test_a_burst_of_changes_is_merged_into_few_updates(
+    app, serve, make_event, make_participant, make_delegation, make_token
+):
+    app.config["LIVE_SPACING_SECONDS"] = 0.25
+    event = make_event()
+    delegations = [make_delegation(event) for _ in range(4)]
+    people = [make_participant(delegations[i % 4]) for i in range(12)]
+    stream = Stream(
+        serve(app), f"/api/v1/events/{slug_of(app, people[0].event_id)}/stream", bearer(make_token())
+    )
+    try:
+        assert json.loads(stream.next_headcount(timeout=5)["data"])["accredited"] == 0
+        began = time.monotonic()
+        for someone in people:  # twelve commits, as fast as the database allows
+            accredit(app, someone.id)
+        burst = time.monotonic() - began
+        updates = []
+        while not updates or json.loads(updates[-1]["data"])["accredited"] < 12:
+            updates.append(stream.next_headcount(timeout=2))
+        at_most = 2 + int(burst / 0.25)  # the first change at once, then one per spacing, then the last
+        assert len(updates) <= min(at_most, 11), f"{len(updates)} updates for 12 changes in {burst:.2f} s"
+    finally:
+        stream.close()
+
+
 def test_a_stream_ends_after_its_lifetime_so_the_browser_reconnects(
     app, client, make_participant, make_token
 ):
