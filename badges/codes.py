@@ -177,10 +177,21 @@ def normalise(code: str) -> str:
     return "".join(code.split()).upper()
 
 
+#: How many codes, and checked signatures, each process remembers. A badge is read many times a
+#: day (in, out, at each checkpoint), and decoding it and checking its Ed25519 signature were the
+#: largest fixed costs of a scan. Both answers never change (a signature valid for a key stays
+#: valid for it; revocation and validity are checked on every scan), so remembering them is safe.
+CODES_REMEMBERED = 10_000
+
+
 def _split(code: str) -> tuple[CodePayload, bytes, bytes] | None:
     """Return (payload, signed bytes, signature) of a code, or None if it is not well formed."""
-    if not isinstance(code, str):
-        return None
+    return _split_text(code) if isinstance(code, str) else None
+
+
+@functools.lru_cache(maxsize=CODES_REMEMBERED)
+def _split_text(code: str) -> tuple[CodePayload, bytes, bytes] | None:
+    """`_split` of a string, remembered: the same badge is read again and again at the doors."""
     text = normalise(code)
     if len(text) != CODE_LENGTH or not text.isascii():
         return None
@@ -213,13 +224,7 @@ def decode_unverified(code: str) -> CodePayload | None:
     return parts[0] if parts else None
 
 
-#: How many checked signatures each process remembers. A badge is scanned many times a day (in,
-#: out, at each checkpoint) and checking an Ed25519 signature is the largest fixed cost of a
-#: scan; a signature valid for a key stays valid for it, so remembering the answer is safe.
-SIGNATURES_REMEMBERED = 20_000
-
-
-@functools.lru_cache(maxsize=SIGNATURES_REMEMBERED)
+@functools.lru_cache(maxsize=CODES_REMEMBERED)
 def _signed_by(public: bytes, message: bytes, signature: bytes) -> bool:
     """Whether `signature` is the Ed25519 signature of `message` by the raw public key `public`."""
     try:

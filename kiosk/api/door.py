@@ -150,12 +150,15 @@ def _event_at_door(slug: str) -> door.EventRef:
 
 
 def _record(event: door.EventRef, scan: door.ScanInput) -> door.Verdict:
-    """Record one scan; a nonce seen before, or a lost race on it, answers as a replay."""
-    try:
-        return door.record_scan(db.session, event, scan, optimistic=True)
-    except door.ScanRaceLost:
-        db.session.rollback()
-        return door.record_scan(db.session, event, scan)
+    """Record and commit one scan; a nonce seen before, or a lost race on it, answers as a replay."""
+    with door.writer_turn(db.session):
+        try:
+            verdict = door.record_scan(db.session, event, scan, optimistic=True)
+        except door.ScanRaceLost:
+            db.session.rollback()
+            verdict = door.record_scan(db.session, event, scan)
+        db.session.commit()
+    return verdict
 
 
 @route(
@@ -172,7 +175,6 @@ def _record(event: door.EventRef, scan: door.ScanInput) -> door.Verdict:
 def scan(slug: str):
     event = _event_at_door(slug)
     verdict = _record(event, _scan_input(json_body(), offline=False))
-    db.session.commit()
     return jsonify(verdict_json(verdict))
 
 
@@ -233,12 +235,13 @@ def scan_batch(slug: str):
         raise ValidationFailed(
             _("Offline scans need the time they happened."), {"scanned_at": [_("Required.")]}
         )
-    try:
-        verdicts = door.record_offline_batch(db.session, event, scans)
-    except door.ScanRaceLost:
-        db.session.rollback()
-        verdicts = door.record_offline_batch(db.session, event, scans)
-    db.session.commit()
+    with door.writer_turn(db.session):
+        try:
+            verdicts = door.record_offline_batch(db.session, event, scans)
+        except door.ScanRaceLost:
+            db.session.rollback()
+            verdicts = door.record_offline_batch(db.session, event, scans)
+        db.session.commit()
     return jsonify({"results": [_batch_answer(v) for v in verdicts]})
 
 

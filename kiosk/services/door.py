@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter as Tally
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,6 +132,25 @@ def event_ref(session: Session, slug: str) -> EventRef | None:
     """The event named `slug`, as a scan needs it."""
     row = session.connection().execute(_EVENT, {"slug": slug}).one_or_none()
     return EventRef(*row) if row else None
+
+
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def writer_turn(session: Session) -> Iterator[None]:
+    """Hold the turn to write a scan (SQLite), from the decision until the commit.
+
+    SQLite lets one transaction write at a time, and a thread that finds the database locked
+    sleeps (1, 2, 5 … ms) before trying again: under a queue at the doors, threads of one process
+    would sleep for up to a second. They take turns on a lock instead, which wakes the next one
+    at once. PostgreSQL locks rows and needs no turn.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 class ScanRaceLost(Exception):
