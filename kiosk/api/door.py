@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import gzip
 from datetime import datetime
 from typing import Any
 
@@ -291,20 +290,31 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
 )
 def offline_bundle(slug: str):
     event = event_or_404(slug)
-    bundle = door.offline_bundle(db.session, event)
-    labels = {c["category"] for c in bundle["participants"].values()}
-    bundle["category_labels"] = {c: str(category_label(c)) for c in sorted(labels)}
-    stamp = bundle.pop("generated_at")
-    body = json.dumps(bundle, sort_keys=True, separators=(",", ":"))
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
+    body, tag = door.offline_bundle(db.session, event, category_label)
+    if request.if_none_match.contains(tag):
         response = Response(status=304)
+    elif "gzip" in request.accept_encodings:  # about a fourteenth of the size, for a venue's Wi-Fi
+        response = Response(_gzipped(tag, body), mimetype="application/json")
+        response.headers["Content-Encoding"] = "gzip"
     else:
-        bundle["generated_at"] = stamp
-        response = jsonify(bundle)
-    response.set_etag(etag)
+        response = Response(body, mimetype="application/json")
+    response.set_etag(tag)
+    response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+_last_gzipped: dict[str, bytes] = {}
+
+
+def _gzipped(tag: str, body: str) -> bytes:
+    """The body compressed; the latest is kept, since every scanner of a venue asks for it in turn."""
+    found = _last_gzipped.get(tag)
+    if found is None:
+        found = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+        _last_gzipped.clear()
+        _last_gzipped[tag] = found
+    return found
 
 
 @route(

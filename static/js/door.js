@@ -118,11 +118,11 @@ function showBundle() {
     line.textContent = strings.bundle_never;
     return;
   }
-  const at = new Date(state.bundle.generated_at);
+  const at = new Date(state.bundle.checked_at || state.bundle.generated_at);
   line.textContent = format(strings.bundle_at, {
     time: at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
   });
-  root.dataset.bundleAt = state.bundle.generated_at;
+  root.dataset.bundleAt = at.toISOString();
 }
 
 function setOnline(online) {
@@ -347,6 +347,8 @@ async function onCode(code) {
 async function refreshBundle() {
   try {
     const bundle = await api(`/api/v1/events/${slug}/offline-bundle`, { timeout: 15_000 });
+    // When this device last heard from the server (an unchanged bundle keeps its generated_at).
+    bundle.checked_at = new Date().toISOString();
     state.bundle = bundle;
     await state.store.set("bundle", bundle);
     setOnline(true);

@@ -1,4 +1,4 @@
-"""Each door test starts with no keys or checkpoints kept by the process from an earlier test."""
+"""Each door test starts with nothing the process kept from an earlier test (keys, checkpoints, bundles)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from kiosk.services import door
 
 @pytest.fixture(autouse=True)
 def fresh_door_caches():
-    door.forget_keys()
-    door.forget_gates()
+    door.forget_caches()
     yield
-    door.forget_keys()
-    door.forget_gates()
+    door.forget_caches()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 import uuid
 from datetime import timedelta
@@ -305,6 +307,49 @@ def test_offline_bundle(app, client, make_token):
         ).status_code
         == 403
     )
+
+
+def test_offline_bundle_is_compressed_and_rebuilt_only_when_holders_change(app, client, make_token):
+    slug, event_id, _venue, pid, main, _side, _exit, code = _setup(app)
+    token = make_token(Role.SECURITY)
+    path = f"/api/v1/events/{slug}/offline-bundle"
+    plain = client.get(path, headers=bearer(token))
+    packed = client.get(path, headers={**bearer(token), "Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert len(packed.data) < len(plain.data)
+    unpacked, expected = json.loads(gzip.decompress(packed.data)), plain.get_json()
+    assert unpacked.pop("generated_at") >= expected.pop("generated_at") and unpacked == expected
+    assert packed.headers["ETag"] == plain.headers["ETag"]
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get(path, headers=bearer(token))
+        assert not any("participants.title" in s for s in statements), "holders read again unchanged"
+        scan(client, token, slug, code, main)  # who is inside changes; the holders do not
+        statements.clear()
+        moved = client.get(path, headers=bearer(token))
+        assert not any("participants.title" in s for s in statements)
+        assert moved.headers["ETag"] != plain.headers["ETag"] and moved.get_json()["inside"]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+
+    desk = make_token(Role.DESK)
+    assert client.post(f"/api/v1/participants/{pid}/badge/reissue", headers=bearer(desk)).status_code == 200
+    reissued = client.get(path, headers=bearer(token)).get_json()
+    assert {"participant_id": pid, "below_serial": 2} in reissued["revoked"]
+    with app.app_context():
+        delegation = db.session.get(Participant, pid).delegation
+        delegation.name = "Chile (renamed)"
+        db.session.commit()
+    renamed = client.get(path, headers=bearer(token)).get_json()
+    assert renamed["participants"][str(pid)]["delegation"] == "Chile (renamed)"
 
 
 def test_photo_for_the_door(app, client, make_token):

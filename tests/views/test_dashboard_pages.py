@@ -18,12 +18,10 @@ ORGANIZER = Actor("user:test", Role.ORGANIZER)
 
 @pytest.fixture(autouse=True)
 def fresh_door_caches():
-    """The door keeps keys and checkpoints per process; each test's database reuses their ids."""
-    door.forget_keys()
-    door.forget_gates()
+    """The door keeps keys, checkpoints and bundles per process; each test's database reuses their ids."""
+    door.forget_caches()
     yield
-    door.forget_keys()
-    door.forget_gates()
+    door.forget_caches()
 
 
 def slug_of(app, event_id: int) -> str:
