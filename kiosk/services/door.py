@@ -1,8 +1,9 @@
 """The doors: the ONE place a badge scan's verdict is decided, and what follows from it.
 
 A scan costs a fixed handful of indexed statements whatever the number of participants and
-past scans: the nonce (idempotency), the participant by id, the presence row of the participant
-at the venue (anti-passback), one insert into `scans` and one upsert of the counters.
+past scans: the participant by id, the presence row of the participant at the venue
+(anti-passback), one insert into `scans` (unique on its nonce: idempotency) and one upsert of
+the counters. The API reads the token and the event first, as plain rows.
 """
 
 from __future__ import annotations

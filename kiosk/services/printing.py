@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from badges import codes, printers
 from badges.render import BadgeData, render_pdf, render_png
@@ -25,7 +25,7 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, printwake
+from kiosk.services import badging, live, printwake
 from kiosk.services.dates import format_day, format_meeting, format_moment
 from kiosk.services.errors import (
     DomainError,
@@ -212,7 +212,15 @@ def default_printer(session: Session, kind: JobKind, kiosk: str | None = None) -
 # --- jobs -----------------------------------------------------------------------------------
 
 
+def _announce(job: PrintJob) -> None:
+    """The live dashboard shows print queues: it hears of this job once the transaction commits."""
+    session = object_session(job)
+    if session is not None:
+        live.touch(session, job.participant.event_id)
+
+
 def _transition(job: PrintJob, status: JobStatus) -> None:
+    _announce(job)
     if status not in JOB_TRANSITIONS[job.status]:
         raise InvalidTransition(
             _(
@@ -256,6 +264,7 @@ def queue_print(
     session.add(job)
     session.flush()
     printwake.wake_on_commit(session)
+    _announce(job)
     return job
 
 

@@ -159,6 +159,26 @@ def test_a_printer_that_is_off_keeps_the_job_queued_until_it_comes_back(app, acc
     assert (job.status, job.attempts, job.last_error) == (JobStatus.DONE, 2, None)
 
 
+def test_dashboards_hear_of_queued_failed_and_printed_jobs(app, accredited):
+    broker = app.extensions["live"]
+    port = free_port()
+    add_printer(app, "Kiosk 1", "receipt", {"type": "network", "host": "127.0.0.1", "port": port})
+    seen = broker.version(accredited.event_id)
+    queue(app, accredited.id, "receipt")
+    assert broker.wait(accredited.event_id, seen, timeout=1) > seen, "a queued job is announced"
+    seen = broker.version(accredited.event_id)
+    now = utcnow()
+    assert work(app, now) == (0, 1)  # the printer is off: back to the queue, with its error
+    assert broker.wait(accredited.event_id, seen, timeout=1) > seen, "a printer that is off is announced"
+    seen = broker.version(accredited.event_id)
+    server = Listener(port)
+    try:
+        assert work(app, now + timedelta(seconds=11)) == (1, 0)
+    finally:
+        server.close()
+    assert broker.wait(accredited.event_id, seen, timeout=1) > seen, "a printed job is announced"
+
+
 def test_backoff_doubles_and_is_capped():
     assert [printing.backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
     assert printing.backoff(30) == printing.MAX_BACKOFF
