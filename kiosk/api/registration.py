@@ -238,10 +238,17 @@ def patch_participant(participant_id: int):
     return jsonify(participant_json(participant))
 
 
-def _status_route(rule: str, status: Status, summary: str, roles: tuple[Role, ...], errors: tuple) -> None:
+def _status_route(
+    rule: str,
+    status: Status,
+    summary: str,
+    roles: tuple[Role, ...],
+    errors: tuple,
+    only_from: frozenset[Status] | None = None,
+) -> None:
     def view(participant_id: int):
         participant = participant_or_404(participant_id)
-        registration.change_status(db.session, participant, status, g.principal.actor)
+        registration.change_status(db.session, participant, status, g.principal.actor, only_from=only_from)
         commit()
         return jsonify(participant_json(participant))
 
@@ -281,6 +288,7 @@ _status_route(
     "Bring a withdrawn or rejected participant back to pending",
     (FOCAL_POINT, ORGANIZER),
     (DelegationFull, RegistrationClosed),
+    only_from=frozenset({Status.WITHDRAWN, Status.REJECTED}),
 )
 
 

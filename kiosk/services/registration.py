@@ -202,12 +202,16 @@ def _ensure_not_duplicate(
             )
 
 
+def _cannot_change(old: Status, new: Status) -> InvalidTransition:
+    return InvalidTransition(
+        _("The status “%(old)s” cannot change to “%(new)s”.", old=label(old), new=label(new))
+    )
+
+
 def _set_status(participant: Participant, new: Status, actor: Actor, session: Session) -> None:
     old = participant.status
     if new not in TRANSITIONS[old]:
-        raise InvalidTransition(
-            _("The status “%(old)s” cannot change to “%(new)s”.", old=label(old), new=label(new))
-        )
+        raise _cannot_change(old, new)
     participant.status = new
     participant.status_changed_at = utcnow()
     live.touch(session, participant.event_id)
@@ -345,13 +349,20 @@ def change_status(
     actor: Actor,
     *,
     now: datetime | None = None,
+    only_from: frozenset[Status] | None = None,
 ) -> Participant:
-    """Move a participant to `new` along the transition table, checking the cap if needed."""
+    """Move a participant to `new` along the transition table, checking the cap if needed.
+
+    `only_from` narrows the statuses the participant may come from (a reinstatement brings back
+    only the withdrawn and the rejected).
+    """
     delegation = participant.delegation
     if new in (Status.WITHDRAWN, Status.PENDING):
         ensure_open(delegation.event, actor, now)
     lock_delegation(session, delegation)
     reread(session, participant)
+    if only_from is not None and participant.status not in only_from:
+        raise _cannot_change(participant.status, new)
     if (
         new in ACTIVE_STATUSES
         and participant.mode == Mode.IN_PERSON

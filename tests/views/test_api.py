@@ -153,6 +153,23 @@ def test_organizer_lists_accredits_and_rejects(client, app, chile, make_token, m
     ]
 
 
+def test_reinstate_brings_back_the_withdrawn_and_rejected_only(
+    app, client, chile, focal, make_token, make_participant
+):
+    organizer = bearer(make_token(Role.ORGANIZER))
+    withdrawn = make_participant(delegation=chile, status=Status.WITHDRAWN)
+    rejected = make_participant(delegation=chile, status=Status.REJECTED)
+    accredited = make_participant(delegation=chile, status=Status.ACCREDITED)
+    back = client.post(f"/api/v1/participants/{withdrawn.id}/reinstate", headers=focal)
+    assert back.status_code == 200 and back.json["status"] == "pending"
+    back = client.post(f"/api/v1/participants/{rejected.id}/reinstate", headers=organizer)
+    assert back.status_code == 200 and back.json["status"] == "pending"
+    refused = client.post(f"/api/v1/participants/{accredited.id}/reinstate", headers=focal)
+    assert refused.status_code == 409 and refused.json["code"] == "invalid_transition"
+    with app.app_context():
+        assert db.session.get(Participant, accredited.id).status == Status.ACCREDITED
+
+
 def test_accredit_over_a_lowered_cap_is_delegation_full(client, app, chile, make_token, make_participant):
     organizer = bearer(make_token(Role.ORGANIZER))
     people = [make_participant(delegation=chile) for _ in range(3)]
