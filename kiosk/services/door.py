@@ -221,19 +221,26 @@ _NONCE = select(
     Scan.conflict,
 ).where(Scan.nonce == bindparam("nonce"))
 
+#: What the door reads of a badge holder, online (`_shown`) and for offline bundles (`_holders_json`).
+_HOLDER = (
+    Participant.id,
+    Participant.title,
+    Participant.given_name,
+    Participant.family_name,
+    Participant.status,
+    Participant.badge_serial,
+    Participant.photo.is_not(None),
+    Participant.updated_at,
+)
+
+
+def _holder_name(title: str | None, given: str | None, family: str | None) -> str:
+    """The name the officer reads: title, given and family name."""
+    return " ".join(part for part in (title, given, family) if part)
+
+
 _SHOWN = (
-    select(
-        Participant.id,
-        Participant.title,
-        Participant.given_name,
-        Participant.family_name,
-        Participant.status,
-        Participant.badge_serial,
-        Participant.photo.is_not(None),
-        Participant.updated_at,
-        Delegation.name,
-        Delegation.category,
-    )
+    select(*_HOLDER, Delegation.name, Delegation.category)
     .join(Delegation, Delegation.id == Participant.delegation_id)
     .where(Participant.id == bindparam("pid"), Participant.event_id == bindparam("eid"))
 )
@@ -325,8 +332,14 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     if row is None:
         return None
     pid, title, given, family, status, serial, has_photo, updated, delegation, category = row
-    name = " ".join(part for part in (title, given, family) if part)
-    shown = Shown(pid, name, delegation, category.value, bool(has_photo), int(updated.timestamp()))
+    shown = Shown(
+        pid,
+        _holder_name(title, given, family),
+        delegation,
+        category.value,
+        bool(has_photo),
+        int(updated.timestamp()),
+    )
     return shown, status, serial
 
 
@@ -711,27 +724,15 @@ def _holders_version(session: Session, event_id: int) -> tuple:
     return tuple(participants), tuple(tuple(row) for row in delegations)
 
 
-def _holders_json(session: Session, event_id: int) -> tuple[str, frozenset[str]]:
-    """The holders part of a bundle as JSON members (without braces), and the categories in it."""
-    delegations = {
-        d_id: (name, category.value)
-        for d_id, name, category in session.execute(
-            select(Delegation.id, Delegation.name, Delegation.category).where(Delegation.event_id == event_id)
-        )
-    }
+def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str, frozenset[str]]:
+    """The holders part of a bundle as JSON members (without braces), and the categories in it.
+
+    `version` is `_holders_version`'s, whose second part is the event's delegations.
+    """
+    delegations = {d_id: (name, category.value) for d_id, name, category in version[1]}
     participants, not_accredited, revoked = {}, [], []
     rows = session.execute(
-        select(
-            Participant.id,
-            Participant.title,
-            Participant.given_name,
-            Participant.family_name,
-            Participant.status,
-            Participant.badge_serial,
-            Participant.photo.is_not(None),
-            Participant.updated_at,
-            Participant.delegation_id,
-        )
+        select(*_HOLDER, Participant.delegation_id)
         .where(Participant.event_id == event_id)
         .order_by(Participant.id)
     )
@@ -743,7 +744,7 @@ def _holders_json(session: Session, event_id: int) -> tuple[str, frozenset[str]]
             continue
         delegation, category = delegations.get(delegation_id, ("", ""))
         participants[str(pid)] = {
-            "name": " ".join(part for part in (title, given, family) if part),
+            "name": _holder_name(title, given, family),
             "delegation": delegation,
             "category": category,
             "serial": serial,
@@ -768,7 +769,7 @@ def offline_bundle(
     version = _holders_version(session, event.id)
     cached = _holders.get(event.id)
     if cached is None or cached[0] != version:
-        members, categories = _holders_json(session, event.id)
+        members, categories = _holders_json(session, event.id, version)
         digest = hashlib.sha256(members.encode()).hexdigest()
         cached = _holders[event.id] = (version, members, digest, categories)
     _version, members, digest, categories = cached
