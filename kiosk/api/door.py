@@ -148,18 +148,6 @@ def _event_at_door(slug: str) -> door.EventRef:
     return visible_event(door.event_ref(db.session, slug), slug)
 
 
-def _record(event: door.EventRef, scan: door.ScanInput) -> door.Verdict:
-    """Record and commit one scan; a nonce seen before, or a lost race on it, answers as a replay."""
-    with door.writer_turn(db.session):
-        try:
-            verdict = door.record_scan(db.session, event, scan, optimistic=True)
-        except door.ScanRaceLost:
-            db.session.rollback()
-            verdict = door.record_scan(db.session, event, scan)
-        db.session.commit()
-    return verdict
-
-
 @route(
     bp,
     "/events/<slug>/scans",
@@ -173,7 +161,8 @@ def _record(event: door.EventRef, scan: door.ScanInput) -> door.Verdict:
 )
 def scan(slug: str):
     event = _event_at_door(slug)
-    verdict = _record(event, _scan_input(json_body(), offline=False))
+    read = _scan_input(json_body(), offline=False)
+    verdict = door.record_and_commit(db.session, event, read, db.session.commit)
     return jsonify(verdict_json(verdict))
 
 

@@ -8,8 +8,10 @@ the counters. The API reads the token and the event first, as plain rows.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import threading
 import time
 from collections import Counter as Tally
@@ -138,22 +140,144 @@ def event_ref(session: Session, slug: str) -> EventRef | None:
 
 
 _sqlite_writer = threading.Lock()
+_turn_files: dict[str, int] = {}
+_turn_files_lock = threading.Lock()
+
+
+def _turn_file(database: str | None) -> int | None:
+    """The open lock file beside a SQLite database file (None for a database in memory)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if database not in _turn_files:
+        with _turn_files_lock:
+            if database not in _turn_files:
+                _turn_files[database] = os.open(f"{database}-door-turn", os.O_RDWR | os.O_CREAT, 0o600)
+    return _turn_files[database]
+
+
+@contextmanager
+def _server_turn(session: Session) -> Iterator[None]:
+    """The turn among the processes of this server (gunicorn's workers): a lock file."""
+    shared = _turn_file(session.get_bind().url.database)
+    if shared is None:
+        yield
+        return
+    fcntl.flock(shared, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(shared, fcntl.LOCK_UN)
 
 
 @contextmanager
 def writer_turn(session: Session) -> Iterator[None]:
-    """Hold the turn to write a scan (SQLite), from the decision until the commit.
+    """Hold the turn to write scans (SQLite), from the decision until the commit.
 
-    SQLite lets one transaction write at a time, and a thread that finds the database locked
-    sleeps (1, 2, 5 … ms) before trying again: under a queue at the doors, threads of one process
-    would sleep for up to a second. They take turns on a lock instead, which wakes the next one
-    at once. PostgreSQL locks rows and needs no turn.
+    SQLite lets one transaction write at a time, and a connection that finds the database locked
+    sleeps (1, 2, 5 … ms) before trying again: under a queue at the doors, requests would sleep
+    for up to a second. Writers take turns instead, which wakes the next one at once: threads of
+    a process on a lock, and the processes of a server on a lock file beside the database.
+    PostgreSQL locks rows and needs no turn.
     """
     if session.get_bind().dialect.name != "sqlite":
         yield
         return
-    with _sqlite_writer:
+    with _sqlite_writer, _server_turn(session):
         yield
+
+
+@dataclass
+class _Ticket:
+    """A judged scan waiting for its turn to be written, and then its answer."""
+
+    event: EventRef
+    judged: Judged
+    done: bool = False
+    verdict: Verdict | None = None
+    error: BaseException | None = None
+    #: Refused as input (a nonce another scan took meanwhile): its own request says why.
+    alone: bool = False
+
+
+_waiting: list[_Ticket] = []
+_waiting_lock = threading.Lock()
+
+
+def record_and_commit(
+    session: Session, event: EventRef, request: ScanInput, commit: Callable[[], None]
+) -> Verdict:
+    """Record one scan and `commit` it; a nonce seen before answers as a replay.
+
+    SQLite writes one transaction at a time and syncs each commit to disk. So each request
+    judges its scan first, reading only (a nonce seen before is found by its insert, as in
+    `record_scan(optimistic=True)`), and then waits for the turn to write; whichever request
+    gets it writes every scan waiting in its process, in one transaction with one sync (group
+    commit), and the others find their answer ready. If that transaction fails, each scan is
+    written on its own, so that one bad scan fails alone. PostgreSQL writes concurrent
+    transactions side by side: each scan is judged and written in a transaction of its own.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return _alone(session, event, request, commit)
+    judged = judge_scan(session, event, request, look_up_nonce=False)
+    assert isinstance(judged, Judged)  # a nonce seen before is found by its insert
+    ticket = _Ticket(event, judged)
+    with _waiting_lock:
+        _waiting.append(ticket)
+    with _sqlite_writer:
+        if not ticket.done:
+            with _waiting_lock:
+                group = list(_waiting)
+                _waiting.clear()
+            with _server_turn(session):
+                _write_group(session, group, commit)
+        if ticket.alone:
+            with _server_turn(session):
+                return _alone(session, event, request, commit)
+    if ticket.error is not None:
+        raise ticket.error
+    assert ticket.verdict is not None
+    return ticket.verdict
+
+
+def _alone(session: Session, event: EventRef, request: ScanInput, commit: Callable[[], None]) -> Verdict:
+    """Record one scan in a transaction of its own, and commit."""
+    try:
+        verdict = record_scan(session, event, request, optimistic=True)
+    except ScanRaceLost:
+        session.rollback()
+        verdict = record_scan(session, event, request)
+    commit()
+    return verdict
+
+
+def _write_group(session: Session, group: list[_Ticket], commit: Callable[[], None]) -> None:
+    try:
+        try:
+            for ticket in group:
+                try:
+                    ticket.verdict = write_scan(session, ticket.event, ticket.judged)
+                except ValidationFailed:  # nothing of it written
+                    ticket.alone = True
+            commit()
+            return
+        except Exception:
+            session.rollback()
+            for ticket in group:
+                ticket.verdict, ticket.alone = None, False
+        for ticket in group:
+            try:
+                ticket.verdict = _alone(session, ticket.event, ticket.judged.request, commit)
+            except ValidationFailed:
+                session.rollback()
+                ticket.alone = True
+            except Exception as error:
+                session.rollback()
+                ticket.error = error
+    finally:
+        for ticket in group:
+            if ticket.verdict is None and ticket.error is None and not ticket.alone:
+                ticket.error = RuntimeError("the scan was not written")
+            ticket.done = True
 
 
 class ScanRaceLost(Exception):
@@ -514,6 +638,54 @@ def inside(session: Session, event_id: int, venue_id: int) -> int:
     return int(value or 0)
 
 
+@dataclass(frozen=True)
+class Judged:
+    """What a scan's checkpoint and code say, read before anything is written (no turn needed)."""
+
+    request: ScanInput
+    checkpoint: Gate
+    venue_id: int
+    received: datetime
+    #: When the person passed: the scanner's clock for an offline scan, else `received`.
+    moment: datetime
+    reason: Reason | None
+    payload: codes.CodePayload | None
+    holder: tuple[Shown, Status, int] | None
+
+
+def judge_scan(
+    session: Session,
+    event: EventRef,
+    request: ScanInput,
+    *,
+    now: datetime | None = None,
+    look_up_nonce: bool = True,
+) -> Judged | Verdict:
+    """Check a scan's input, checkpoint and code, reading only (no turn needed): a Judged scan to
+    write, the first answer to a nonce already stored (a replay), or a 422."""
+    received = now or utcnow()
+    checkpoint = checkpoint_of(
+        session, event, request.checkpoint_id, closed_too=request.offline_result is not None
+    )
+    venue_id = venue_of(event, checkpoint)
+    if not request.nonce or len(request.nonce) > 64:
+        raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
+    existing = _stored(session, request.nonce) if look_up_nonce else None
+    if existing is not None:
+        return _replay(session, event, existing, request, venue_id)
+    if not checkpoint.allows(request.direction):
+        raise ValidationFailed(
+            _("This checkpoint is only for the other direction."),
+            {"direction": [_("Pick the checkpoint's direction.")]},
+        )
+    offline = request.offline_result is not None
+    moment = request.scanned_at if (offline and request.scanned_at) else received
+    reason, payload, holder = judge_code(session, event, request.code, moment)
+    if reason is None and request.direction is Direction.IN and not checkpoint.open_at(moment):
+        reason = Reason.NOT_VALID_NOW
+    return Judged(request, checkpoint, venue_id, received, moment, reason, payload, holder)
+
+
 def record_scan(
     session: Session,
     event: EventRef,
@@ -532,27 +704,15 @@ def record_scan(
     one is then found by the insert, and ScanRaceLost asks the caller to roll back and call
     again without it. Only a caller that owns the transaction may ask for it.
     """
-    received = now or utcnow()
-    checkpoint = checkpoint_of(
-        session, event, request.checkpoint_id, closed_too=request.offline_result is not None
-    )
-    venue_id = venue_of(event, checkpoint)
-    if not request.nonce or len(request.nonce) > 64:
-        raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    existing = None if optimistic else _stored(session, request.nonce)
-    if existing is not None:
-        return _replay(session, event, existing, request, venue_id)
-    if not checkpoint.allows(request.direction):
-        raise ValidationFailed(
-            _("This checkpoint is only for the other direction."),
-            {"direction": [_("Pick the checkpoint's direction.")]},
-        )
-    offline = request.offline_result is not None
-    moment = request.scanned_at if (offline and request.scanned_at) else received
-    reason, payload, holder = judge_code(session, event, request.code, moment)
-    if reason is None and request.direction is Direction.IN and not checkpoint.open_at(moment):
-        reason = Reason.NOT_VALID_NOW
+    judged = judge_scan(session, event, request, now=now, look_up_nonce=not optimistic)
+    return judged if isinstance(judged, Verdict) else write_scan(session, event, judged)
 
+
+def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
+    """Store a judged scan with its verdict, move the holder in or out (anti-passback), count it."""
+    request, checkpoint, venue_id = judged.request, judged.checkpoint, judged.venue_id
+    reason, payload, holder, moment = judged.reason, judged.payload, judged.holder, judged.moment
+    offline = request.offline_result is not None
     moved_at: int | None = None
     participant_id = holder[0].id if holder else None
     if offline:
@@ -590,7 +750,7 @@ def record_scan(
         result = ScanResult.ACCEPTED if reason is None else ScanResult.REFUSED
         stored_reason, server_reason, conflict = reason, reason, False
 
-    scanned_at = request.scanned_at or received
+    scanned_at = request.scanned_at or judged.received
     values = {
         "event_id": event.id,
         "checkpoint_id": checkpoint.id,
@@ -600,7 +760,7 @@ def record_scan(
         "reason": stored_reason,
         "nonce": request.nonce,
         "scanned_at": scanned_at,
-        "received_at": received,
+        "received_at": judged.received,
         "device": request.device[:120],
         "officer_id": request.officer_id,
         "badge_serial": payload.serial if payload else None,

@@ -55,15 +55,18 @@ class Broker:
         self._redis = redis.Redis.from_url(redis_url) if redis_url else None
         self._listener: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._sending = threading.Lock()
+        #: Announcements held back by PUBLISH_SPACING: event id → when to send (one sender thread).
+        self._sending = threading.Condition()
         self._sent_at: dict[int, float] = {}
-        self._due: set[int] = set()
+        self._due: dict[int, float] = {}
+        self._sender: threading.Thread | None = None
 
     def publish(self, event_id: int) -> None:
         """Announce a change of `event_id` to every listener (on every server, with Redis).
 
         Through Redis, an announcement within `PUBLISH_SPACING` of the previous one is sent when
-        that time is up, and carries every change made meanwhile.
+        that time is up, by this process's sender thread, and carries every change made
+        meanwhile. The caller never waits for it.
         """
         if self._redis is None:
             self._notify(event_id)
@@ -71,21 +74,35 @@ class Broker:
         with self._sending:
             if event_id in self._due:
                 return
-            wait = self._sent_at.get(event_id, -PUBLISH_SPACING) + PUBLISH_SPACING - time.monotonic()
-            if wait > 0:
-                self._due.add(event_id)
-                later = threading.Timer(wait, self._send_due, (event_id,))
-                later.daemon = True
-                later.start()
+            now = time.monotonic()
+            due = self._sent_at.get(event_id, -PUBLISH_SPACING) + PUBLISH_SPACING
+            if due > now:
+                self._due[event_id] = due
+                self._start_sender()
+                self._sending.notify()
                 return
-            self._sent_at[event_id] = time.monotonic()
+            self._sent_at[event_id] = now
         self._send(event_id)
 
-    def _send_due(self, event_id: int) -> None:
-        with self._sending:
-            self._due.discard(event_id)
-            self._sent_at[event_id] = time.monotonic()
-        self._send(event_id)
+    def _start_sender(self) -> None:
+        """Start the thread that sends held-back announcements (once per process; hold `_sending`)."""
+        if self._sender is None or not self._sender.is_alive():
+            self._sender = threading.Thread(target=self._send_when_due, name="live-sender", daemon=True)
+            self._sender.start()
+
+    def _send_when_due(self) -> None:
+        while True:
+            with self._sending:
+                while not self._due:
+                    self._sending.wait()
+                event_id, due = min(self._due.items(), key=lambda item: item[1])
+                now = time.monotonic()
+                if due > now:
+                    self._sending.wait(due - now)
+                    continue
+                del self._due[event_id]
+                self._sent_at[event_id] = now
+            self._send(event_id)
 
     def _send(self, event_id: int) -> None:
         try:

@@ -135,6 +135,8 @@ def test_a_burst_of_changes_costs_few_redis_messages_and_the_last_one_arrives():
     for _ in range(200):
         broker.publish(7)
     burst = time.monotonic() - began
+    senders = [t for t in threading.enumerate() if t.name == "live-sender" and t is broker._sender]
+    assert len(senders) == 1, "held-back announcements go through one sender thread, not one each"
     messages = []
     while (message := listening.get_message(timeout=1)) is not None:
         messages.append((message["data"], time.monotonic() - began))
