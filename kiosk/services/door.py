@@ -140,19 +140,22 @@ def event_ref(session: Session, slug: str) -> EventRef | None:
 
 
 _sqlite_writer = threading.Lock()
-_turn_files: dict[str, int] = {}
+#: Lock files by (process, database): a lock taken through a file opened before a fork would be
+#: shared with the child, so each process opens its own.
+_turn_files: dict[tuple[int, str], int] = {}
 _turn_files_lock = threading.Lock()
 
 
 def _turn_file(database: str | None) -> int | None:
-    """The open lock file beside a SQLite database file (None for a database in memory)."""
+    """This process's open lock file beside a SQLite database file (None for one in memory)."""
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    if database not in _turn_files:
+    key = (os.getpid(), database)
+    if key not in _turn_files:
         with _turn_files_lock:
-            if database not in _turn_files:
-                _turn_files[database] = os.open(f"{database}-door-turn", os.O_RDWR | os.O_CREAT, 0o600)
-    return _turn_files[database]
+            if key not in _turn_files:
+                _turn_files[key] = os.open(f"{database}-door-turn", os.O_RDWR | os.O_CREAT, 0o600)
+    return _turn_files[key]
 
 
 @contextmanager
