@@ -3,7 +3,9 @@
 A scan costs a fixed handful of indexed statements whatever the number of participants and
 past scans: the participant by id, the presence row of the participant at the venue
 (anti-passback), one insert into `scans` (unique on its nonce: idempotency) and one upsert of
-the counters. The API reads the token and the event first, as plain rows.
+the counters. The API reads the token and the event first, as plain rows. On SQLite, which
+writes one transaction at a time, the scans waiting for the turn to write are written together
+(`record_and_commit`).
 """
 
 from __future__ import annotations
