@@ -35,7 +35,7 @@ from kiosk.models.printing import (
     PrinterKind,
     PrintJob,
 )
-from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User
+from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User, UserSession
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -69,6 +69,7 @@ __all__ = [
     "Role",
     "Status",
     "User",
+    "UserSession",
     "Venue",
     "JOB_TRANSITIONS",
     "JobKind",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -40,17 +39,14 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(_role_type)
     active: Mapped[bool] = mapped_column(default=True)
-    #: Part of every session cookie of this user; a new nonce ends all their sessions on the server.
-    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    def get_id(self) -> str:
-        """The session's user id: the row id and the current session nonce."""
-        return f"{self.id}:{self.session_nonce}"
+    #: The secret of the signed-in browser this user object was loaded for (see UserSession).
+    session_key = ""
 
-    def end_sessions(self) -> None:
-        """Invalidate every session cookie issued to this user so far."""
-        self.session_nonce = secrets.token_hex(16)
+    def get_id(self) -> str:
+        """What the session cookie keeps: the row id and the secret of this browser's sign-in."""
+        return f"{self.id}:{self.session_key}"
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of `password`."""
@@ -63,6 +59,21 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+
+class UserSession(Base):
+    """A browser signed in as a user; only the SHA-256 of its secret is stored.
+
+    Signing out deletes its row, so a copy of the cookie stops working there, and only there.
+    Deactivating the user deletes all of them (kiosk.services.auth).
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ApiToken(Base):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.models import STAFF_ROLES, ApiToken, Event, Role, User
 from kiosk.services.audit import Actor, record
-from kiosk.services.auth import create_token
+from kiosk.services.auth import create_token, end_sessions
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import EMAIL_RE
 
@@ -38,8 +38,10 @@ def create_user(session: Session, email: str, role: str, password: str, actor: A
 
 
 def set_user_active(session: Session, user: User, active: bool, actor: Actor) -> None:
-    """Let a user sign in again, or stop them."""
+    """Let a user sign in again, or stop them: they are then signed out of every browser."""
     user.active = active
+    if not active:
+        end_sessions(session, user.id)
     record(session, actor, "user.activate" if active else "user.deactivate", "user", user.id)
 
 

@@ -1,4 +1,4 @@
-"""Bearer tokens and delegation links: created once, stored only as a hash."""
+"""Bearer tokens, delegation links and signed-in browsers: secrets stored only as a hash."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import ApiToken, Delegation, Role
+from kiosk.models import ApiToken, Delegation, Role, User, UserSession
+from kiosk.models.base import utcnow
 from kiosk.services.audit import Actor
 
 
@@ -133,3 +135,47 @@ def authenticate(session: Session, secret: str) -> Principal | None:
             event_id=delegation.event_id,
         )
     return None
+
+
+# --- signed-in browsers ---------------------------------------------------------------------------
+
+
+def start_session(session: Session, user: User, lifetime: timedelta) -> None:
+    """Sign `user` in on one more browser: a new secret for its cookie (`user.session_key`).
+
+    Sign-ins of this user older than `lifetime` are dropped on the way.
+    """
+    key = new_secret()
+    stale = (UserSession.user_id == user.id, UserSession.created_at < utcnow() - lifetime)
+    session.execute(delete(UserSession).where(*stale))
+    session.add(UserSession(user_id=user.id, key_hash=hash_secret(key)))
+    user.session_key = key
+
+
+def session_user(session: Session, user_id: int, key: str, lifetime: timedelta) -> User | None:
+    """The user a browser signed in as, while that sign-in is neither ended nor older than `lifetime`."""
+    digest = hash_secret(key)
+    row = session.execute(
+        select(User, UserSession.key_hash)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            UserSession.key_hash == digest,
+            UserSession.created_at >= utcnow() - lifetime,
+        )
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.key_hash, digest):
+        return None
+    user = row.User
+    user.session_key = key
+    return user
+
+
+def end_session(session: Session, user: User) -> None:
+    """Sign `user` out of the browser they were loaded for: a copy of its cookie stops working."""
+    session.execute(delete(UserSession).where(UserSession.key_hash == hash_secret(user.session_key)))
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign a user out of every browser."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id))

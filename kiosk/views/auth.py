@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired
 from kiosk.extensions import db, limiter, login_manager
 from kiosk.models import Role, User
 from kiosk.services.audit import Actor
+from kiosk.services.auth import end_session, session_user, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -38,14 +38,11 @@ _UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """The user of a session cookie, if its nonce is still the user's current one."""
-    ident, _sep, nonce = user_id.partition(":")
-    if not ident.isascii() or not ident.isdecimal() or len(ident) > 10 or not nonce:
+    """The user of a session cookie, while that browser's sign-in lasts (see auth.session_user)."""
+    ident, _sep, key = user_id.partition(":")
+    if not ident.isascii() or not ident.isdecimal() or len(ident) > 10 or not key or len(key) > 100:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not hmac.compare_digest(user.session_nonce.encode(), nonce.encode()):
-        return None
-    return user
+    return session_user(db.session, int(ident), key, current_app.permanent_session_lifetime)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -134,9 +131,8 @@ def login():
             else bool(check_password_hash(_DUMMY_HASH, form.password.data) and False)
         )
         if user and user.active and password_ok:
-            if not user.session_nonce:
-                user.end_sessions()
-                db.session.commit()
+            start_session(db.session, user, current_app.permanent_session_lifetime)
+            db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or landing_page(user))
         flash(_("The e-mail or password is not right."), "error")
@@ -146,8 +142,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out here and end the session on the server: a copy of the cookie no longer works."""
-    current_user.end_sessions()
+    """Sign out of this browser, on the server too: a copy of its cookie no longer works."""
+    end_session(db.session, current_user)
     db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from datetime import timedelta
 
 import pytest
 import redis
+from sqlalchemy import func, select, update
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.models import Role
+from kiosk.models import Role, UserSession
+from kiosk.models.base import utcnow
 from tests.conftest import PASSWORD, base_config
 
 
@@ -120,10 +123,62 @@ def test_sign_out_ends_the_session_on_the_server(app, client, login):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
-def test_a_session_from_before_signing_out_elsewhere_is_refused_too(app, make_user):
-    user = make_user(Role.ORGANIZER)
-    laptop, tablet = app.test_client(), app.test_client()
-    for device in (laptop, tablet):
+def _signed_in(app, user, devices: int = 2):
+    clients = [app.test_client() for _ in range(devices)]
+    for device in clients:
         assert device.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        assert not _signed_out(device)
+    return clients
+
+
+def _signed_out(device) -> bool:
+    """Sent to the sign-in page (a 403 would mean signed in, with another role)."""
+    response = device.get("/admin/")
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_signing_out_on_one_device_leaves_the_others_signed_in(app, make_user):
+    laptop, wall_screen = _signed_in(app, make_user(Role.ORGANIZER))
+    saved = laptop.get_cookie("session").value
     laptop.post("/logout")
-    assert tablet.get("/admin/").status_code == 302
+    assert _signed_out(laptop)
+    assert wall_screen.get("/admin/").status_code == 200
+    replay = app.test_client()
+    replay.set_cookie("session", saved)
+    assert _signed_out(replay)
+
+
+def test_deactivating_a_user_signs_them_out_everywhere_for_good(app, client, login, make_user):
+    login(Role.ORGANIZER)
+    user = make_user(Role.SECURITY)
+    phone, tablet = _signed_in(app, user)
+    assert client.post(f"/admin/accounts/users/{user.id}/active", data={"active": "0"}).status_code == 302
+    assert _signed_out(phone) and _signed_out(tablet)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(UserSession.user_id == user.id)) == 0
+    assert client.post(f"/admin/accounts/users/{user.id}/active", data={"active": "1"}).status_code == 302
+    assert _signed_out(phone) and _signed_out(tablet)
+
+
+def test_a_sign_in_older_than_the_session_lifetime_is_refused(app, make_user):
+    user = make_user(Role.ORGANIZER)
+    (laptop,) = _signed_in(app, user, devices=1)
+    with app.app_context():
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.user_id == user.id)
+            .values(created_at=utcnow() - app.permanent_session_lifetime - timedelta(minutes=1))
+        )
+        db.session.commit()
+    assert _signed_out(laptop)
+    (tablet,) = _signed_in(app, user, devices=1)  # signing in again drops the old sign-in
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).where(UserSession.user_id == user.id)) == 1
+
+
+def test_a_cookie_from_before_per_browser_sign_ins_is_refused(app, make_user):
+    user = make_user(Role.ORGANIZER)
+    (laptop,) = _signed_in(app, user, devices=1)
+    with laptop.session_transaction() as cookie:
+        cookie["_user_id"] = f"{user.id}:{'0' * 32}"  # the per-user nonce of 0007
+    assert _signed_out(laptop)
