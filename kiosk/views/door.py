@@ -87,6 +87,7 @@ def scanner_strings() -> dict[str, Any]:
         "pick_checkpoint": _("Pick a checkpoint first."),
         "ready": _("Ready: show the next badge."),
         "server_error": _("The server refused the scan: {detail}"),
+        "signed_out": _("You are signed out: this device no longer checks badges. Sign in again."),
         "evacuation_note": plural_forms(
             lambda n: ngettext(
                 "%(count)s person inside, from the badge list of {time} and this device’s scans since.",

@@ -207,6 +207,14 @@ function show(verdict, { offline, startedAt }) {
   }, VERDICT_SHOWN_MS);
 }
 
+function signedOut(error) {
+  // The session ended (signed out, account deactivated): say so, and keep the queue for later.
+  if (!(error instanceof ApiError && error.status === 401)) return false;
+  $("door-signed-out").hidden = false;
+  root.dataset.signedOut = "1";
+  return true;
+}
+
 function problem(text) {
   show({ result: "refused", reason: null, participant: null }, { offline: !state.online, startedAt: performance.now() });
   $("door-verdict-reason").textContent = text;
@@ -331,6 +339,10 @@ async function onCode(code) {
       show(verdict, { offline: false, startedAt });
       return;
     } catch (error) {
+      if (signedOut(error)) {
+        problem(strings.signed_out);
+        return;
+      }
       if (error instanceof ApiError && error.status < 500) {
         problem(format(strings.server_error, { detail: error.message }));
         return;
@@ -356,6 +368,7 @@ async function refreshBundle() {
     insideFromBundle();
   } catch (error) {
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
+    else signedOut(error);
   }
 }
 
@@ -376,6 +389,7 @@ async function flushQueue() {
     setOnline(true);
   } catch (error) {
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
+    else signedOut(error);
   } finally {
     flushing = false;
   }

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from kiosk.extensions import db
-from kiosk.models import Direction, Event, Participant, Role, Scan
-from kiosk.services import badging, door, keys
+from kiosk.models import Direction, Event, Participant, Role, Scan, User
+from kiosk.services import accounts, badging, door, keys
 from kiosk.services.audit import SYSTEM
 from tests.browser.axe import report, serious_violations
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -381,3 +381,43 @@ def test_the_scanner_speaks_the_officers_language(app, server, browser, make_use
     expect(page.locator("#door-verdict-where")).to_contain_text("1 personne à l’intérieur")
     shoot(page, "accepted-fr.png", tmp_path)
     context.close()
+
+
+def test_a_scanner_whose_session_ended_says_so_and_checks_nothing(app, server, browser, make_user, tmp_path):
+    slug, checkpoint, ids, codes, _png = door_event(app)
+    officer = make_user(Role.SECURITY)
+    phone, tablet = (browser.new_context(viewport={"width": 1280, "height": 800}) for _ in range(2))
+    pages = [context.new_page() for context in (phone, tablet)]
+    for page in pages:
+        sign_in(page, server.url, officer.email, f"/door/{slug}/")
+        expect(page.locator("#door")).to_have_attribute("data-started", "1")
+        page.select_option("#door-checkpoint", str(checkpoint))
+    on_phone, on_tablet = pages
+    # Signing out on the phone leaves the tablet at the door working.
+    on_phone.click(".usernav button[type=submit]")
+    on_phone.wait_for_url(f"{server.url}/login")
+    show_badge_to_hand_scanner(on_tablet, codes["ana"])
+    expect(verdict(on_tablet, 1)).to_have_attribute("data-result", "accepted")
+    expect(on_tablet.locator("#door-signed-out")).to_be_hidden()
+    # The officer's account is deactivated: the tablet says it is signed out, in words, with a way back.
+    with app.app_context():
+        accounts.set_user_active(db.session, db.session.get(User, officer.id), False, SYSTEM)
+        db.session.commit()
+    show_badge_to_hand_scanner(on_tablet, codes["bruno"])
+    section = verdict(on_tablet, 2)
+    expect(section).to_have_attribute("data-result", "refused")
+    expect(on_tablet.locator("#door-verdict-reason")).to_have_text(
+        "You are signed out: this device no longer checks badges. Sign in again."
+    )
+    expect(on_tablet.locator("#door-name")).to_have_text("")
+    notice = on_tablet.locator("#door-signed-out")
+    expect(notice).to_be_visible()
+    expect(notice.locator("a")).to_have_attribute("href", f"/login?next=/door/{slug}/")
+    expect(section).to_be_hidden()  # the verdict gives way to the page, the notice on top
+    assert serious_violations(on_tablet) == [], report(serious_violations(on_tablet))
+    shoot(on_tablet, "signed-out.png", tmp_path)
+    with app.app_context():
+        scans = db.session.execute(select(Scan.participant_id)).scalars().all()
+        assert scans == [ids["ana"]]
+    for context in (phone, tablet):
+        context.close()
