@@ -94,6 +94,8 @@ def page_texts() -> dict[str, object]:
     return {
         "live": _("Live: figures change as people arrive."),
         "reconnecting": _("Connection lost. Reconnecting…"),
+        "signed_out": _("You are signed out: the figures no longer change."),
+        "sign_in_again": _("Sign in again"),
         "categories": {c.value: str(CATEGORY_LABELS[c.value]) for c in Category},
         "category_order": [c.value for c in Category],
         "genders": {g.value: str(CHOICE_LABELS["gender"][g.value]) for g in Gender},
@@ -125,6 +127,8 @@ def live(slug: str):
     db.session.commit()
     config = {
         "stream": url_for("api_headcount.stream", slug=event.slug),
+        "headcount": url_for("api_headcount.get_headcount", slug=event.slug),
+        "sign_in": url_for("auth.login", next=request.path),
         "timezone": event.timezone,
         "texts": page_texts(),
         "figures": initial,

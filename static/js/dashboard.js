@@ -1,5 +1,6 @@
 // The organizers' live dashboard: figures pushed by the event stream (server-sent events).
-// EventSource reconnects by itself and sends Last-Event-ID, so the server resumes where we were.
+// EventSource reconnects by itself and sends Last-Event-ID, so the server resumes where we were
+// (and when it gives up, `listen` starts again).
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
@@ -250,16 +251,57 @@ function render(figures) {
 function showState(state) {
   const element = document.getElementById("live-state");
   element.dataset.state = state;
-  element.textContent = state === "live" ? texts.live : texts.reconnecting;
+  if (state !== "signed_out") {
+    element.textContent = state === "live" ? texts.live : texts.reconnecting;
+    return;
+  }
+  const link = document.createElement("a");
+  link.href = config.sign_in;
+  link.textContent = texts.sign_in_again;
+  element.replaceChildren(texts.signed_out + " ", link);
+}
+
+// EventSource gives up for good when the server answers with something else than a stream: a
+// sign-in that has ended (401), or a proxy's error page while the server restarts. Then ask the
+// figures why: signed out is said with a link, anything else is tried again, more slowly each time.
+const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+let retries = 0;
+
+async function whyClosed() {
+  try {
+    const response = await fetch(config.headcount, { headers: { Accept: "application/json" } });
+    if (response.status === 401) return "signed_out";
+  } catch {
+    // the network: try again
+  }
+  return "retry";
+}
+
+function listen() {
+  const source = new EventSource(config.stream);
+  source.addEventListener("open", () => {
+    retries = 0;
+    showState("live");
+  });
+  source.addEventListener("error", async () => {
+    if (source.readyState !== EventSource.CLOSED) {
+      showState("reconnecting");
+      return;
+    }
+    if ((await whyClosed()) === "signed_out") {
+      showState("signed_out");
+      return;
+    }
+    showState("reconnecting");
+    setTimeout(listen, RETRY_MS[Math.min(retries++, RETRY_MS.length - 1)]);
+  });
+  source.addEventListener("headcount", (event) => {
+    showState("live");
+    const figures = JSON.parse(event.data);
+    render(figures);
+    document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
+  });
 }
 
 render(config.figures);
-const source = new EventSource(config.stream);
-source.addEventListener("open", () => showState("live"));
-source.addEventListener("error", () => showState("reconnecting"));
-source.addEventListener("headcount", (event) => {
-  showState("live");
-  const figures = JSON.parse(event.data);
-  render(figures);
-  document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
-});
+listen();

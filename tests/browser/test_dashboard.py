@@ -22,7 +22,7 @@ from kiosk.models import (
     Status,
     Venue,
 )
-from kiosk.services import checkin, counters, door, keys, live, registration
+from kiosk.services import auth, checkin, counters, door, keys, live, registration
 from kiosk.services.audit import Actor
 from tests.browser.axe import report, serious_violations
 from tests.conftest import PASSWORD
@@ -179,6 +179,33 @@ def test_the_dashboard_reconnects_after_losing_its_stream(
     page.goto(f"{live_server}/admin/events/{slug}/dashboard")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
     page.wait_for_timeout(1500)  # the server ended the first stream; the browser reconnected
+    change(app, event_id, people[:2], {})
+    expect(page.locator("[data-figure=accredited]")).to_have_text("2", timeout=3000)
+
+
+def test_a_dashboard_whose_sign_in_ended_says_so_and_comes_back_after_signing_in(
+    app, page: Page, live_server, make_event, make_user
+):
+    app.config.update(LIVE_STREAM_SECONDS=1, LIVE_RETRY_MS=200)
+    event_id, slug, people = a_meeting(app, make_event)
+    organizer = make_user(Role.ORGANIZER)
+    sign_in(page, live_server, organizer.email)
+    page.goto(f"{live_server}/admin/events/{slug}/dashboard")
+    state = page.locator("#live-state")
+    expect(state).to_have_attribute("data-state", "live")
+    with app.app_context():
+        auth.end_sessions(db.session, organizer.id)  # signed out on the server (another way than this page)
+        db.session.commit()
+    # The stream ends after a second; the next one is refused: the page says so instead of "reconnecting".
+    expect(state).to_have_attribute("data-state", "signed_out", timeout=5000)
+    expect(state).to_contain_text("You are signed out: the figures no longer change.")
+    assert not (found := serious_violations(page)), report(found)
+    state.get_by_role("link", name="Sign in again").click()
+    page.fill("#email", organizer.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/events/{slug}/dashboard")
+    expect(state).to_have_attribute("data-state", "live")
     change(app, event_id, people[:2], {})
     expect(page.locator("[data-figure=accredited]")).to_have_text("2", timeout=3000)
 
