@@ -13,14 +13,15 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from sqlalchemy.orm import Session
 
 from kiosk.api.registration import event_or_404
 from kiosk.api.schemas import COMPONENTS, ref
-from kiosk.api.spec import route
+from kiosk.api.spec import route, still_signed_in
 from kiosk.extensions import db
 from kiosk.models import Event, Role
 from kiosk.services import headcount
@@ -131,18 +132,25 @@ def get_headcount(slug: str):
 )
 def stream(slug: str):
     event_id = event_or_404(slug).id
+    allowed = still_signed_in()
     db.session.remove()  # the stream must not keep a database connection
     app = current_app._get_current_object()
     last_id = request.headers.get("Last-Event-ID", "").strip()
     return Response(
-        headcount_events(app, event_id, last_id),
+        headcount_events(app, event_id, last_id, allowed),
         mimetype="text/event-stream",
         headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"},
     )
 
 
-def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[str]:
-    """The stream's text: a `headcount` event whenever the figures differ from the last sent."""
+def headcount_events(
+    app: Flask, event_id: int, last_id: str = "", allowed: Callable[[Session], bool] | None = None
+) -> Iterator[str]:
+    """The stream's text: a `headcount` event whenever the figures differ from the last sent.
+
+    Every heartbeat, `allowed` is asked whether the caller is still signed in; if not, the
+    stream ends, and the browser's next one is refused.
+    """
     broker: Broker = app.extensions["live"]
     latest: LatestFigures = app.extensions["live_figures"]
     heartbeat = float(app.config.get("LIVE_HEARTBEAT_SECONDS", 15))
@@ -152,7 +160,12 @@ def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[s
     spacing = float(app.config.get("LIVE_SPACING_SECONDS", 0.25))
     sent, sent_at = last_id, 0.0
     seen = broker.version(event_id)
+    check_at = time.monotonic() + heartbeat
     while True:
+        if allowed and time.monotonic() >= check_at:
+            if not _still(app, allowed):
+                return
+            check_at = time.monotonic() + heartbeat
         try:
             body, digest = latest.get(app, event_id, seen)
         except NotFound:
@@ -174,6 +187,14 @@ def headcount_events(app: Flask, event_id: int, last_id: str = "") -> Iterator[s
                 time.sleep(pause)
                 now = broker.version(event_id)
         seen = now
+
+
+def _still(app: Flask, allowed: Callable[[Session], bool]) -> bool:
+    with app.app_context():
+        try:
+            return allowed(db.session)
+        finally:
+            db.session.remove()
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import Session
 
 from kiosk.api.problems import problem
 from kiosk.api.schemas import COMPONENTS
@@ -19,7 +20,7 @@ from kiosk.extensions import csrf, db
 from kiosk.inputs import MAX_ID
 from kiosk.models import Kiosk, Role
 from kiosk.services import kiosks
-from kiosk.services.auth import Principal, authenticate
+from kiosk.services.auth import Principal, authenticate, session_user
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import label
 
@@ -89,6 +90,27 @@ def request_principal() -> Principal | None:
         return None
     _require_page_csrf()
     return Principal(role=current_user.role, label=f"user:{current_user.id}", user_id=current_user.id)
+
+
+def still_signed_in() -> Callable[[Session], bool]:
+    """A check, for later, that this request's credentials still sign its caller in.
+
+    A long response (an event stream) outlives the request: it asks again now and then, so that
+    a sign-out, a deactivated user or a revoked token ends it. For bearer tokens and staff
+    sign-ins (kiosks have no long responses).
+    """
+    principal: Principal = g.principal
+    secret = bearer_secret()
+    if secret:
+        return lambda session: authenticate(session, secret) == principal
+    user_id, key = current_user.id, current_user.session_key
+    lifetime = current_app.permanent_session_lifetime
+
+    def check(session: Session) -> bool:
+        user = session_user(session, user_id, key, lifetime)
+        return user is not None and user.is_active
+
+    return check
 
 
 def kiosk_from_cookie() -> Kiosk | None:

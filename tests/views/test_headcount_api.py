@@ -18,13 +18,15 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.models import Event, Participant, Role, Status
-from kiosk.services import registration
+from kiosk.models import ApiToken, Event, Participant, Role, Status, User
+from kiosk.services import accounts, auth, registration
 from kiosk.services.audit import Actor
+from kiosk.services.auth import hash_secret
 from tests.conftest import base_config, bearer
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -256,6 +258,57 @@ def test_a_stream_ends_after_its_lifetime_so_the_browser_reconnects(
     text = response.get_data(as_text=True)
     assert text.startswith("retry: 1000\n\n")
     assert text.count("event: headcount\n") == 1
+
+
+def read_until_the_end(response, within: float) -> str:
+    """The text of a streamed response once it ends, or fail if it goes on for `within` seconds."""
+    began, text = time.monotonic(), ""
+    for chunk in response.response:
+        text += chunk if isinstance(chunk, str) else chunk.decode()
+        if time.monotonic() - began > within:
+            pytest.fail(f"the stream went on for {within} s")
+    return text
+
+
+@pytest.mark.parametrize("ended_by", ["token revoked", "user signed out", "user deactivated"])
+def test_a_stream_ends_soon_after_its_caller_is_signed_out(
+    app, client, login, make_participant, make_token, ended_by
+):
+    someone = make_participant()
+    app.config.update(LIVE_STREAM_SECONDS=60, LIVE_HEARTBEAT_SECONDS=0.1)
+    path = f"/api/v1/events/{slug_of(app, someone.event_id)}/stream"
+    if ended_by == "token revoked":
+        secret = make_token()
+        response = client.get(path, headers=bearer(secret), buffered=False)
+    else:
+        user = login(Role.ORGANIZER)
+        response = client.get(path, buffered=False)
+    assert response.status_code == 200
+    first = next(response.response)
+    first += next(response.response)
+    assert "event: headcount" in (first if isinstance(first, str) else first.decode())
+    with app.app_context():
+        if ended_by == "token revoked":
+            token = db.session.scalars(select(ApiToken).filter_by(token_hash=hash_secret(secret))).one()
+            accounts.revoke_token(db.session, token, ORGANIZER)
+        elif ended_by == "user signed out":
+            auth.end_sessions(db.session, user.id)
+        else:
+            accounts.set_user_active(db.session, db.session.get(User, user.id), False, ORGANIZER)
+        db.session.commit()
+    read_until_the_end(response, within=5)  # its lifetime is a minute: ended by the check
+    again = client.get(path, headers=bearer(secret) if ended_by == "token revoked" else {})
+    assert again.status_code == 401
+
+
+def test_a_stream_goes_on_while_its_caller_is_signed_in(app, client, login, make_participant):
+    someone = make_participant()
+    app.config.update(LIVE_STREAM_SECONDS=0.6, LIVE_HEARTBEAT_SECONDS=0.1)
+    login(Role.ORGANIZER)
+    response = client.get(f"/api/v1/events/{slug_of(app, someone.event_id)}/stream", buffered=False)
+    began = time.monotonic()
+    text = read_until_the_end(response, within=5)
+    assert time.monotonic() - began >= 0.5 and text.count(": heartbeat") >= 3
 
 
 def free_port() -> int:
