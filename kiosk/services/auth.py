@@ -143,11 +143,10 @@ def authenticate(session: Session, secret: str) -> Principal | None:
 def start_session(session: Session, user: User, lifetime: timedelta) -> None:
     """Sign `user` in on one more browser: a new secret for its cookie (`user.session_key`).
 
-    Sign-ins of this user older than `lifetime` are dropped on the way.
+    Expired sign-ins (older than `lifetime`), anyone's, are dropped on the way.
     """
     key = new_secret()
-    stale = (UserSession.user_id == user.id, UserSession.created_at < utcnow() - lifetime)
-    session.execute(delete(UserSession).where(*stale))
+    session.execute(delete(UserSession).where(UserSession.created_at < utcnow() - lifetime))
     session.add(UserSession(user_id=user.id, key_hash=hash_secret(key)))
     user.session_key = key
 
