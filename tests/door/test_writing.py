@@ -32,6 +32,24 @@ def _three_badges(app):
         return event.slug, event.id, event.venue_id, main.id, badges, [p.id for p in people]
 
 
+def _run_waiting_for_the_turn(app, threads: list[threading.Thread]) -> tuple[bool, int]:
+    """Run the scanning threads while the turn to write is held, so that on SQLite every scan is
+    judged and waits for the turn before any is written (then written together); and join them.
+    Returns whether the database is SQLite, and how many scans were seen waiting."""
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+    with door._sqlite_writer:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 10
+        while sqlite and len(door._waiting) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waiting = len(door._waiting)
+    for thread in threads:
+        thread.join(10)
+    return sqlite, waiting
+
+
 def _scan_in_threads(app, token, slug, checkpoint, badges):
     """Send one scan per badge from its own thread, while the writers' turn is held (SQLite), so
     that they all wait for it together; return each thread's response (or exception) by badge."""
@@ -45,19 +63,11 @@ def _scan_in_threads(app, token, slug, checkpoint, badges):
         except Exception as error:  # noqa: BLE001 (the test looks at it)
             answers[code] = error
 
-    threads = [threading.Thread(target=send, args=(code,)) for code in badges]
-    with app.app_context():
-        sqlite = db.engine.dialect.name == "sqlite"
-    with door._sqlite_writer:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while sqlite and len(door._waiting) < len(badges) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if sqlite:
-            assert len(door._waiting) == len(badges), "every scan judged and waiting for the turn"
-    for thread in threads:
-        thread.join(10)
+    sqlite, waiting = _run_waiting_for_the_turn(
+        app, [threading.Thread(target=send, args=(code,)) for code in badges]
+    )
+    if sqlite:
+        assert waiting == len(badges), "every scan judged and waiting for the turn"
     return answers, sqlite
 
 
@@ -133,16 +143,7 @@ def test_a_nonce_taken_meanwhile_by_another_scan_is_refused_to_its_own_request(a
         threading.Thread(target=send, args=(badges[0], main)),
         threading.Thread(target=send, args=(badges[1], side_id)),
     ]
-    with app.app_context():
-        sqlite = db.engine.dialect.name == "sqlite"
-    with door._sqlite_writer:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 10
-        while sqlite and len(door._waiting) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-    for thread in threads:
-        thread.join(10)
+    _run_waiting_for_the_turn(app, threads)
     assert sorted(a.status_code for a in answers) == [200, 422], [a.text for a in answers]
     refused = next(a for a in answers if a.status_code == 422).get_json()
     assert refused["errors"]["nonce"]
