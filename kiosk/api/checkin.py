@@ -14,7 +14,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin
+from kiosk.services import badging, checkin, names
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -280,7 +280,7 @@ def create_checkin(slug: str):
 def find_participants(slug: str):
     event = event_or_404(slug)
     text = request.args.get("family_name", "")
-    if len("".join(text.split())) < checkin.MIN_SEARCH_LETTERS:
+    if len("".join(text.split())) < names.MIN_SEARCH_LETTERS:
         return jsonify({"delegations": []})
     if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
         raise too_many()

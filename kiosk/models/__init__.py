@@ -24,6 +24,7 @@ from kiosk.models.participant import (
     TRANSITIONS,
     Gender,
     Mode,
+    NameKey,
     Participant,
     Status,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "MailStatus",
     "Meeting",
     "Mode",
+    "NameKey",
     "OutgoingMail",
     "Participant",
     "Role",

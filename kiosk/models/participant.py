@@ -140,3 +140,29 @@ class Participant(Base):
     def holds_place(self) -> bool:
         """Whether this participant counts against the delegation's cap."""
         return self.mode == Mode.IN_PERSON and self.status in ACTIVE_STATUSES
+
+
+#: Search keys are cut to this many characters (a longer name is found by its beginning).
+NAME_KEY_LENGTH = 200
+
+
+class NameKey(Base):
+    """One way into a participant's name for search: the folded name from one of its words on.
+
+    Written by kiosk.services.names on every flush that adds or renames a participant. Compared
+    in code point order ("C" collation on PostgreSQL), so that a prefix is one range of the index.
+    """
+
+    __tablename__ = "name_keys"
+    __table_args__ = (Index("ix_name_keys_event_key", "event_id", "key", "participant_id"),)
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(
+        String(NAME_KEY_LENGTH).with_variant(String(NAME_KEY_LENGTH, collation="C"), "postgresql"),
+        primary_key=True,
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    #: Whether the key starts in the family name (the kiosk searches family names only).
+    family: Mapped[bool]

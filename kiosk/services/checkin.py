@@ -15,15 +15,13 @@ confirmation code has done its work; a second check-in is refused whatever the c
 from __future__ import annotations
 
 import hmac
-import re
-import unicodedata
 from collections import Counter as Tally
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,7 +41,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
-from kiosk.services import counters, live, printing
+from kiosk.services import counters, live, names, printing
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import (
     AlreadyCheckedIn,
@@ -56,9 +54,6 @@ from kiosk.services.errors import (
     WrongEvent,
 )
 from kiosk.services.keys import public_keys
-
-#: Find-me shows nothing for fewer letters than this.
-MIN_SEARCH_LETTERS = 2
 
 
 @dataclass(frozen=True)
@@ -153,68 +148,25 @@ def participant_for_proof(session: Session, event: Event, participant_id: int, p
     return participant
 
 
-def fold(text: str) -> str:
-    """Text as people type it on any keyboard: no accents, no case ("Pérez" → "perez")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
-
-
-#: Cyrillic letters as people type them on a Latin keyboard ("Петрова" is found by "petrova").
-_CYRILLIC = str.maketrans(
-    {
-        **dict(zip("абвгдезийклмнопрстуфхцыэ", "abvgdezijklmnoprstufhcye", strict=True)),
-        "ё": "e", "ж": "zh", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "yu", "я": "ya", "ъ": "", "ь": "",
-    }
-)  # fmt: skip
-
-
-def name_matches(name: str, typed: str) -> bool:
-    """Whether `typed` (already folded) starts the name, or one of its words, accents and case aside."""
-    folded = fold(name)
-    latin = folded.translate(_CYRILLIC)
-    return _starts(folded, typed) or (latin != folded and _starts(latin, typed))
-
-
-def _starts(folded: str, typed: str) -> bool:
-    """Whether `typed` starts the folded name, one of its words, or the name without separators."""
-    words = re.split(r"[\s\-'’]+", folded)
-    return (
-        folded.startswith(typed)
-        or any(word.startswith(typed) for word in words)
-        or ("".join(words).startswith(typed.replace(" ", "")))
-    )
-
-
-def _matching_ids(rows, typed: str, limit: int) -> list[int]:
-    found = []
-    for participant_id, *names in rows:
-        if any(name_matches(name, typed) for name in names):
-            found.append(participant_id)
-            if len(found) >= limit:
-                break
-    return found
-
-
 def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
-    """Accredited in-person people not checked in whose family name (or a word of it) starts with `text`.
-
-    Names are compared without accents or case, in Python: a search reads two short columns of
-    the event's people (a few milliseconds for thousands); it is not on the check-in's hot path.
-    """
-    typed = fold(text)
-    if len(typed.replace(" ", "")) < MIN_SEARCH_LETTERS:
-        return []
-    rows = session.execute(
-        select(Participant.id, Participant.family_name)
-        .outerjoin(CheckIn, CheckIn.participant_id == Participant.id)
-        .where(
-            Participant.event_id == event.id,
+    """Accredited in-person people not checked in whose family name (or a word of it) starts with `text`."""
+    ids = names.find_ids(
+        session,
+        event.id,
+        text,
+        limit,
+        family_only=True,
+        where=(
             Participant.status == Status.ACCREDITED,
             Participant.mode == Mode.IN_PERSON,
-            CheckIn.id.is_(None),
-        )
+            ~exists().where(CheckIn.participant_id == Participant.id),
+        ),
     )
-    ids = _matching_ids(rows, typed, limit)
+    return _people(session, ids, Delegation.name, Participant.family_name, Participant.given_name)
+
+
+def _people(session: Session, ids: Sequence[int], *order: ColumnElement) -> list[Participant]:
+    """These participants, in this order (columns of Participant and Delegation)."""
     if not ids:
         return []
     return list(
@@ -222,7 +174,7 @@ def find_by_family_name(session: Session, event: Event, text: str, limit: int = 
             select(Participant)
             .join(Delegation, Delegation.id == Participant.delegation_id)
             .where(Participant.id.in_(ids))
-            .order_by(Delegation.name, Participant.family_name, Participant.given_name)
+            .order_by(*order)
         ).scalars()
     )
 
@@ -383,12 +335,11 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 
 def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
     """Anyone of the event (any status) by reference, or by given or family name, accents and case aside."""
-    typed = fold(text)
-    if len(typed.replace(" ", "")) < MIN_SEARCH_LETTERS:
+    if len(names.typed_key(text)) < names.MIN_SEARCH_LETTERS:
         return []
     reference = normalise_reference(text)
     if len(reference) == 9 and reference[4] == "-":
-        found = (
+        by_reference = (
             session.execute(
                 select(Participant).where(
                     Participant.event_id == event.id, Participant.reference == reference
@@ -397,27 +348,10 @@ def search(session: Session, event: Event, text: str, limit: int = 50) -> list[P
             .scalars()
             .all()
         )
-        if found:
-            return list(found)
-    rows = session.execute(
-        select(
-            Participant.id,
-            Participant.family_name,
-            Participant.given_name,
-            Participant.given_name + " " + Participant.family_name,
-        ).where(Participant.event_id == event.id)
-    )
-    ids = _matching_ids(rows, typed, limit)
-    if not ids:
-        return []
-    return list(
-        session.execute(
-            select(Participant)
-            .join(Delegation, Delegation.id == Participant.delegation_id)
-            .where(Participant.id.in_(ids))
-            .order_by(Participant.family_name, Participant.given_name, Delegation.name)
-        ).scalars()
-    )
+        if by_reference:
+            return list(by_reference)
+    ids = names.find_ids(session, event.id, text, limit)
+    return _people(session, ids, Participant.family_name, Participant.given_name, Delegation.name)
 
 
 def checkins_of(session: Session, participant_ids: Sequence[int]) -> dict[int, CheckIn]:

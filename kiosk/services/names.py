@@ -1,0 +1,164 @@
+"""Finding people by name: how typed text is compared with names, and the index that makes it fast.
+
+A name is found when what was typed, accents, case and separators aside, starts the name or
+one of its words, in its own script or, for Cyrillic, as typed on a Latin keyboard ("petrova"
+finds "Петрова"). Each participant has a few search keys (`name_keys`): the folded name from
+each of its words on, without separators. A search is then one range scan of an index
+(event, key), whatever the number of participants. The keys are rewritten on every flush that
+adds a participant or changes their name, so they cannot fall behind the names; rows written
+with Core statements (a bulk insert) skip the flush and call `index_names` themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import ColumnElement, Select, delete, event, insert, or_, select
+from sqlalchemy.orm import Session, attributes
+
+from kiosk.models import Participant
+from kiosk.models.participant import NAME_KEY_LENGTH, NameKey
+
+#: A search shows nothing for fewer letters than this.
+MIN_SEARCH_LETTERS = 2
+
+#: What separates the words of a name; ignored when comparing.
+_SEPARATORS = re.compile(r"[\s\-'’]+")
+
+#: Cyrillic letters as people type them on a Latin keyboard ("Петрова" is found by "petrova").
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфхцыэ", "abvgdezijklmnoprstufhcye", strict=True)),
+        "ё": "e", "ж": "zh", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "yu", "я": "ya", "ъ": "", "ь": "",
+    }
+)  # fmt: skip
+
+
+def fold(text: str) -> str:
+    """Text as people type it on any keyboard: no accents, no case ("Pérez" → "perez")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+
+
+def typed_key(text: str) -> str:
+    """What was typed, as compared with search keys: folded, without separators."""
+    return "".join(_SEPARATORS.split(fold(text)))[:NAME_KEY_LENGTH]
+
+
+def name_keys(given_name: str, family_name: str) -> dict[str, bool]:
+    """The search keys of a name, each with whether it starts in the family name.
+
+    "Ana Pérez Soto" gives anaperezsoto (the given name on), perezsoto and soto (family name);
+    a Cyrillic name gives the same keys again in Latin letters.
+    """
+    keys: dict[str, bool] = {}
+    given, family = fold(given_name), fold(family_name)
+    for spelling in {(given, family), (given.translate(_CYRILLIC), family.translate(_CYRILLIC))}:
+        given_words, family_words = (_words(part) for part in spelling)
+        words = given_words + family_words
+        for start in range(len(words)):
+            key = "".join(words[start:])[:NAME_KEY_LENGTH]
+            keys[key] = keys.get(key, False) or start >= len(given_words)
+    return keys
+
+
+def _words(folded: str) -> list[str]:
+    return [word for word in _SEPARATORS.split(folded) if word]
+
+
+def _after(prefix: str) -> str:
+    """The first text after every text that starts with `prefix`, in code point order."""
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates are not text
+        following = 0xE000
+    return prefix[:-1] + chr(min(following, 0x10FFFF))
+
+
+def _key_page(
+    event_id: int, typed: str, after_key: str, after_id: int, family_only: bool, size: int
+) -> Select:
+    """The next `size` (key, participant id) that start with `typed`, after (after_key, after_id)."""
+    keys = select(NameKey.key, NameKey.participant_id).where(
+        NameKey.event_id == event_id,
+        NameKey.key >= after_key,
+        NameKey.key < _after(typed),
+        or_(NameKey.key > after_key, NameKey.participant_id > after_id),
+    )
+    if family_only:
+        keys = keys.where(NameKey.family.is_(True))
+    return keys.order_by(NameKey.key, NameKey.participant_id).limit(size)
+
+
+def find_ids(
+    session: Session,
+    event_id: int,
+    text: str,
+    limit: int,
+    *,
+    family_only: bool = False,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[int]:
+    """Up to `limit` ids of an event's people whose name `text` starts and who meet `where`
+    (conditions on Participant), in the order of their names' keys. Too short a text finds nobody.
+
+    The keys are read a page at a time through the index, then their people are checked: two
+    plain statements whose plans cannot go wrong (a join would let PostgreSQL start from the
+    participants and read them all).
+    """
+    typed = typed_key(text)
+    if len(typed) < MIN_SEARCH_LETTERS:
+        return []
+    page_size = limit * 3
+    found: dict[int, None] = {}
+    after_key, after_id = typed, 0
+    while len(found) < limit:
+        page = session.execute(_key_page(event_id, typed, after_key, after_id, family_only, page_size)).all()
+        if not page:
+            break
+        ids = [pid for _key, pid in page]
+        kept = set(session.execute(select(Participant.id).where(Participant.id.in_(ids), *where)).scalars())
+        found.update((pid, None) for pid in ids if pid in kept)
+        if len(page) < page_size:
+            break
+        after_key, after_id = page[-1]
+    return list(found)[:limit]
+
+
+def index_names(session: Session, participants: Iterable[tuple[int, int, str, str]]) -> None:
+    """Write the search keys of these participants: (id, event id, given name, family name)."""
+    rows = list(participants)
+    if not rows:
+        return
+    connection = session.connection()
+    ids = [row[0] for row in rows]
+    for start in range(0, len(ids), 500):
+        connection.execute(delete(NameKey).where(NameKey.participant_id.in_(ids[start : start + 500])))
+    keys = [
+        {"participant_id": pid, "event_id": event_id, "key": key, "family": family}
+        for pid, event_id, given, family_name in rows
+        for key, family in name_keys(given, family_name).items()
+    ]
+    for start in range(0, len(keys), 5000):
+        connection.execute(insert(NameKey), keys[start : start + 5000])
+
+
+_NAMED = ("given_name", "family_name")
+
+
+def _index_flushed(session: Session, _context) -> None:
+    """Rewrite the keys of participants added or renamed in this flush (their ids are known now)."""
+    renamed = [
+        obj
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Participant)
+        and (obj in session.new or any(attributes.get_history(obj, name).has_changes() for name in _NAMED))
+    ]
+    index_names(session, ((p.id, p.event_id, p.given_name, p.family_name) for p in renamed))
+
+
+def init_app(_app: object = None) -> None:
+    """Keep search keys in step with names on every flush of any session (once per process)."""
+    if not event.contains(Session, "after_flush", _index_flushed):
+        event.listen(Session, "after_flush", _index_flushed)
