@@ -37,17 +37,38 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+#: The atoms an access-log format names: %(h)s, %({x-request-id}i)s …
+_FORMAT_ATOM = re.compile(r"%\(([^)]+)\)")
+
+
 class GunicornLogger(Logger):
-    """gunicorn's logger, with every access-log atom redacted."""
+    """gunicorn's logger, handing the log only the atoms its format names, redacted.
+
+    Every other atom (each header and environment variable gunicorn collects) is dropped rather
+    than redacted one by one: that took a third of a trivial request's time.
+    """
 
     def atoms(self, resp, req, environ, request_time) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
-        for key, value in atoms.items():
+        named: dict[str, Any] = {}
+        for key in self._named_atoms():
+            value = atoms.get(key)
+            if value is None:
+                continue  # gunicorn's SafeAtoms shows "-"
             if CREDENTIAL_ATOMS.search(key):
-                atoms[key] = "…"
-            elif isinstance(value, str):
-                atoms[key] = redact(value)
-        return atoms
+                named[key] = "…"
+            else:
+                named[key] = redact(value) if isinstance(value, str) else value
+        return named
+
+    def _named_atoms(self) -> frozenset[str]:
+        """The atoms of the configured format, header atoms in lower case as gunicorn looks them up."""
+        log_format = self.cfg.access_log_format
+        if getattr(self, "_format_read", None) != log_format:
+            keys = _FORMAT_ATOM.findall(log_format)
+            self._atoms_named = frozenset(key.lower() if key.startswith("{") else key for key in keys)
+            self._format_read = log_format
+        return self._atoms_named
 
 
 def install_dev_server_filter() -> None:

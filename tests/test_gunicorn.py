@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from kiosk.accesslog import redact
+from kiosk.accesslog import GunicornLogger, redact
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -97,3 +99,30 @@ def test_an_old_copy_of_the_page_holds_no_secret_either(served, make_delegation,
 def test_redaction_covers_every_place_a_secret_can_appear():
     assert redact("GET /d/AbC-12_x/participants?x=1 HTTP/1.1") == "GET /d/…/participants?x=1 HTTP/1.1"
     assert redact("https://venue.example/d/AbC-12_x") == "https://venue.example/d/…"
+
+
+def test_the_access_log_gets_only_the_atoms_of_its_format_redacted():
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("access_log_format", '"%(r)s" %(s)s "%(f)s" %({Authorization}i)s %({X-Request-Id}i)s')
+    logger = GunicornLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/d/SeCrEt_123/?lang=fr",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "https://venue.example/kiosk/enrol/OnEtImE",
+        "HTTP_COOKIE": "session=abc",
+    }
+    request = SimpleNamespace(headers=[("Authorization", "Bearer tok3n"), ("X-Request-Id", "r-1")])
+    response = SimpleNamespace(status="303 See Other", headers=[("Location", "/delegation/")], sent=0)
+    atoms = logger.atoms(response, request, environ, timedelta(milliseconds=3))
+    assert atoms == {
+        "r": "GET /d/…/?lang=fr HTTP/1.1",
+        "s": "303",
+        "f": "https://venue.example/kiosk/enrol/…",
+        "{authorization}i": "…",
+        "{x-request-id}i": "r-1",
+    }
+    line = config.access_log_format % logger.atoms_wrapper_class(atoms)
+    assert line == '"GET /d/…/?lang=fr HTTP/1.1" 303 "https://venue.example/kiosk/enrol/…" … r-1'
