@@ -280,7 +280,7 @@ def create_checkin(slug: str):
 def find_participants(slug: str):
     event = event_or_404(slug)
     text = request.args.get("family_name", "")
-    if len("".join(text.split())) < names.MIN_SEARCH_LETTERS:
+    if not names.searchable(text):
         return jsonify({"delegations": []})
     if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
         raise too_many()

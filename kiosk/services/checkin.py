@@ -335,7 +335,7 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 
 def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
     """Anyone of the event (any status) by reference, or by given or family name, accents and case aside."""
-    if len(names.typed_key(text)) < names.MIN_SEARCH_LETTERS:
+    if not names.searchable(text):
         return []
     reference = normalise_reference(text)
     if len(reference) == 9 and reference[4] == "-":

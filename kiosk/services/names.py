@@ -47,6 +47,11 @@ def typed_key(text: str) -> str:
     return "".join(_SEPARATORS.split(fold(text)))[:NAME_KEY_LENGTH]
 
 
+def searchable(text: str) -> bool:
+    """Whether `text` has enough letters to search with."""
+    return len(typed_key(text)) >= MIN_SEARCH_LETTERS
+
+
 def name_keys(given_name: str, family_name: str) -> dict[str, bool]:
     """The search keys of a name, each with whether it starts in the family name.
 
@@ -107,9 +112,9 @@ def find_ids(
     plain statements whose plans cannot go wrong (a join would let PostgreSQL start from the
     participants and read them all).
     """
-    typed = typed_key(text)
-    if len(typed) < MIN_SEARCH_LETTERS:
+    if not searchable(text):
         return []
+    typed = typed_key(text)
     page_size = limit * 3
     found: dict[int, None] = {}
     after_key, after_id = typed, 0

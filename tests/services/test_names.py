@@ -19,6 +19,8 @@ def test_keys_start_at_each_word_without_accents_case_or_separators():
     }
     assert names.name_keys("", "O’Brien") == {"obrien": True, "brien": True}
     assert names.typed_key(" PÉREZ s ") == "perezs"
+    assert names.searchable("Pé") and names.searchable("o'b")
+    assert not names.searchable("p") and not names.searchable("- ’")
 
 
 def test_cyrillic_names_have_latin_keys_too():
