@@ -53,6 +53,23 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 _delegations = iter(range(10**9))
 
 
+def new_delegations(event_id: int, count: int) -> list[int]:
+    """Add `count` State Party delegations with names of their own; return their ids."""
+    rows = [
+        {
+            "event_id": event_id,
+            "name": f"Delegation {next(_delegations):06d}",
+            "category": Category.STATE_PARTY,
+            "revision": 0,
+            "created_at": utcnow(),
+            "focal_point_name": "",
+            "focal_point_email": "",
+        }
+        for _n in range(count)
+    ]
+    return list(db.session.execute(insert(Delegation).returning(Delegation.id), rows).scalars())
+
+
 def fill(event_id: int, count: int) -> list[int]:
     """Add `count` accredited in-person participants, in delegations of three; return their ids."""
     ids: list[int] = []
@@ -60,21 +77,7 @@ def fill(event_id: int, count: int) -> list[int]:
     for start in range(0, count, batch):
         size = min(batch, count - start)
         now = utcnow()
-        delegations = [
-            {
-                "event_id": event_id,
-                "name": f"Delegation {next(_delegations):06d}",
-                "category": Category.STATE_PARTY,
-                "revision": 0,
-                "created_at": now,
-                "focal_point_name": "",
-                "focal_point_email": "",
-            }
-            for _n in range((size + 2) // 3)
-        ]
-        delegation_ids = list(
-            db.session.execute(insert(Delegation).returning(Delegation.id), delegations).scalars()
-        )
+        delegation_ids = new_delegations(event_id, (size + 2) // 3)
         people = [
             {
                 "event_id": event_id,

@@ -27,10 +27,11 @@ from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bench_checkin import new_delegations  # noqa: E402
 from bench.bench_registration import scratch_database  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
-from kiosk.models import Category, Delegation, Event, Participant, Status  # noqa: E402
+from kiosk.models import Event, Participant, Status  # noqa: E402
 from kiosk.models.base import utcnow  # noqa: E402
 from kiosk.models.participant import new_reference  # noqa: E402
 from kiosk.services import checkin, names  # noqa: E402
@@ -39,7 +40,6 @@ SIZES = (1_000, 20_000, 100_000)
 SAMPLES = 40
 TYPED = ("ba", "kari", "petro", "zq")  # many matches, some, a Cyrillic name in Latin, none
 LATIN = ("ba", "ri", "to", "mo", "ka", "le", "san", "dra", "pe", "rez", "al", "had", "ng", "wu", "li", "ovo")
-_delegations = iter(range(10**9))
 CYRILLIC = ("пе", "тро", "ва", "ан", "на", "ко", "ва", "ле", "на", "ми")
 
 
@@ -53,25 +53,7 @@ def fill(event_id: int, count: int, rng: random.Random) -> None:
     now = utcnow()
     for start in range(0, count, 3_000):
         size = min(3_000, count - start)
-        delegation_ids = (
-            db.session.execute(
-                insert(Delegation).returning(Delegation.id),
-                [
-                    {
-                        "event_id": event_id,
-                        "name": f"Delegation {next(_delegations):06d}",
-                        "category": Category.STATE_PARTY,
-                        "revision": 0,
-                        "created_at": now,
-                        "focal_point_name": "",
-                        "focal_point_email": "",
-                    }
-                    for _n in range((size + 2) // 3)
-                ],
-            )
-            .scalars()
-            .all()
-        )
+        delegation_ids = new_delegations(event_id, (size + 2) // 3)
         people = []
         for k in range(size):
             cyrillic = rng.random() < 0.1
