@@ -3,10 +3,11 @@
 A name is found when what was typed, accents, case and separators aside, starts the name or
 one of its words, in its own script or, for Cyrillic, as typed on a Latin keyboard ("petrova"
 finds "Петрова"). Each participant has a few search keys (`name_keys`): the folded name from
-each of its words on, without separators. A search is then one range scan of an index
-(event, key), whatever the number of participants. The keys are rewritten on every flush that
-adds a participant or changes their name, so they cannot fall behind the names; rows written
-with Core statements (a bulk insert) skip the flush and call `index_names` themselves.
+each of its words on, without separators. A search then reads one range of an index
+(event, key, participant), a page at a time, whatever the number of participants. The keys are
+rewritten on every flush that adds a participant or changes their name, so they cannot fall
+behind the names; rows written with Core statements (a bulk insert) skip the flush and call
+`index_names` themselves.
 """
 
 from __future__ import annotations
