@@ -106,6 +106,7 @@ def app(database, tmp_path, monkeypatch) -> Iterator[Flask]:
             db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             db.session.commit()
     yield app
+    app.extensions["live"].close()  # streams still open end now, not at a later test's heartbeat
     with app.app_context():
         db.engine.dispose()
 

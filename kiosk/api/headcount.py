@@ -161,7 +161,7 @@ def headcount_events(
     sent, sent_at = last_id, 0.0
     seen = broker.version(event_id)
     check_at = time.monotonic() + heartbeat
-    while True:
+    while not broker.closed:
         if allowed and time.monotonic() >= check_at:
             if not _still(app, allowed):
                 return

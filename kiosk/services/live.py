@@ -60,6 +60,18 @@ class Broker:
         self._sent_at: dict[int, float] = {}
         self._due: dict[int, float] = {}
         self._sender: threading.Thread | None = None
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether `close` was called: open streams end at once."""
+        return self._closed
+
+    def close(self) -> None:
+        """Wake every waiting stream and tell it to end (an app being torn down)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
 
     def publish(self, event_id: int) -> None:
         """Announce a change of `event_id` to every listener (on every server, with Redis).
@@ -121,7 +133,7 @@ class Broker:
         """Wait until `event_id` changes past version `seen` or `timeout` passes; return the version."""
         self._listen()
         with self._changed:
-            self._changed.wait_for(lambda: self._versions.get(event_id, 0) != seen, timeout)
+            self._changed.wait_for(lambda: self._closed or self._versions.get(event_id, 0) != seen, timeout)
             return self._versions.get(event_id, 0)
 
     def _notify(self, event_id: int) -> None:

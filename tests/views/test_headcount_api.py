@@ -188,6 +188,7 @@ def redis_app(app, tmp_path) -> Iterator:
         }
     )
     yield other
+    other.extensions["live"].close()
     with other.app_context():
         db.engine.dispose()
 
@@ -309,6 +310,18 @@ def test_a_stream_goes_on_while_its_caller_is_signed_in(app, client, login, make
     began = time.monotonic()
     text = read_until_the_end(response, within=5)
     assert time.monotonic() - began >= 0.5 and text.count(": heartbeat") >= 3
+
+
+def test_closing_the_broker_ends_open_streams_at_once(app, client, login, make_participant):
+    someone = make_participant()
+    app.config.update(LIVE_STREAM_SECONDS=60, LIVE_HEARTBEAT_SECONDS=30)
+    login(Role.ORGANIZER)
+    response = client.get(f"/api/v1/events/{slug_of(app, someone.event_id)}/stream", buffered=False)
+    assert response.status_code == 200
+    threading.Timer(0.3, app.extensions["live"].close).start()
+    began = time.monotonic()
+    read_until_the_end(response, within=5)  # not at the next heartbeat, 30 s away
+    assert time.monotonic() - began < 5
 
 
 def free_port() -> int:
