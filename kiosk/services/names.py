@@ -113,9 +113,9 @@ def find_ids(
     plain statements whose plans cannot go wrong (a join would let PostgreSQL start from the
     participants and read them all).
     """
-    if not searchable(text):
-        return []
     typed = typed_key(text)
+    if len(typed) < MIN_SEARCH_LETTERS:
+        return []
     page_size = limit * 3
     found: dict[int, None] = {}
     after_key, after_id = typed, 0
@@ -132,13 +132,18 @@ def find_ids(
     return list(found)[:limit]
 
 
-def index_names(session: Session, participants: Iterable[tuple[int, int, str, str]]) -> None:
-    """Write the search keys of these participants: (id, event id, given name, family name)."""
+def index_names(
+    session: Session, participants: Iterable[tuple[int, int, str, str]], *, replace: bool = True
+) -> None:
+    """Write the search keys of these participants: (id, event id, given name, family name).
+
+    `replace=False` for people who have no keys yet (just inserted): nothing to delete first.
+    """
     rows = list(participants)
     if not rows:
         return
     connection = session.connection()
-    ids = [row[0] for row in rows]
+    ids = [row[0] for row in rows] if replace else []
     for start in range(0, len(ids), 500):
         connection.execute(delete(NameKey).where(NameKey.participant_id.in_(ids[start : start + 500])))
     keys = [
@@ -154,13 +159,15 @@ _NAMED = ("given_name", "family_name")
 
 
 def _index_flushed(session: Session, _context) -> None:
-    """Rewrite the keys of participants added or renamed in this flush (their ids are known now)."""
+    """Write the keys of participants added or renamed in this flush (their ids are known now)."""
+    added = [obj for obj in session.new if isinstance(obj, Participant)]
     renamed = [
         obj
-        for obj in (*session.new, *session.dirty)
+        for obj in session.dirty
         if isinstance(obj, Participant)
-        and (obj in session.new or any(attributes.get_history(obj, name).has_changes() for name in _NAMED))
+        and any(attributes.get_history(obj, name).has_changes() for name in _NAMED)
     ]
+    index_names(session, ((p.id, p.event_id, p.given_name, p.family_name) for p in added), replace=False)
     index_names(session, ((p.id, p.event_id, p.given_name, p.family_name) for p in renamed))
 
 
