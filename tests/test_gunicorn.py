@@ -1,4 +1,5 @@
-"""The production gunicorn config serving the app: a focal point's secret never reaches the access log."""
+"""The production gunicorn config serving the app: a focal point's secret never reaches the access log,
+and a restart ends open dashboard streams at once."""
 
 from __future__ import annotations
 
@@ -55,16 +56,16 @@ def served(app, tmp_path):
                 assert process.poll() is None, (tmp_path / "error.log").read_text()
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", log
+        yield f"http://127.0.0.1:{port}", log, process
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=40)
 
 
 def test_the_private_link_signs_in_and_its_secret_stays_out_of_the_access_log(
     served, make_delegation, make_participant, delegation_link
 ):
-    base, log = served
+    base, log, _process = served
     delegation = make_delegation(name="Chile")
     person = make_participant(delegation=delegation, given_name="Ana", family_name="Rojas")
     secret = delegation_link(delegation)
@@ -87,13 +88,33 @@ def test_the_private_link_signs_in_and_its_secret_stays_out_of_the_access_log(
 
 
 def test_an_old_copy_of_the_page_holds_no_secret_either(served, make_delegation, delegation_link):
-    base, _log = served
+    base, _log, _process = served
     secret = delegation_link(make_delegation())
     anonymous = urllib.request.build_opener()
     with pytest.raises(urllib.error.HTTPError) as refused:
         anonymous.open(f"{base}/delegation/")
     assert refused.value.code == 403  # the pages need the session the link gives, not the secret
     assert secret not in refused.value.read().decode()
+
+
+def test_a_graceful_stop_ends_open_dashboard_streams_at_once(served, make_event, make_token):
+    base, _log, process = served
+    event = make_event()
+    request = urllib.request.Request(
+        f"{base}/api/v1/events/{event.slug}/stream", headers={"Authorization": f"Bearer {make_token()}"}
+    )
+    stream = urllib.request.urlopen(request, timeout=60)
+    assert stream.readline().startswith(b"retry:")
+    while not stream.readline().startswith(b"data: "):  # the first figures: the stream is open
+        pass
+
+    stopped_at = time.monotonic()
+    process.terminate()  # SIGTERM to the master: a graceful stop of its worker
+    stream.read()  # to its end: the worker closed it
+    ended = time.monotonic() - stopped_at
+    process.wait(timeout=40)
+    stopped = time.monotonic() - stopped_at
+    assert ended < 10 and stopped < 15, (ended, stopped)  # not after gunicorn's 30 s graceful timeout
 
 
 def test_redaction_covers_every_place_a_secret_can_appear():
