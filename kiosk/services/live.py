@@ -68,7 +68,7 @@ class Broker:
         return self._closed
 
     def close(self) -> None:
-        """Wake every waiting stream and tell it to end (an app being torn down)."""
+        """Wake every waiting stream and tell it to end (a worker stopping, an app being torn down)."""
         with self._changed:
             self._closed = True
             self._changed.notify_all()
