@@ -5,8 +5,20 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import Delegation, Event, MailStatus, OutgoingMail, Participant, Role, Status, User
-from kiosk.services import registration
+from kiosk.models import (
+    Delegation,
+    Direction,
+    Event,
+    MailStatus,
+    OutgoingMail,
+    Participant,
+    Reason,
+    Role,
+    ScanResult,
+    Status,
+    User,
+)
+from kiosk.services import door, keys, registration
 from kiosk.services.audit import Actor
 from tests.conftest import bearer
 
@@ -123,3 +135,33 @@ def test_worker_once_delivers_queued_mail(app, runner, make_participant, tmp_pat
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     with app.app_context():
         assert db.session.execute(select(OutgoingMail.status)).scalar_one() == MailStatus.SENT
+
+
+def test_the_demo_room_admits_people_who_came_in_at_the_main_entrance(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        event = db.session.execute(select(Event).filter_by(slug="im2024")).scalar_one()
+        person = (
+            db.session.execute(
+                select(Participant)
+                .join(Delegation)
+                .where(Delegation.event_id == event.id, Participant.status == Status.ACCREDITED)
+            )
+            .scalars()
+            .first()
+        )
+        doors = {c.name: c for c in door.event_checkpoints(db.session, event)}
+        code = keys.badge_code(db.session, person)
+        ref = door.event_ref(db.session, "im2024")
+        verdicts = [
+            door.record_scan(db.session, ref, door.ScanInput(code, doors[name].id, direction, f"demo-{i}"))
+            for i, (name, direction) in enumerate(
+                [("Main entrance", Direction.IN), ("Salle A", Direction.IN), ("Main entrance", Direction.IN)]
+            )
+        ]
+        db.session.commit()
+    assert [(v.scan.result, v.scan.reason) for v in verdicts] == [
+        (ScanResult.ACCEPTED, None),
+        (ScanResult.ACCEPTED, None),  # the room is inside the building: no anti-passback there
+        (ScanResult.REFUSED, Reason.ALREADY_INSIDE),  # the building's entrance still has it
+    ]

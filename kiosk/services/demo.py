@@ -237,8 +237,12 @@ def seed(session: Session, *, rng_seed: int = 2024, dates_from_letters: bool = F
             session, delegation, rng, LANGUAGE_OF.get(country or "", "en"), result.codes_valid
         )
 
-    for name, direction in (("Main entrance", "both"), ("Salle A", "in")):
-        door.save_checkpoint(session, event, None, name=name, direction=direction, anti_passback=True)
+    # Salle A is inside the building: people who came in at the main entrance pass it too, so it
+    # checks their badges without anti-passback (which counts the building, not the room).
+    for name, direction, anti_passback in (("Main entrance", "both", True), ("Salle A", "in", False)):
+        door.save_checkpoint(
+            session, event, None, name=name, direction=direction, anti_passback=anti_passback
+        )
     result.organizer_email, result.organizer_password = _staff_account(session, "organizer", Role.ORGANIZER)
     result.security_email, result.security_password = _staff_account(session, "security", Role.SECURITY)
     result.links_file = _write_links(result)
