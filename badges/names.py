@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
+from functools import cache
 
 from fontTools import unicodedata as ucd
 
@@ -26,9 +27,15 @@ class NameStyle(enum.StrEnum):
     FORMAL = "formal"
 
 
+@cache
+def _script(char: str) -> str:
+    """Return the script of one character (kept: a door composes a name per scan, a bundle thousands)."""
+    return ucd.script(char)
+
+
 def _scripts(text: str) -> set[str]:
     """Return the scripts of the letters of text."""
-    return {ucd.script(char) for char in text if char.isalpha()}
+    return {_script(char) for char in text if char.isalpha()}
 
 
 def family_first(given: str, family: str) -> bool:

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from badges import codes
+from badges.names import NameStyle, compose
 from kiosk.models import Counter, Delegation, Event, EventKey, Meeting, Participant, Status, Venue
 from kiosk.models.base import utcnow
 from kiosk.models.door import (
@@ -356,6 +357,7 @@ _HOLDER = (
     Participant.title,
     Participant.given_name,
     Participant.family_name,
+    Participant.badge_name,
     Participant.status,
     Participant.badge_serial,
     Participant.photo.is_not(None),
@@ -363,9 +365,9 @@ _HOLDER = (
 )
 
 
-def _holder_name(title: str | None, given: str | None, family: str | None) -> str:
-    """The name the officer reads: title, given and family name."""
-    return " ".join(part for part in (title, given, family) if part)
+def _holder_name(title: str | None, given: str | None, family: str | None, badge_name: str | None) -> str:
+    """The name the officer reads: the one printed on the badge ("Ms. Amina DIALLO")."""
+    return compose(title or "", given or "", family or "", NameStyle.BADGE, badge_name or "")
 
 
 _SHOWN = (
@@ -460,10 +462,10 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
-    pid, title, given, family, status, serial, has_photo, updated, delegation, category = row
+    pid, title, given, family, badge_name, status, serial, has_photo, updated, delegation, category = row
     shown = Shown(
         pid,
-        _holder_name(title, given, family),
+        _holder_name(title, given, family, badge_name),
         delegation,
         category.value,
         bool(has_photo),
@@ -901,7 +903,7 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
         .where(Participant.event_id == event_id)
         .order_by(Participant.id)
     )
-    for pid, title, given, family, status, serial, has_photo, updated, delegation_id in rows:
+    for pid, title, given, family, badge_name, status, serial, has_photo, updated, delegation_id in rows:
         if serial > 1:
             revoked.append({"participant_id": pid, "below_serial": serial})
         if status != Status.ACCREDITED:
@@ -909,7 +911,7 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
             continue
         delegation, category = delegations.get(delegation_id, ("", ""))
         participants[str(pid)] = {
-            "name": _holder_name(title, given, family),
+            "name": _holder_name(title, given, family, badge_name),
             "delegation": delegation,
             "category": category,
             "serial": serial,
@@ -1007,6 +1009,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Participant.title,
             Participant.given_name,
             Participant.family_name,
+            Participant.badge_name,
             Delegation.name,
             Delegation.category,
             Checkpoint.name,
@@ -1021,7 +1024,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
     return [
         {
             "id": pid,
-            "name": " ".join(part for part in (title, given, family) if part),
+            "name": _holder_name(title, given, family, badge_name),
             "family_name": family,
             "given_name": given,
             "delegation": delegation,
@@ -1029,7 +1032,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             "checkpoint": checkpoint or "",
             "since": since,
         }
-        for pid, title, given, family, delegation, category, checkpoint, since in rows
+        for pid, title, given, family, badge_name, delegation, category, checkpoint, since in rows
     ]
 
 

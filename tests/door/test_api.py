@@ -41,7 +41,7 @@ def test_every_case_gets_its_verdict(app, client, make_token, case):
     assert body["reason"] == case["expected"]
     assert body["result"] == ("accepted" if case["expected"] is None else "refused")
     if case["expected"] is None:
-        assert body["participant"]["name"] == "Ana García"
+        assert body["participant"]["name"] == "Ana GARCÍA"
         assert body["participant"]["delegation"] == "Chile"
         assert body["participant"]["category"] == "state_party"
         assert body["detail"] is None
@@ -172,6 +172,25 @@ def test_anti_passback_is_set_per_checkpoint(app, client, make_token):
     assert wrong_way.status_code == 422 and wrong_way.get_json()["code"] == "invalid"
 
 
+def test_the_officer_reads_the_name_printed_on_the_badge(app, client, make_token):
+    """Title, given name, family name in capitals, or the badge name a focal point chose: the face
+    is compared with the badge, so the screen and the offline bundle show what the badge shows."""
+    scene = build(app, CASES[0])
+    token = make_token(Role.SECURITY)
+    with app.app_context():
+        db.session.get(Participant, scene.participant_id).title = "H.E. Ms."
+        db.session.commit()
+    first = scan(client, token, scene.slug, scene.code, scene.checkpoint_id, "in").get_json()
+    with app.app_context():
+        db.session.get(Participant, scene.participant_id).badge_name = "Ana María GARCÍA LÓPEZ"
+        db.session.commit()
+    second = scan(client, token, scene.slug, scene.code, scene.checkpoint_id, "out").get_json()
+    bundle = client.get(f"/api/v1/events/{scene.slug}/offline-bundle", headers=bearer(token)).get_json()
+    assert first["participant"]["name"] == "H.E. Ms. Ana GARCÍA"
+    assert second["participant"]["name"] == "H.E. Ms. Ana María GARCÍA LÓPEZ"
+    assert bundle["participants"][str(scene.participant_id)]["name"] == "H.E. Ms. Ana María GARCÍA LÓPEZ"
+
+
 def test_badge_refused_right_after_reissue_and_the_new_one_admitted(app, client, make_token):
     slug, _event_id, _venue, pid, main, _side, _exit, old_code = _setup(app)
     token = make_token(Role.SECURITY)
@@ -180,7 +199,7 @@ def test_badge_refused_right_after_reissue_and_the_new_one_admitted(app, client,
     assert reissued.get_json()["badge_serial"] == 2
     refused = scan(client, token, slug, old_code, main).get_json()
     assert (refused["result"], refused["reason"]) == ("refused", "revoked")
-    assert refused["participant"]["name"] == "Ana García"  # so the officer can keep the old badge
+    assert refused["participant"]["name"] == "Ana GARCÍA"  # so the officer can keep the old badge
     bundle = client.get(f"/api/v1/events/{slug}/offline-bundle", headers=bearer(token)).get_json()
     assert {"participant_id": pid, "below_serial": 2} in bundle["revoked"]
     with app.app_context():
@@ -290,7 +309,7 @@ def test_offline_bundle(app, client, make_token):
     with app.app_context():
         public = keys.public_keys(db.session, db.session.get(Event, event_id))
     assert bundle["public_keys"] == {str(k): v.hex() for k, v in public.items()}
-    assert bundle["participants"][str(pid)]["name"] == "Ana García"
+    assert bundle["participants"][str(pid)]["name"] == "Ana GARCÍA"
     assert bundle["inside"] == {str(venue_id): [pid]}
     assert [c["name"] for c in bundle["checkpoints"]] == ["Exit", "Main", "Side"]
     unchanged = client.get(

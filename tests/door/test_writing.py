@@ -87,7 +87,7 @@ def test_scans_that_wait_for_the_turn_are_written_together_each_with_its_own_ans
     for code, (given, family), pid in zip(badges, PEOPLE, ids, strict=True):
         assert answers[code].status_code == 200, answers[code].text
         assert bodies[code]["result"] == "accepted"
-        assert bodies[code]["participant"]["name"] == f"{given} {family}"
+        assert bodies[code]["participant"]["name"] == f"{given} {family.upper()}"  # as on the badge
         assert bodies[code]["participant"]["id"] == pid
     assert sorted(b["inside_now"] for b in bodies.values()) == [1, 2, 3]
     # SQLite: one transaction, one sync to disk, for the three; PostgreSQL: one each, side by side.
