@@ -14,7 +14,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, names
+from kiosk.services import badging, checkin, countries, names
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -27,6 +27,7 @@ from kiosk.services.errors import (
     ValidationFailed,
     WrongEvent,
 )
+from kiosk.services.participant_list import sort_key
 from kiosk.services.ratelimit import RateLimit
 from kiosk.services.vocabulary import function_label
 
@@ -128,7 +129,7 @@ def participant_summary(participant: Participant) -> dict[str, Any]:
         "given_name": participant.given_name,
         "family_name": participant.family_name,
         "function": function_label(participant.function),
-        "delegation": delegation.name,
+        "delegation": countries.delegation_name(delegation.name, delegation.category, delegation.country),
         "delegation_id": delegation.id,
         "category": delegation.category.value,
         "status": participant.status.value,
@@ -286,8 +287,14 @@ def find_participants(slug: str):
         raise too_many()
     groups: dict[int, dict[str, Any]] = {}
     for person in checkin.find_by_family_name(db.session, event, text):
+        delegation = person.delegation
         group = groups.setdefault(
-            person.delegation_id, {"id": person.delegation_id, "name": person.delegation.name, "people": []}
+            delegation.id,
+            {
+                "id": delegation.id,
+                "name": countries.delegation_name(delegation.name, delegation.category, delegation.country),
+                "people": [],
+            },
         )
         group["people"].append(
             {
@@ -296,4 +303,4 @@ def find_participants(slug: str):
                 "function": function_label(person.function),
             }
         )
-    return jsonify({"delegations": list(groups.values())})
+    return jsonify({"delegations": sorted(groups.values(), key=lambda group: sort_key(group["name"]))})

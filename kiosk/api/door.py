@@ -271,6 +271,10 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
             "inside": {"type": "object", "description": "Participant ids inside, by venue id"},
             "checkpoints": {"type": "array", "items": {"type": "object"}},
             "category_labels": {"type": "object"},
+            "delegation_labels": {
+                "type": "object",
+                "description": "Delegations' names in the reader's language, by registered name",
+            },
             "generated_at": {"type": "string", "format": "date-time"},
         },
     },

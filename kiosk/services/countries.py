@@ -10,6 +10,8 @@ from typing import Any
 import pycountry
 from flask_babel import get_locale
 
+from kiosk.models import STATE_CATEGORIES
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "countries.json"
 
 
@@ -34,6 +36,15 @@ def country_name(code: str | None, locale: str | None = None) -> str:
         return names[_language(locale)]
     country = pycountry.countries.get(alpha_2=code.upper())
     return country.name if country else code
+
+
+def delegation_name(name: str, category: str, country: str | None, locale: str | None = None) -> str:
+    """A delegation's name for a reader of `locale` (default: the page's): States by their UN name
+    in that language, everyone else, and every delegation in English, as registered."""
+    language = _language(locale)
+    if language != "en" and country and category in STATE_CATEGORIES:
+        return country_name(country, language) or name
+    return name
 
 
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:

@@ -44,8 +44,9 @@ from kiosk.models.door import (
     Scan,
     ScanResult,
 )
-from kiosk.services import counters, live
+from kiosk.services import counters, countries, live
 from kiosk.services.errors import NotFound, ValidationFailed
+from kiosk.services.participant_list import sort_key
 
 #: What each refusal means, in words the officer reads (translated when shown).
 REASON_TEXT: dict[str, Any] = {
@@ -371,7 +372,7 @@ def _holder_name(title: str | None, given: str | None, family: str | None, badge
 
 
 _SHOWN = (
-    select(*_HOLDER, Delegation.name, Delegation.category)
+    select(*_HOLDER, Delegation.name, Delegation.category, Delegation.country)
     .join(Delegation, Delegation.id == Participant.delegation_id)
     .where(Participant.id == bindparam("pid"), Participant.event_id == bindparam("eid"))
 )
@@ -462,11 +463,24 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
-    pid, title, given, family, badge_name, status, serial, has_photo, updated, delegation, category = row
+    (
+        pid,
+        title,
+        given,
+        family,
+        badge_name,
+        status,
+        serial,
+        has_photo,
+        updated,
+        delegation,
+        category,
+        country,
+    ) = row
     shown = Shown(
         pid,
         _holder_name(title, given, family, badge_name),
-        delegation,
+        countries.delegation_name(delegation, category, country),
         category.value,
         bool(has_photo),
         int(updated.timestamp()),
@@ -884,7 +898,7 @@ def _holders_version(session: Session, event_id: int) -> tuple:
         ).where(Participant.event_id == event_id)
     ).one()
     delegations = session.execute(
-        select(Delegation.id, Delegation.name, Delegation.category)
+        select(Delegation.id, Delegation.name, Delegation.category, Delegation.country)
         .where(Delegation.event_id == event_id)
         .order_by(Delegation.id)
     ).all()
@@ -896,7 +910,7 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
 
     `version` is `_holders_version`'s, whose second part is the event's delegations.
     """
-    delegations = {d_id: (name, category.value) for d_id, name, category in version[1]}
+    delegations = {d_id: (name, category.value) for d_id, name, category, _country in version[1]}
     participants, not_accredited, revoked = {}, [], []
     rows = session.execute(
         select(*_HOLDER, Participant.delegation_id)
@@ -930,8 +944,9 @@ def offline_bundle(
 ) -> tuple[str, str]:
     """Everything a scanner needs to decide alone, as JSON text, and a tag of its content.
 
-    Keys, revocations, holders, checkpoints, who is inside, and the category labels (`label`
-    translates one). The tag is the same for the same content, whenever it was generated.
+    Keys, revocations, holders, checkpoints, who is inside, the category labels (`label`
+    translates one) and the delegations' names in the reader's language where they differ. The
+    tag is the same for the same content, whenever it was generated.
     """
     version = _holders_version(session, event.id)
     cached = _holders.get(event.id)
@@ -962,6 +977,11 @@ def offline_bundle(
             "inside": inside_by_venue,
             "checkpoints": [checkpoint_json(event, c) for c in checkpoints],
             "category_labels": {c: label(c) for c in sorted(categories)},
+            "delegation_labels": {
+                name: shown
+                for _id, name, category, country in version[1]
+                if (shown := countries.delegation_name(name, category, country)) != name
+            },
         }
     )
     tag = hashlib.sha256(f"{digest}{light}".encode()).hexdigest()[:32]
@@ -1012,6 +1032,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Participant.badge_name,
             Delegation.name,
             Delegation.category,
+            Delegation.country,
             Checkpoint.name,
             Presence.changed_at,
         )
@@ -1021,19 +1042,21 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
         .where(Presence.event_id == event.id, Presence.venue_id == venue_id, Presence.inside.is_(True))
         .order_by(Delegation.name, Participant.family_name, Participant.given_name)
     )
-    return [
+    people = [
         {
             "id": pid,
             "name": _holder_name(title, given, family, badge_name),
             "family_name": family,
             "given_name": given,
-            "delegation": delegation,
+            "delegation": countries.delegation_name(delegation, category, country),
             "category": category.value,
             "checkpoint": checkpoint or "",
             "since": since,
         }
-        for pid, title, given, family, badge_name, delegation, category, checkpoint, since in rows
+        for pid, title, given, family, badge_name, delegation, category, country, checkpoint, since in rows
     ]
+    people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
+    return people
 
 
 def conflicts(session: Session, event: Event, limit: int = 200) -> list[Scan]:

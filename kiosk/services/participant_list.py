@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from badges.names import NameStyle
-from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event, Status
+from kiosk.models import Category, Delegation, Event, Status
 from kiosk.services import countries, dates, vocabulary
 from kiosk.services.vocabulary import FUNCTIONS
 
@@ -64,13 +64,6 @@ def sort_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def delegation_name(delegation: Delegation, language: str) -> str:
-    """A delegation's name in the list's language: States by their UN name, others as registered."""
-    if language != "en" and delegation.category in STATE_CATEGORIES and delegation.country:
-        return countries.country_name(delegation.country, language) or delegation.name
-    return delegation.name
-
-
 @dataclass
 class ListedDelegation:
     """One delegation of the list with its members in protocol order."""
@@ -103,7 +96,7 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         people.sort(
             key=lambda p: (function_rank(p.function), sort_key(p.family_name), sort_key(p.given_name))
         )
-        name = delegation_name(delegation, language)
+        name = countries.delegation_name(delegation.name, delegation.category, delegation.country, language)
         by_category.setdefault(delegation.category, []).append(
             ListedDelegation(
                 name=name,

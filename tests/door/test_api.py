@@ -191,6 +191,25 @@ def test_the_officer_reads_the_name_printed_on_the_badge(app, client, make_token
     assert bundle["participants"][str(scene.participant_id)]["name"] == "H.E. Ms. Ana María GARCÍA LÓPEZ"
 
 
+def test_the_officer_reads_a_states_name_in_the_pages_language(app, client, make_token):
+    scene = build(app, CASES[0])
+    french = {**bearer(make_token(Role.SECURITY)), "Accept-Language": "fr"}
+    body = {"code": scene.code, "checkpoint": scene.checkpoint_id, "direction": "in", "nonce": "fr-1"}
+    verdict = client.post(f"/api/v1/events/{scene.slug}/scans", json=body, headers=french).get_json()
+    bundle = client.get(f"/api/v1/events/{scene.slug}/offline-bundle", headers=french).get_json()
+    english = client.get(
+        f"/api/v1/events/{scene.slug}/offline-bundle", headers=bearer(make_token(Role.SECURITY))
+    )
+    assert verdict["participant"]["delegation"] == "Chili"
+    assert bundle["participants"][str(scene.participant_id)]["delegation"] == "Chile"  # as registered
+    assert bundle["delegation_labels"] == {"Chile": "Chili"}  # what a scanner shows offline
+    assert english.get_json()["delegation_labels"] == {}
+    assert (
+        english.headers["ETag"]
+        != client.get(f"/api/v1/events/{scene.slug}/offline-bundle", headers=french).headers["ETag"]
+    )
+
+
 def test_badge_refused_right_after_reissue_and_the_new_one_admitted(app, client, make_token):
     slug, _event_id, _venue, pid, main, _side, _exit, old_code = _setup(app)
     token = make_token(Role.SECURITY)

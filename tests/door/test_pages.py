@@ -107,6 +107,8 @@ def test_evacuation_list_and_conflicts(app, client, login):
     assert rows[1].startswith("García,'=Ana,Chile,State party,Main,")  # no formula reaches a spreadsheet
     printable = client.get(f"/admin/events/im2024/door/inside?venue={venue_id}&print=1")
     assert "Accounted for" in printable.text
+    french = client.get(f"/admin/events/im2024/door/inside?venue={venue_id}&print=1&lang=fr")
+    assert "Chili" in french.text and "Chile" not in french.text  # a State by its UN name in French
 
 
 def test_only_organizers_see_the_door_pages(app, client, login):

@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 from PIL import Image
 
 from kiosk.extensions import db
-from kiosk.models import CheckIn, Participant, Role, Status
+from kiosk.models import CheckIn, Event, Participant, Role, Status
 from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
 from tests.checkin_fixtures import revoke_kiosk
 from tests.conftest import bearer
@@ -115,6 +115,27 @@ def test_a_kiosk_needs_a_proof_to_check_in_by_name(app, setting, kiosk_client, r
     assert response.status_code == 201, response.json
     with app.app_context():
         assert db.session.query(CheckIn).one().method.value == "name"
+
+
+def test_find_me_names_states_in_the_readers_language_and_order(
+    app, setting, kiosk_client, make_delegation, make_participant, code_of
+):
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+    for name, country in (("Germany", "DE"), ("Algeria", "DZ")):
+        accredited = {"status": Status.ACCREDITED, "given_name": "Eva", "family_name": "Pérez"}
+        make_participant(make_delegation(event=event, name=name, country=country), **accredited)
+
+    def found(language):
+        answer = kiosk_client.get(url(setting, f"/find?family_name=pér&lang={language}")).json
+        return [delegation["name"] for delegation in answer["delegations"]]
+
+    assert found("en") == ["Algeria", "Chile", "Germany"]
+    assert found("es") == ["Alemania", "Argelia", "Chile"]  # Germany first, as Spanish sorts it
+    assert found("fr") == ["Algérie", "Allemagne", "Chili"]
+    assert found("ar") == ["الجزائر", "ألمانيا", "شيلي"]  # the UN's Arabic order (hamza ignored)
+    confirm = kiosk_client.post(url(setting, "/preview?lang=ar"), json={"code": code_of(setting.ana)})
+    assert confirm.json["participant"]["delegation"] == "شيلي", confirm.json
 
 
 def test_wrong_proofs_are_rate_limited(app, setting, kiosk_client, reference_of):
