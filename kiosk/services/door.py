@@ -463,20 +463,8 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
-    (
-        pid,
-        title,
-        given,
-        family,
-        badge_name,
-        status,
-        serial,
-        has_photo,
-        updated,
-        delegation,
-        category,
-        country,
-    ) = row
+    pid, title, given, family, badge_name, status, serial, has_photo, updated = row[:9]
+    delegation, category, country = row[9:]
     shown = Shown(
         pid,
         _holder_name(title, given, family, badge_name),
