@@ -43,6 +43,7 @@ from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
 from kiosk.services import counters, live, names, printing
 from kiosk.services.audit import Actor, record
+from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -190,12 +191,13 @@ def existing_checkin(session: Session, participant: Participant) -> CheckIn | No
 
 
 def _already(checkin: CheckIn, event: Event) -> AlreadyCheckedIn:
-    at = checkin.checked_in_at.astimezone(event.tz)
+    """The refusal of a second check-in: when the first was, in the page's language and the event's zone."""
+    at = checkin.checked_in_at
     return AlreadyCheckedIn(
         _(
             "You already checked in on %(date)s at %(time)s.",
-            date=at.strftime("%d.%m.%Y"),
-            time=at.strftime("%H:%M"),
+            date=format_day(at.astimezone(event.tz).date()),
+            time=format_clock(at, event.tz),
         )
         + " "
         + _("For a new badge, please go to the registration desk.")

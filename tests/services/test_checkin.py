@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -93,6 +93,25 @@ def test_concurrent_check_ins_of_one_person_make_one(app, setting):
         assert db.session.query(CheckIn).count() == 1
         assert db.session.query(PrintJob).count() == 2
         assert counters.values(db.session, setting.event_id)["checked_in"] == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "when"),
+    [
+        ("en", "You already checked in on 24 November 2026 at 22:01."),
+        ("fr", "Vous vous êtes déjà enregistré le 24 novembre 2026 à 22:01."),
+        ("ar", "لقد سجّلت وصولك بالفعل في 24 نوفمبر 2026 الساعة 10:01 م."),
+    ],
+)
+def test_a_second_check_in_says_when_the_first_was_in_the_page_language(app, setting, language, when):
+    """The day and time of the first check-in in the language's own formats, in the event's zone."""
+    first = datetime(2026, 11, 24, 21, 1, tzinfo=UTC)  # 22:01 in Geneva
+    do_check_in(app, setting.ana, now=first)
+    with app.test_request_context(f"/?lang={language}"), pytest.raises(AlreadyCheckedIn) as caught:
+        participant = db.session.get(Participant, setting.ana)
+        checkin.check_in(db.session, participant, KIOSK_ACTOR, method=CheckInMethod.CODE)
+    assert caught.value.detail.startswith(when)
+    assert "24.11.2026" not in caught.value.detail
 
 
 @pytest.mark.parametrize(
