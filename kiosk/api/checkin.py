@@ -244,7 +244,8 @@ def create_checkin(slug: str):
     bp,
     "/events/<slug>/checkins/find",
     "GET",
-    summary="Find me: accredited people not yet checked in, by the first letters of their family name",
+    summary="Find me: accredited people, by the first letters of their family name "
+    "(those already checked in are told so after their proof)",
     roles=CHECKIN_ROLES,
     query=(("family_name", "string", "At least two letters; nothing is listed for fewer"),),
     response={

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,18 +150,19 @@ def participant_for_proof(session: Session, event: Event, participant_id: int, p
 
 
 def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
-    """Accredited in-person people not checked in whose family name (or a word of it) starts with `text`."""
+    """Accredited in-person people whose family name (or a word of it) starts with `text`.
+
+    People already checked in are listed too, looking the same: leaving them out would tell a
+    passer-by who has arrived, and would leave the person wondering. After their proof the kiosk
+    tells them they have checked in and sends them to the desk (`ensure_can_check_in`).
+    """
     ids = names.find_ids(
         session,
         event.id,
         text,
         limit,
         family_only=True,
-        where=(
-            Participant.status == Status.ACCREDITED,
-            Participant.mode == Mode.IN_PERSON,
-            ~exists().where(CheckIn.participant_id == Participant.id),
-        ),
+        where=(Participant.status == Status.ACCREDITED, Participant.mode == Mode.IN_PERSON),
     )
     return _people(session, ids, Delegation.name, Participant.family_name, Participant.given_name)
 

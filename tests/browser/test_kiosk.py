@@ -19,7 +19,8 @@ from playwright.sync_api import Page, expect
 
 from badges.codes import CodeKind, verify
 from kiosk.extensions import db
-from kiosk.models import CheckIn, Event, Kiosk, Participant, Status
+from kiosk.models import CheckIn, CheckInMethod, Event, Kiosk, Participant, Status
+from kiosk.services import checkin as checkin_service
 from kiosk.services import kiosks as kiosk_service
 from kiosk.services.audit import SYSTEM
 from kiosk.services.keys import public_keys
@@ -350,3 +351,24 @@ def test_russian_page_has_a_cyrillic_keyboard_and_a_latin_one(app, setting, kios
     expect(board.locator('[data-key="Й"]')).to_be_hidden()
     proof = kiosk.locator('[data-keyboard="proof"]')
     expect(proof.locator('[data-key="Q"]')).to_be_attached()  # the proof's keyboard starts in Latin
+
+
+def test_someone_already_checked_in_finds_their_name_and_is_sent_to_the_desk(
+    app, setting, kiosk, reference_of, shots
+):
+    with app.app_context():
+        participant = db.session.get(Participant, setting.ana)
+        checkin_service.check_in(db.session, participant, SYSTEM, method=CheckInMethod.DESK)
+        db.session.commit()
+    page = kiosk
+    choose_language(page, "English")
+    page.locator("#find-me").click()
+    page.locator('[data-keyboard="family-name"] [data-key="P"]').click()
+    page.locator('[data-keyboard="family-name"] [data-key="E"]').click()
+    page.get_by_role("button", name="Chile").click()
+    page.get_by_role("button", name="H.E. Ms. Ana PÉREZ SOTO — Head of delegation").click()
+    page.locator("#proof").fill(reference_of(setting.ana))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("#refusal")).to_contain_text("You already checked in on ")
+    expect(page.locator("#refusal")).to_contain_text("please go to the registration desk")
+    look(page, shots, "6-already")

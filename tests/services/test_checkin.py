@@ -184,9 +184,19 @@ def test_find_me_needs_two_letters_and_a_proof(app, setting, reference_of):
         reference = reference_of(setting.ana)
         for proof in (reference, reference.lower().replace("-", ""), " Ana.Perez@Example.org "):
             assert checkin.participant_for_proof(db.session, event, setting.ana, proof).id == setting.ana
+
+
+def test_someone_already_checked_in_is_found_and_told_so_after_the_proof(app, setting, reference_of):
+    """Listed like anyone else (no sign of who has arrived); the proof leads to "already checked in"."""
     do_check_in(app, setting.ana)
     with app.app_context():
-        assert checkin.find_by_family_name(db.session, db.session.get(Event, setting.event_id), "pé") == []
+        event = db.session.get(Event, setting.event_id)
+        assert [p.id for p in checkin.find_by_family_name(db.session, event, "pé")] == [setting.ana]
+        with pytest.raises(ProofMismatch):
+            checkin.participant_for_proof(db.session, event, setting.ana, "nope")
+        person = checkin.participant_for_proof(db.session, event, setting.ana, reference_of(setting.ana))
+        with pytest.raises(AlreadyCheckedIn, match="registration desk"):
+            checkin.ensure_can_check_in(db.session, person)
 
 
 def test_kiosk_printers_are_used_and_kiosk_recorded(app, setting, make_kiosk):

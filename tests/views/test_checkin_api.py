@@ -148,6 +148,20 @@ def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_clie
     assert "@" not in str(found)
 
 
+def test_find_me_lists_someone_checked_in_alike_and_their_proof_says_so(
+    app, setting, kiosk_client, reference_of
+):
+    before = kiosk_client.get(url(setting, "/find?family_name=pér")).json
+    proof = {"participant_id": setting.ana, "proof": reference_of(setting.ana)}
+    assert kiosk_client.post(url(setting), json=proof).status_code == 201
+    assert kiosk_client.get(url(setting, "/find?family_name=pér")).json == before  # nothing tells
+    wrong = kiosk_client.post(url(setting, "/preview"), json={**proof, "proof": "X"})
+    assert wrong.status_code == 403 and wrong.json["code"] == "proof_mismatch"
+    refused = kiosk_client.post(url(setting, "/preview"), json=proof)
+    assert refused.status_code == 409 and refused.json["code"] == "already_checked_in"
+    assert "already checked in" in refused.json["detail"] and "registration desk" in refused.json["detail"]
+
+
 def test_find_me_is_rate_limited(app, setting, kiosk_client):
     app.config["KIOSK_RATE_LIMITS"] = {"find": (2, 60.0)}
     codes = [kiosk_client.get(url(setting, "/find?family_name=pe")).status_code for _n in range(3)]
