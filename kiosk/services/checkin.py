@@ -252,9 +252,12 @@ def check_in(
     badge_printer: Printer | None = None,
     receipt_printer: Printer | None = None,
     print_kinds: Sequence[JobKind] = (JobKind.BADGE, JobKind.RECEIPT),
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Arrival:
     """Check the participant in: one row, its badge and receipt queued, the counters moved.
+
+    `language`: the receipt's (a kiosk passes the one its delegate chose); None: the participant's.
 
     The same `request_id` sent again returns the first check-in (`replayed`). Two requests racing
     for one participant meet at the unique constraint; the loser's transaction is rolled back
@@ -294,7 +297,7 @@ def check_in(
     for kind in print_kinds:
         printer = _printer(session, kind, chosen.get(kind), kiosk)
         if printer is not None:
-            jobs.append(printing.queue_print(session, participant, kind, printer))
+            jobs.append(printing.queue_print(session, participant, kind, printer, language=language))
     checkin.print_job_ids = ",".join(str(job.id) for job in jobs)
     category = participant.delegation.category.value
     counters.add(
