@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from kiosk.api.badges import PRINT_JOB_SCHEMA, job_json, printer_or_422
@@ -226,6 +227,9 @@ def create_checkin(slug: str):
         request_id=str(data.get("request_id") or request.headers.get("Idempotency-Key") or ""),
         badge_printer=printers.get("badge_printer_id"),
         receipt_printer=printers.get("receipt_printer_id"),
+        # A kiosk's delegate reads the receipt in the language they chose on its screen; the
+        # desk's staff work in theirs, so there the participant's own language stays.
+        language=get_locale().language if g.principal.role == KIOSK and get_locale() else None,
     )
     db.session.commit()
     row = arrival.checkin
@@ -245,7 +249,8 @@ def create_checkin(slug: str):
     bp,
     "/events/<slug>/checkins/find",
     "GET",
-    summary="Find me: accredited people not yet checked in, by the first letters of their family name",
+    summary="Find me: accredited people, by the first letters of their family name "
+    "(those already checked in are told so after their proof)",
     roles=CHECKIN_ROLES,
     query=(("family_name", "string", "At least two letters; nothing is listed for fewer"),),
     response={

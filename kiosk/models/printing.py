@@ -95,6 +95,8 @@ class PrintJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The badge serial printed (or to be printed) by this job.
     badge_serial: Mapped[int | None]
+    #: The language to print in (a kiosk's: the one its delegate chose); None: the participant's.
+    language: Mapped[str | None] = mapped_column(String(5))
 
     printer: Mapped[Printer] = relationship()
     participant: Mapped[Participant] = relationship()

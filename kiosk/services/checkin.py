@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
 from kiosk.services import counters, live, names, printing
 from kiosk.services.audit import Actor, record
+from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -149,18 +150,19 @@ def participant_for_proof(session: Session, event: Event, participant_id: int, p
 
 
 def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
-    """Accredited in-person people not checked in whose family name (or a word of it) starts with `text`."""
+    """Accredited in-person people whose family name (or a word of it) starts with `text`.
+
+    People already checked in are listed too, looking the same: leaving them out would tell a
+    passer-by who has arrived, and would leave the person wondering. After their proof the kiosk
+    tells them they have checked in and sends them to the desk (`ensure_can_check_in`).
+    """
     ids = names.find_ids(
         session,
         event.id,
         text,
         limit,
         family_only=True,
-        where=(
-            Participant.status == Status.ACCREDITED,
-            Participant.mode == Mode.IN_PERSON,
-            ~exists().where(CheckIn.participant_id == Participant.id),
-        ),
+        where=(Participant.status == Status.ACCREDITED, Participant.mode == Mode.IN_PERSON),
     )
     return _people(session, ids, Delegation.name, Participant.family_name, Participant.given_name)
 
@@ -190,12 +192,13 @@ def existing_checkin(session: Session, participant: Participant) -> CheckIn | No
 
 
 def _already(checkin: CheckIn, event: Event) -> AlreadyCheckedIn:
-    at = checkin.checked_in_at.astimezone(event.tz)
+    """The refusal of a second check-in: when the first was, in the page's language and the event's zone."""
+    at = checkin.checked_in_at
     return AlreadyCheckedIn(
         _(
             "You already checked in on %(date)s at %(time)s.",
-            date=at.strftime("%d.%m.%Y"),
-            time=at.strftime("%H:%M"),
+            date=format_day(at.astimezone(event.tz).date()),
+            time=format_clock(at, event.tz),
         )
         + " "
         + _("For a new badge, please go to the registration desk.")
@@ -249,9 +252,12 @@ def check_in(
     badge_printer: Printer | None = None,
     receipt_printer: Printer | None = None,
     print_kinds: Sequence[JobKind] = (JobKind.BADGE, JobKind.RECEIPT),
+    language: str | None = None,
     now: datetime | None = None,
 ) -> Arrival:
     """Check the participant in: one row, its badge and receipt queued, the counters moved.
+
+    `language`: the receipt's (a kiosk passes the one its delegate chose); None: the participant's.
 
     The same `request_id` sent again returns the first check-in (`replayed`). Two requests racing
     for one participant meet at the unique constraint; the loser's transaction is rolled back
@@ -291,7 +297,7 @@ def check_in(
     for kind in print_kinds:
         printer = _printer(session, kind, chosen.get(kind), kiosk)
         if printer is not None:
-            jobs.append(printing.queue_print(session, participant, kind, printer))
+            jobs.append(printing.queue_print(session, participant, kind, printer, language=language))
     checkin.print_job_ids = ",".join(str(job.id) for job in jobs)
     category = participant.delegation.category.value
     counters.add(

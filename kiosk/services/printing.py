@@ -240,8 +240,12 @@ def queue_print(
     printer: Printer | None = None,
     *,
     kiosk: str | None = None,
+    language: str | None = None,
 ) -> PrintJob:
-    """Queue a badge or receipt for an accredited participant on `printer` or the default one."""
+    """Queue a badge or receipt for an accredited participant on `printer` or the default one.
+
+    `language`: what a receipt is printed in (None: the participant's registration language).
+    """
     try:
         kind = JobKind(kind)
     except ValueError:
@@ -260,6 +264,7 @@ def queue_print(
         status=JobStatus.QUEUED,
         badge_serial=participant.badge_serial,
         next_attempt_at=utcnow(),
+        language=language,
     )
     session.add(job)
     session.flush()
@@ -346,11 +351,13 @@ def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _receipt_data(session: Session, participant: Participant) -> printers.ReceiptData:
-    """What a participant's receipt says, in their language: no code that opens a door."""
+def _receipt_data(
+    session: Session, participant: Participant, language: str | None = None
+) -> printers.ReceiptData:
+    """What a participant's receipt says, in `language` or theirs: no code that opens a door."""
     event = participant.delegation.event
     venue = event.venue
-    language = participant.language or "en"
+    language = language or participant.language or "en"
     now = utcnow().astimezone(event.tz)
     with force_locale(language):
         help_lines = [_("Help: the registration desk at the entrance.")]
@@ -390,7 +397,7 @@ def _send(session: Session, job: PrintJob) -> None:
         )
     else:
         badging.ensure_accredited(participant)
-        printers.print_receipt(_receipt_data(session, participant), printer.connection)
+        printers.print_receipt(_receipt_data(session, participant, job.language), printer.connection)
     job.badge_serial = participant.badge_serial
 
 

@@ -61,6 +61,19 @@ function flow() {
   // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
   const fill = (template, values) =>
     template.replace(/%\((\w+)\)s/g, (_m, name) => `\u2068${values[name] ?? ""}\u2069`);
+  // People's and delegations' names as typed by people, each in a <bdi>: its own direction, so
+  // "H.E. Mr. أحمد" keeps its full stop after "Mr" on an Arabic page, and "Chile:" its colon.
+  const bdi = (text) => {
+    const element = document.createElement("bdi");
+    element.textContent = text ?? "";
+    return element;
+  };
+  // The sentence `template` as nodes, each %(name)s an isolated name.
+  const fillNodes = (template, values) =>
+    template.split(/(%\(\w+\)s)/).map((part) => {
+      const name = /^%\((\w+)\)s$/.exec(part);
+      return name ? bdi(values[name[1]]) : document.createTextNode(part);
+    });
   let current = "scan";
   let busy = false;
   let pending = null; // what the person showed: {code} or {participant_id, proof}
@@ -143,8 +156,8 @@ function flow() {
   }
 
   function showConfirm(person) {
-    $("confirm-name").textContent = person.name;
-    $("confirm-delegation").textContent = person.delegation;
+    $("confirm-name").replaceChildren(bdi(person.name));
+    $("confirm-delegation").replaceChildren(bdi(person.delegation));
     $("confirm-function").textContent = person.function || "";
     const photo = $("confirm-photo");
     photo.hidden = !person.photo;
@@ -166,7 +179,6 @@ function flow() {
 
   async function search() {
     const text = $("family-name").value.trim();
-    const results = $("find-results");
     const seq = ++searchSeq;
     if (text.replace(/\s/g, "").length < 2) {
       results.replaceChildren();
@@ -187,25 +199,70 @@ function flow() {
     }
     results.replaceChildren(
       ...found.delegations.map((delegation) =>
-        choice(delegation.name, () => showPeople(delegation), "delegation"),
+        choice([bdi(delegation.name)], () => showPeople(delegation), "delegation"),
       ),
     );
   }
 
   function showPeople(delegation) {
-    const heading = paragraph(fill(T.people_in, { delegation: delegation.name }));
+    const heading = document.createElement("p");
     heading.className = "choices-heading";
+    heading.append(...fillNodes(T.people_in, { delegation: delegation.name }));
     $("find-results").replaceChildren(
       heading,
       ...delegation.people.map((person) =>
-        choice(person.function ? `${person.name} — ${person.function}` : person.name, () => askProof(person), "person"),
+        choice(
+          person.function ? [bdi(person.name), ` — ${person.function}`] : [bdi(person.name)],
+          () => askProof(person),
+          "person",
+        ),
       ),
     );
   }
 
+  // --- results that do not fit: arrows beside them page through, a fade shows where more are -------
+  const results = $("find-results");
+  const pager = document.querySelector("[data-pager]");
+
+  function updatePager() {
+    const over = results.scrollHeight > results.clientHeight + 1;
+    const above = over && results.scrollTop > 1;
+    const below = over && results.scrollTop + results.clientHeight < results.scrollHeight - 1;
+    pager.hidden = !over;
+    pager.querySelector('[data-page="-1"]').disabled = !above;
+    pager.querySelector('[data-page="1"]').disabled = !below;
+    results.classList.toggle("more-above", above);
+    results.classList.toggle("more-below", below);
+  }
+
+  function page(direction) {
+    // A page on: the first result not wholly shown comes to the top (back: to the bottom).
+    const top = results.scrollTop;
+    const bottom = top + results.clientHeight;
+    const items = [...results.children];
+    if (direction > 0) {
+      const next = items.find((item) => item.offsetTop + item.offsetHeight > bottom + 1);
+      results.scrollTo({ top: next ? next.offsetTop : results.scrollHeight, behavior: "smooth" });
+    } else {
+      const previous = items.findLast((item) => item.offsetTop < top - 1);
+      const target = previous ? previous.offsetTop + previous.offsetHeight - results.clientHeight : 0;
+      results.scrollTo({ top: Math.max(0, target), behavior: "smooth" });
+    }
+  }
+
+  for (const button of pager.querySelectorAll("[data-page]")) {
+    button.addEventListener("click", () => page(Number(button.dataset.page)));
+  }
+  results.addEventListener("scroll", updatePager, { passive: true });
+  new ResizeObserver(updatePager).observe(results);
+  new MutationObserver(() => {
+    results.scrollTop = 0;
+    updatePager();
+  }).observe(results, { childList: true });
+
   function askProof(person) {
     pending = null;
-    $("proof-name").textContent = person.name;
+    $("proof-name").replaceChildren(bdi(person.name));
     $("proof").value = "";
     $("proof-error").hidden = true;
     $("proof-continue").onclick = () => {
@@ -228,11 +285,13 @@ function flow() {
     return p;
   }
 
-  function choice(text, onChoose, kind) {
+  function choice(parts, onChoose, kind) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = `choice choice-${kind}`;
-    button.textContent = text;
+    const text = document.createElement("span");
+    text.append(...parts);
+    button.append(text);
     button.addEventListener("click", onChoose);
     return button;
   }

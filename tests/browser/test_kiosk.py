@@ -7,6 +7,7 @@ Every screen is checked with axe-core. With KIOSK_SCREENSHOTS=docs/kiosk the scr
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,7 +20,8 @@ from playwright.sync_api import Page, expect
 
 from badges.codes import CodeKind, verify
 from kiosk.extensions import db
-from kiosk.models import CheckIn, Event, Kiosk, Participant, Status
+from kiosk.models import CheckIn, CheckInMethod, Event, Kiosk, Participant, Status
+from kiosk.services import checkin as checkin_service
 from kiosk.services import kiosks as kiosk_service
 from kiosk.services.audit import SYSTEM
 from kiosk.services.keys import public_keys
@@ -350,3 +352,215 @@ def test_russian_page_has_a_cyrillic_keyboard_and_a_latin_one(app, setting, kios
     expect(board.locator('[data-key="Й"]')).to_be_hidden()
     proof = kiosk.locator('[data-keyboard="proof"]')
     expect(proof.locator('[data-key="Q"]')).to_be_attached()  # the proof's keyboard starts in Latin
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [("English", "You already checked in on "), ("العربية", "لقد سجّلت وصولك بالفعل في ")],
+)
+def test_someone_already_checked_in_finds_their_name_and_is_sent_to_the_desk(
+    app, setting, kiosk, reference_of, shots, language, sentence
+):
+    with app.app_context():
+        participant = db.session.get(Participant, setting.ana)
+        checkin_service.check_in(db.session, participant, SYSTEM, method=CheckInMethod.DESK)
+        db.session.commit()
+    page = kiosk
+    choose_language(page, language)
+    page.locator("#find-me").click()
+    page.locator("#family-name").fill("PE")
+    page.locator(".choice-delegation").click()
+    page.locator(".choice-person").click()
+    page.locator("#proof").fill(reference_of(setting.ana))
+    page.locator("#proof-continue").click()
+    expect(page.locator("#refusal")).to_contain_text(sentence)
+    text = page.locator("#refusal").inner_text()
+    assert not re.search(r"\d\d\.\d\d\.\d{4}", text), text  # the day in words, as the language writes it
+    assert "registration desk" in text or "مكتب التسجيل" in text
+    look(page, shots, "6-already" + ("-ar" if language == "العربية" else ""))
+
+
+# --- find me with many results; accessible mode's sizes; names isolated on Arabic pages ----------
+
+
+@pytest.fixture
+def seven_delegations(app, setting, make_delegation, make_participant) -> list[str]:
+    """Seven delegations, each with an accredited "Clarke": more results than fit on the screen."""
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+    names = [f"Delegation {n}" for n in range(1, 8)]
+    for n, name in enumerate(names, start=1):
+        delegation = make_delegation(event=event, name=name)
+        make_participant(delegation, status=Status.ACCREDITED, given_name="Kim", family_name=f"Clarke {n}")
+    return names
+
+
+def box(page: Page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["y"] >= outer["y"] - 1
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+        and inner["x"] >= outer["x"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "accessible"), [("English", False), ("English", True), ("العربية", False), ("العربية", True)]
+)
+def test_every_find_result_can_be_brought_into_view_and_tapped(
+    setting, kiosk, seven_delegations, shots, language, accessible
+):
+    page = kiosk
+    if accessible:
+        page.locator("[data-accessible-toggle]").click()
+    choose_language(page, language)
+    page.locator("#find-me").click()
+    if language == "العربية":  # the Arabic keyboard comes first there
+        page.locator('[data-keyboard="family-name"] [data-layout-switch="latin"]').click()
+    for key in "CL":
+        page.locator(f'[data-keyboard="family-name"] [data-key="{key}"]').click()
+    results = page.locator(".choice-delegation")
+    expect(results).to_have_count(7)
+    screen = {"x": 0, "y": 0, **KIOSK_SIZE}
+    frame = box(page, "#find-results")
+    keyboard = box(page, '[data-keyboard="family-name"]')
+    assert frame["y"] + frame["height"] <= keyboard["y"]  # the results never run under the keyboard
+    if accessible:
+        assert frame["y"] >= KIOSK_SIZE["height"] / 2
+    else:
+        assert frame["height"] >= 700  # the height the keyboard leaves, not a fixed small box
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= KIOSK_SIZE["height"]
+
+    # More than fit: it shows (arrows, a fade) and the arrows are finger-sized and on screen.
+    down = page.locator('[data-page="1"]')
+    expect(down).to_be_visible()
+    expect(down).to_be_enabled()
+    expect(page.locator("#find-results")).to_have_class("choices more-below")
+    for arrow in ('[data-page="1"]', '[data-page="-1"]'):
+        target = box(page, arrow)
+        assert target["width"] >= 88 and target["height"] >= 88 and inside(target, screen)
+        if accessible:
+            assert target["y"] >= KIOSK_SIZE["height"] / 2
+    suffix = ("-accessible" if accessible else "") + ("-ar" if language == "العربية" else "")
+    look(page, shots, f"find-many{suffix}")
+
+    last = results.last
+    for _tap in range(8):
+        if inside(last.bounding_box(), frame):
+            break
+        down.click()
+        page.wait_for_timeout(600)  # the smooth scroll
+    seen = last.bounding_box()
+    assert inside(seen, frame) and inside(seen, screen), (seen, frame)
+    expect(down).to_be_disabled()
+    expect(page.locator('[data-page="-1"]')).to_be_enabled()
+    look(page, shots, f"find-many-end{suffix}")
+    # A tap where the last result is seen (no scrolling by the test) opens it.
+    page.mouse.click(seen["x"] + seen["width"] / 2, seen["y"] + seen["height"] / 2)
+    expect(page.locator(".choices-heading bdi")).to_have_text(seven_delegations[-1])
+    expect(page.locator(".choice-person")).to_have_count(1)
+
+
+KEY_ELEMENTS = {
+    "scan heading": "#scan-title",
+    "find heading": "#find-title",
+    "find label": '[data-screen="find"] .field-label',
+    "family name": "#family-name",
+    "result": ".choice",
+    "key": '[data-keyboard="family-name"] [data-key="A"]',
+    "proof label": '[data-screen="proof"] .field-label',
+    "proof name": "#proof-name",
+    "confirm name": "#confirm-name",
+    "confirm hint": '[data-screen="confirm"] .hint',
+    "print button": "#confirm-print",
+    "collect": "#collect",
+    "refusal": "#refusal",
+    "toolbar": '[data-screen="scan"] .toolbar .button',
+}
+
+
+def font_sizes(page: Page, selectors: dict[str, str]) -> dict[str, float]:
+    """Computed font sizes (px), also of screens not shown at the moment."""
+    return page.evaluate(
+        """(selectors) => Object.fromEntries(Object.entries(selectors).map(([name, selector]) =>
+            [name, parseFloat(getComputedStyle(document.querySelector(selector)).fontSize)]))""",
+        selectors,
+    )
+
+
+def test_accessible_mode_makes_the_text_of_every_screen_larger(setting, kiosk):
+    page = kiosk
+    start = {"welcome": "#welcome span", "language": "[data-lang]", "toggle": "[data-accessible-toggle]"}
+    before = font_sizes(page, start)
+    page.locator("[data-accessible-toggle]").click()
+    after = font_sizes(page, start)
+    assert all(after[name] > before[name] for name in start), (before, after)
+
+    page.locator("[data-accessible-toggle]").click()  # off again
+    choose_language(page, "English")
+    page.locator("#find-me").click()
+    page.locator("#family-name").fill("PE")
+    expect(page.locator(".choice")).to_have_count(1)
+    before = font_sizes(page, KEY_ELEMENTS)
+    page.locator('[data-screen="find"] [data-accessible-toggle]').click()
+    expect(page.locator("body")).to_have_class("kiosk accessible")
+    after = font_sizes(page, KEY_ELEMENTS)
+    smaller = {name: (before[name], after[name]) for name in KEY_ELEMENTS if after[name] <= before[name]}
+    assert not smaller, smaller
+
+
+def test_names_are_isolated_on_arabic_pages(
+    app, setting, kiosk, make_delegation, make_participant, code_of, shots
+):
+    """A Latin title before an Arabic name keeps its full stop after "Mr" (it is in a <bdi>)."""
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+    delegation = make_delegation(event=event, name="Humanity & Inclusion (HI)")
+    person = make_participant(
+        delegation,
+        status=Status.ACCREDITED,
+        title="H.E. Mr.",
+        given_name="أحمد",
+        family_name="العبيدي",
+        function="Head of delegation",
+    )
+    page = kiosk
+    expect(page.locator(".event-title bdi")).to_have_text("Intersessional Meetings")
+    choose_language(page, "العربية")
+    expect(page.locator(".event-title bdi")).to_have_text("Intersessional Meetings")
+    page.locator("#find-me").click()
+    page.locator("#family-name").fill("العبيدي")
+    expect(page.locator(".choice-delegation bdi")).to_have_text(["Humanity & Inclusion (HI)"])
+    page.locator(".choice-delegation").click()
+    expect(page.locator(".choices-heading bdi")).to_have_text("Humanity & Inclusion (HI)")
+    name = page.locator(".choice-person bdi")
+    expect(name).to_contain_text("H.E. Mr.")
+    printed = name.inner_text()
+    page.locator(".choice-person").click()
+    expect(page.locator("#proof-name bdi")).to_have_text(printed)
+    page.locator('[data-screen="proof"] [data-restart]').click()
+
+    choose_language(page, "العربية")
+    scan(page, code_of(person.id))
+    expect(page.locator("#confirm-name bdi")).to_have_text(printed)
+    expect(page.locator("#confirm-delegation bdi")).to_have_text("Humanity & Inclusion (HI)")
+    for selector in ("#confirm-name bdi", "#confirm-delegation bdi", ".event-title bdi"):
+        assert (
+            page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).unicodeBidi") == "isolate"
+        )
+    # Seen on the screen: the full stop of "Mr." sits right after the "r", not at the far left.
+    r, stop = page.evaluate(
+        """() => {
+            const text = document.querySelector('#confirm-name bdi').firstChild;
+            const at = (i) => { const range = document.createRange(); range.setStart(text, i);
+                range.setEnd(text, i + 1); return range.getBoundingClientRect().left; };
+            const i = text.data.indexOf('Mr.') + 1;
+            return [at(i), at(i + 1)];
+        }"""
+    )
+    assert 0 < stop - r < 40, (r, stop)
+    look(page, shots, "ar-4-confirm-latin-title")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -96,6 +96,25 @@ def test_concurrent_check_ins_of_one_person_make_one(app, setting):
 
 
 @pytest.mark.parametrize(
+    ("language", "when"),
+    [
+        ("en", "You already checked in on 24 November 2026 at 22:01."),
+        ("fr", "Vous vous êtes déjà enregistré le 24 novembre 2026 à 22:01."),
+        ("ar", "لقد سجّلت وصولك بالفعل في 24 نوفمبر 2026 الساعة 10:01 م."),
+    ],
+)
+def test_a_second_check_in_says_when_the_first_was_in_the_page_language(app, setting, language, when):
+    """The day and time of the first check-in in the language's own formats, in the event's zone."""
+    first = datetime(2026, 11, 24, 21, 1, tzinfo=UTC)  # 22:01 in Geneva
+    do_check_in(app, setting.ana, now=first)
+    with app.test_request_context(f"/?lang={language}"), pytest.raises(AlreadyCheckedIn) as caught:
+        participant = db.session.get(Participant, setting.ana)
+        checkin.check_in(db.session, participant, KIOSK_ACTOR, method=CheckInMethod.CODE)
+    assert caught.value.detail.startswith(when)
+    assert "24.11.2026" not in caught.value.detail
+
+
+@pytest.mark.parametrize(
     ("status", "sentence"),
     [
         (Status.PENDING, "not been accredited yet"),
@@ -165,9 +184,19 @@ def test_find_me_needs_two_letters_and_a_proof(app, setting, reference_of):
         reference = reference_of(setting.ana)
         for proof in (reference, reference.lower().replace("-", ""), " Ana.Perez@Example.org "):
             assert checkin.participant_for_proof(db.session, event, setting.ana, proof).id == setting.ana
+
+
+def test_someone_already_checked_in_is_found_and_told_so_after_the_proof(app, setting, reference_of):
+    """Listed like anyone else (no sign of who has arrived); the proof leads to "already checked in"."""
     do_check_in(app, setting.ana)
     with app.app_context():
-        assert checkin.find_by_family_name(db.session, db.session.get(Event, setting.event_id), "pé") == []
+        event = db.session.get(Event, setting.event_id)
+        assert [p.id for p in checkin.find_by_family_name(db.session, event, "pé")] == [setting.ana]
+        with pytest.raises(ProofMismatch):
+            checkin.participant_for_proof(db.session, event, setting.ana, "nope")
+        person = checkin.participant_for_proof(db.session, event, setting.ana, reference_of(setting.ana))
+        with pytest.raises(AlreadyCheckedIn, match="registration desk"):
+            checkin.ensure_can_check_in(db.session, person)
 
 
 def test_kiosk_printers_are_used_and_kiosk_recorded(app, setting, make_kiosk):

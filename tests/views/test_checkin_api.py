@@ -10,7 +10,8 @@ from openapi_spec_validator import validate
 from PIL import Image
 
 from kiosk.extensions import db
-from kiosk.models import CheckIn, Event, Participant, Role, Status
+from kiosk.models import CheckIn, Event, Participant, PrintJob, Role, Status
+from kiosk.services import printing
 from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
 from tests.checkin_fixtures import revoke_kiosk
 from tests.conftest import bearer
@@ -169,6 +170,20 @@ def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_clie
     assert "@" not in str(found)
 
 
+def test_find_me_lists_someone_checked_in_alike_and_their_proof_says_so(
+    app, setting, kiosk_client, reference_of
+):
+    before = kiosk_client.get(url(setting, "/find?family_name=pér")).json
+    proof = {"participant_id": setting.ana, "proof": reference_of(setting.ana)}
+    assert kiosk_client.post(url(setting), json=proof).status_code == 201
+    assert kiosk_client.get(url(setting, "/find?family_name=pér")).json == before  # nothing tells
+    wrong = kiosk_client.post(url(setting, "/preview"), json={**proof, "proof": "X"})
+    assert wrong.status_code == 403 and wrong.json["code"] == "proof_mismatch"
+    refused = kiosk_client.post(url(setting, "/preview"), json=proof)
+    assert refused.status_code == 409 and refused.json["code"] == "already_checked_in"
+    assert "already checked in" in refused.json["detail"] and "registration desk" in refused.json["detail"]
+
+
 def test_find_me_is_rate_limited(app, setting, kiosk_client):
     app.config["KIOSK_RATE_LIMITS"] = {"find": (2, 60.0)}
     codes = [kiosk_client.get(url(setting, "/find?family_name=pe")).status_code for _n in range(3)]
@@ -186,6 +201,46 @@ def test_desk_checks_in_by_participant_on_chosen_printers(app, setting, make_tok
     assert response.json["kiosk"] is None
     with app.app_context():
         assert db.session.query(CheckIn).one().method.value == "desk"
+
+
+def spanish_speaker(app, setting) -> None:
+    with app.app_context():
+        db.session.get(Participant, setting.ana).language = "es"
+        db.session.commit()
+
+
+def printed_receipt(app, tmp_path) -> bytes:
+    with app.app_context():
+        printing.process_print_jobs(db.session)
+        db.session.commit()
+    return (tmp_path / "receipt.bin").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("language", "help_line"),
+    [("en", b"Help: the registration desk"), ("fr", b"Aide"), ("es", b"Ayuda: el mostrador")],
+)
+def test_a_kiosk_receipt_is_in_the_language_chosen_at_the_kiosk(
+    app, setting, kiosk_client, reference_of, tmp_path, language, help_line
+):
+    spanish_speaker(app, setting)
+    assert kiosk_client.get(f"/kiosk/flow?lang={language}").status_code == 200
+    body = {"participant_id": setting.ana, "proof": reference_of(setting.ana)}
+    response = kiosk_client.post(url(setting), json=body)
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        assert {job.language for job in db.session.query(PrintJob)} == {language}
+    assert help_line in printed_receipt(app, tmp_path)
+
+
+def test_a_desk_receipt_stays_in_the_participant_language(app, setting, make_token, tmp_path):
+    spanish_speaker(app, setting)
+    response = app.test_client().post(
+        url(setting) + "?lang=en", json={"participant_id": setting.ana}, headers=bearer(make_token(Role.DESK))
+    )
+    assert response.status_code == 201, response.json
+    receipt = printed_receipt(app, tmp_path)
+    assert b"Ayuda: el mostrador" in receipt and b"Help:" not in receipt
 
 
 def test_roles_and_revoked_kiosks(app, setting, make_token, kiosk_client, code_of):
