@@ -48,7 +48,7 @@ def main(base_path: str, ours_path: str, theirs_path: str) -> int:
             if mine.string == old.string:  # deleted by them, untouched by us
                 ours.delete(mine.id, context=mine.context)
     with open(ours_path, "wb") as handle:
-        write_po(handle, ours, width=76, omit_header=False)  # as `pybabel update` writes: merges change no layout
+        write_po(handle, ours, width=76, omit_header=False)  # as `pybabel update` writes it
     return 0
 
 
