@@ -16,7 +16,6 @@ from babel.dates import (
     format_date,
     format_interval,
     format_skeleton,
-    format_time,
     get_timezone_name,
     match_skeleton,
     parse_pattern,
@@ -92,5 +91,5 @@ def format_meeting(starts: datetime, ends: datetime, tz: ZoneInfo, locale: str |
 
 
 def format_clock(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
-    """The time of day alone, e.g. "09:00"."""
-    return format_time(moment.astimezone(tz), "short", tzinfo=tz, locale=_locale(locale))
+    """The time of day on the 24-hour clock, e.g. "09:00" (Arabic's short time would be 12-hour)."""
+    return format_skeleton("Hm", moment.astimezone(tz), tzinfo=tz, locale=_locale(locale))

@@ -30,6 +30,14 @@ def init_app(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
+    @app.get("/favicon.ico")
+    def favicon():
+        """The icon browsers and tools ask for at the root (pages link static/favicon.svg)."""
+        response = app.send_static_file("favicon.ico")
+        response.cache_control.public = True
+        response.cache_control.max_age = 86400
+        return response
+
     @app.context_processor
     def labels() -> dict:
         return {

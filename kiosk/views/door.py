@@ -84,7 +84,6 @@ def scanner_strings() -> dict[str, Any]:
             )
         ),
         "camera_failed": _("The camera could not be started. Use a hand scanner or allow the camera."),
-        "pick_checkpoint": _("Pick a checkpoint first."),
         "ready": _("Ready: show the next badge."),
         "server_error": _("The server refused the scan: {detail}"),
         "signed_out": _("You are signed out: this device no longer checks badges. Sign in again."),

@@ -2,6 +2,7 @@
 // EventSource reconnects by itself and sends Last-Event-ID, so the server resumes where we were
 // (and when it gives up, `listen` starts again).
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
+import { clockFormat } from "./clock.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const texts = config.texts;
@@ -63,19 +64,10 @@ function genderRow(tr, label, counts) {
   cell(tr, womenShare(counts), "num");
 }
 
-const formatTime = new Intl.DateTimeFormat(document.documentElement.lang, {
-  timeZone: config.timezone,
-  weekday: "short",
-  hour: "2-digit",
-  minute: "2-digit",
-});
+const formatTime = clockFormat(config.timezone, { weekday: "short" });
 
 // The chart's hours in the page's language and the event's time zone (uPlot alone writes "9:00am").
-const formatTick = new Intl.DateTimeFormat(document.documentElement.lang, {
-  timeZone: config.timezone,
-  hour: "2-digit",
-  minute: "2-digit",
-});
+const formatTick = clockFormat(config.timezone);
 
 let chart = null;
 

@@ -10,6 +10,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/js/api.js",
   "/static/js/scanner.js",
+  "/static/js/clock.js",
   "/static/js/door.js",
   "/static/js/door-offline.js",
   "/static/js/door-store.js",

@@ -3,6 +3,7 @@
 // offline bundle (door-offline.js), keeps the scans in IndexedDB and sends them when it is back.
 
 import { api, ApiError, NetworkError } from "./api.js";
+import { clockFormat } from "./clock.js";
 import { decideOffline } from "./door-offline.js";
 import { openStore } from "./door-store.js";
 import { listenForHandScanner, normaliseCode, onceWhileShown, startCamera } from "./scanner.js";
@@ -40,6 +41,9 @@ const deviceName = () => {
   return name;
 };
 
+// Times in the event's zone on the 24-hour clock, whatever the device's zone and habits.
+const clock = clockFormat(root.dataset.timezone);
+
 const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
 const counted = (forms, count, values = {}) => format(forms[plurals.select(count)] || forms.other, { ...values, count });
@@ -64,7 +68,22 @@ function applyCheckpoint() {
     if (chosen && chosen.direction === input.value) input.checked = true;
   }
   localStorage.setItem(SETTINGS_KEY, JSON.stringify({ checkpoint: select.value, direction: direction() }));
+  if (chosen) askForCheckpoint(false);
   showInside();
+}
+
+function askForCheckpoint(ask) {
+  // A code read before a checkpoint is chosen is not judged: the page asks for the checkpoint instead.
+  $("door-setup-prompt").hidden = !ask;
+  select.closest(".field").classList.toggle("door-needs-checkpoint", ask);
+  if (ask) {
+    select.setAttribute("aria-invalid", "true");
+    select.setAttribute("aria-describedby", "door-setup-prompt");
+  } else {
+    select.removeAttribute("aria-invalid");
+    select.removeAttribute("aria-describedby");
+  }
+  root.dataset.needsCheckpoint = ask ? "1" : "0";
 }
 
 function restoreSettings() {
@@ -76,6 +95,11 @@ function restoreSettings() {
 }
 
 select.addEventListener("change", applyCheckpoint);
+// No type-ahead in the picker: a hand scanner typing a code while it has the focus must not choose a
+// checkpoint by its first letters (the arrow keys still do); the code itself reaches the scanner listener.
+select.addEventListener("keydown", (event) => {
+  if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) event.preventDefault();
+});
 for (const input of directionInputs) input.addEventListener("change", applyCheckpoint);
 
 // --- status line ----------------------------------------------------------------------------------
@@ -119,9 +143,7 @@ function showBundle() {
     return;
   }
   const at = new Date(state.bundle.checked_at || state.bundle.generated_at);
-  line.textContent = format(strings.bundle_at, {
-    time: at.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", second: "2-digit" }),
-  });
+  line.textContent = format(strings.bundle_at, { time: clock.format(at) });
   root.dataset.bundleAt = at.toISOString();
 }
 
@@ -173,8 +195,8 @@ function show(verdict, { offline, startedAt }) {
   $("door-verdict-word").textContent = accepted ? strings.accepted : strings.refused;
   $("door-verdict-reason").textContent = verdict.reason ? strings.reasons[verdict.reason] || verdict.detail || verdict.reason : "";
   const who = verdict.participant;
-  $("door-name").textContent = who?.name || "";
-  $("door-delegation").textContent = who?.delegation || "";
+  isolated($("door-name"), who?.name);
+  isolated($("door-delegation"), who?.delegation);
   $("door-category").textContent = who ? strings.categories[who.category] || who.category_label || who.category : "";
   const photo = $("door-photo");
   if (who?.photo_url) {
@@ -186,7 +208,10 @@ function show(verdict, { offline, startedAt }) {
     photo.removeAttribute("src");
   }
   const point = checkpoint();
-  $("door-verdict-where").textContent = [point?.name, strings[direction()]].filter(Boolean).join(" · ");
+  const where = $("door-verdict-where");
+  where.replaceChildren();
+  if (point?.name) where.append(bdi(point.name), " · ");
+  where.append(strings[direction()]);
   section.dataset.result = verdict.result;
   section.dataset.reason = verdict.reason || "";
   section.dataset.offline = offline ? "1" : "0";
@@ -195,7 +220,8 @@ function show(verdict, { offline, startedAt }) {
     insideAt = Date.now();
     showInside();
   }
-  if (insideNow !== null) $("door-verdict-where").textContent += " · " + counted(strings.inside_now, insideNow);
+  if (insideNow !== null) where.append(" · " + counted(strings.inside_now, insideNow));
+  askForCheckpoint(false);
   beep(accepted);
   requestAnimationFrame(() => {
     section.dataset.latencyMs = String(Math.round(performance.now() - startedAt));
@@ -205,6 +231,19 @@ function show(verdict, { offline, startedAt }) {
   state.hideTimer = setTimeout(() => {
     section.hidden = true;
   }, VERDICT_SHOWN_MS);
+}
+
+function bdi(text) {
+  // Names, delegations and checkpoints are typed by people: isolated, so that "H.E. Mr. …" keeps its
+  // full stops in an Arabic page, and an Arabic name its place in a Latin one.
+  const element = document.createElement("bdi");
+  element.textContent = text;
+  return element;
+}
+
+function isolated(element, text) {
+  if (text) element.replaceChildren(bdi(text));
+  else element.replaceChildren();
 }
 
 function signedOut(error) {
@@ -264,16 +303,17 @@ function showEvacuation() {
     .sort((a, b) => a.delegation.localeCompare(b.delegation) || a.name.localeCompare(b.name));
   people.forEach((person, index) => {
     const row = document.createElement("tr");
-    for (const [text, header] of [[String(index + 1), false], [person.name, true], [person.delegation, false],
-      [strings.categories[person.category] || person.category, false]]) {
+    for (const [text, header, typed] of [[String(index + 1), false, false], [person.name, true, true],
+      [person.delegation, false, true], [strings.categories[person.category] || person.category, false, false]]) {
       const cell = document.createElement(header ? "th" : "td");
       if (header) cell.scope = "row";
-      cell.textContent = text;
+      if (typed) isolated(cell, text);
+      else cell.textContent = text;
       row.append(cell);
     }
     body.append(row);
   });
-  const at = new Date(state.bundle.generated_at).toLocaleTimeString(document.documentElement.lang);
+  const at = clock.format(new Date(state.bundle.generated_at));
   $("door-evacuation-note").textContent = counted(strings.evacuation_note, people.length, { time: at });
 }
 
@@ -322,7 +362,12 @@ async function onCode(code) {
   $("door-code").value = "";
   const point = checkpoint();
   if (!point) {
-    problem(strings.pick_checkpoint);
+    // Not a verdict: nothing was judged, stored or queued. The officer picks the checkpoint, then scans again.
+    clearTimeout(state.hideTimer);
+    $("door-verdict").hidden = true;
+    askForCheckpoint(true);
+    select.scrollIntoView({ block: "center" });
+    select.focus();
     return;
   }
   const dir = direction();

@@ -51,3 +51,9 @@ def test_a_meeting_with_its_hours_and_zone():
     assert dates.format_meeting(starts, ends, GENEVA, "ru") == (
         "четверг, 20 июня 2024\u202fг., 15:00–18:00 (Центральная Европа, летнее время)"
     )
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "es", "ru", "zh", "ar"])
+def test_a_time_of_day_is_on_the_24_hour_clock_in_every_language(locale):
+    moment = datetime(2026, 11, 24, 21, 4, tzinfo=UTC)  # 22:04 in Geneva
+    assert dates.format_clock(moment, GENEVA, locale) == "22:04"
