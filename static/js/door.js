@@ -187,6 +187,10 @@ const unlockAudio = () => {
 document.addEventListener("pointerdown", unlockAudio, { once: true });
 document.addEventListener("keydown", unlockAudio, { once: true });
 
+// A delegation in the page's language: the server's verdicts already are; offline, the bundle's
+// labels turn a State's registered name into its UN name in this language.
+const delegationName = (name) => state.bundle?.delegation_labels?.[name] || name || "";
+
 function show(verdict, { offline, startedAt }) {
   const section = $("door-verdict");
   const accepted = verdict.result === "accepted";
@@ -196,7 +200,7 @@ function show(verdict, { offline, startedAt }) {
   $("door-verdict-reason").textContent = verdict.reason ? strings.reasons[verdict.reason] || verdict.detail || verdict.reason : "";
   const who = verdict.participant;
   isolated($("door-name"), who?.name);
-  isolated($("door-delegation"), who?.delegation);
+  isolated($("door-delegation"), delegationName(who?.delegation));
   $("door-category").textContent = who ? strings.categories[who.category] || who.category_label || who.category : "";
   const photo = $("door-photo");
   if (who?.photo_url) {
@@ -300,6 +304,7 @@ function showEvacuation() {
   }
   const people = insideIds(venueOf(checkpoint()))
     .map((id) => state.bundle.participants?.[String(id)] || { name: `#${id}`, delegation: "", category: "" })
+    .map((person) => ({ ...person, delegation: delegationName(person.delegation) }))
     .sort((a, b) => a.delegation.localeCompare(b.delegation) || a.name.localeCompare(b.name));
   people.forEach((person, index) => {
     const row = document.createElement("tr");

@@ -379,7 +379,18 @@ def test_the_scanner_speaks_the_officers_language(app, server, browser, make_use
     verdict(page, 2)
     expect(page.locator("#door-verdict-word")).to_have_text("ACCEPTÉ")
     expect(page.locator("#door-verdict-where")).to_contain_text("1 personne à l’intérieur")
+    expect(page.locator("#door-delegation")).to_have_text("Chili")  # a State by its UN name in French
     shoot(page, "accepted-fr.png", tmp_path)
+    # Offline, the bundle names States in the page's language too. (Reloaded first: the Arabic
+    # page's last bundle request, cut short by the switch to French, may still have been stored.)
+    page.reload()
+    expect(page.locator("#door")).to_have_attribute("data-worker", "ready")
+    expect(page.locator("#door-bundle")).to_contain_text("Liste des badges mise à jour")
+    context.set_offline(True)
+    show_badge_to_hand_scanner(page, codes["carla"])
+    section = verdict(page, 1)  # the first of the reloaded page
+    expect(section).to_have_attribute("data-offline", "1")
+    expect(page.locator("#door-delegation")).to_have_text("Norvège")  # from the bundle's labels, offline
     context.close()
 
 

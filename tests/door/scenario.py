@@ -55,7 +55,8 @@ def accredited(session, event: Event, given: str = "Ana", family: str = "García
         select(Delegation).filter_by(event_id=event.id, name=delegation)
     ).scalar_one_or_none()
     if found is None:
-        found = Delegation(event_id=event.id, name=delegation, category=Category.STATE_PARTY, country="CL")
+        country = {"Kenya": "KE", "Norway": "NO"}.get(delegation, "CL")
+        found = Delegation(event_id=event.id, name=delegation, category=Category.STATE_PARTY, country=country)
         session.add(found)
         session.flush()
     person = Participant(
