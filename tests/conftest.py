@@ -25,7 +25,7 @@ from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Base, Category, Delegation, Event, Participant, Role, Status, User, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import auth
+from kiosk.services import auth, door
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -99,6 +99,7 @@ def app(database, tmp_path, monkeypatch) -> Iterator[Flask]:
         uri = f"sqlite:///{path}"
     else:
         uri = location
+    door.forget_caches()  # the door keeps keys, checkpoints and bundles per process, by ids tests reuse
     app = create_app(base_config(uri, tmp_path))
     if backend == "postgresql":
         with app.app_context():
@@ -109,6 +110,7 @@ def app(database, tmp_path, monkeypatch) -> Iterator[Flask]:
     app.extensions["live"].close()  # streams still open end now, not at a later test's heartbeat
     with app.app_context():
         db.engine.dispose()
+    door.forget_caches()
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ ANY_TOKEN = EVERYONE - {ANONYMOUS}
 #: Who may use each route; everyone else must be refused.
 ACCESS: dict[str, frozenset[str]] = {
     "static": EVERYONE,
+    "favicon": EVERYONE,
     # Sign-in
     "auth.home": EVERYONE,
     "auth.login": EVERYONE,

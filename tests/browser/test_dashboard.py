@@ -6,7 +6,6 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from kiosk.extensions import db
@@ -29,16 +28,6 @@ from tests.conftest import PASSWORD
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "dashboard"
 ORGANIZER = Actor("user:test", Role.ORGANIZER)
-
-
-@pytest.fixture(autouse=True)
-def fresh_door_caches():
-    """The door keeps keys and checkpoints per process; each test's database reuses their ids."""
-    door.forget_keys()
-    door.forget_gates()
-    yield
-    door.forget_keys()
-    door.forget_gates()
 
 
 def sign_in(page: Page, base_url: str, email: str) -> None:

@@ -54,8 +54,6 @@ class Server:
 
 @pytest.fixture
 def server(app) -> Iterator[Server]:
-    door.forget_keys()
-    door.forget_gates()
     running = Server(app)
     yield running
     try:

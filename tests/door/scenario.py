@@ -55,7 +55,7 @@ def accredited(session, event: Event, given: str = "Ana", family: str = "García
         select(Delegation).filter_by(event_id=event.id, name=delegation)
     ).scalar_one_or_none()
     if found is None:
-        country = {"Kenya": "KE", "Norway": "NO"}.get(delegation, "CL")
+        country = {"Canada": "CA", "Kenya": "KE", "Norway": "NO"}.get(delegation, "CL")
         found = Delegation(event_id=event.id, name=delegation, category=Category.STATE_PARTY, country=country)
         session.add(found)
         session.flush()

@@ -16,14 +16,6 @@ from kiosk.services.audit import Actor
 ORGANIZER = Actor("user:test", Role.ORGANIZER)
 
 
-@pytest.fixture(autouse=True)
-def fresh_door_caches():
-    """The door keeps keys, checkpoints and bundles per process; each test's database reuses their ids."""
-    door.forget_caches()
-    yield
-    door.forget_caches()
-
-
 def slug_of(app, event_id: int) -> str:
     with app.app_context():
         return db.session.get(Event, event_id).slug
