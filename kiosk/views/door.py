@@ -19,7 +19,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale, ngettext, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -66,7 +66,7 @@ def scanner_strings() -> dict[str, Any]:
         "categories": {key: str(label) for key, label in CATEGORY_LABELS.items()},
         "in": _("In"),
         "out": _("Out"),
-        "online": _("Online"),
+        "online": pgettext("kiosk", "Online"),  # connected, as a kiosk is: not "participating online"
         "offline": _("Offline: badges are checked on this device."),
         "queued": plural_forms(
             lambda n: ngettext(
