@@ -47,6 +47,7 @@ from kiosk.models import (
 )
 from kiosk.services import (
     badging,
+    countries,
     delegations,
     events,
     exports,
@@ -119,6 +120,22 @@ def page_texts() -> dict[str, object]:
     }
 
 
+def delegation_names(event: Event) -> dict[int, str]:
+    """The event's delegations named in the page's language, by id, where that differs from their
+    registered name (States by their UN name). The live figures name delegations as registered,
+    since every watcher shares them, whatever their language."""
+    rows = db.session.execute(
+        select(Delegation.id, Delegation.name, Delegation.category, Delegation.country).where(
+            Delegation.event_id == event.id
+        )
+    )
+    return {
+        ident: shown
+        for ident, name, category, country in rows
+        if (shown := countries.delegation_name(name, category, country)) != name
+    }
+
+
 @bp.get("/events/<slug>/dashboard")
 @staff_required(Role.ORGANIZER)
 def live(slug: str):
@@ -132,6 +149,7 @@ def live(slug: str):
         "timezone": event.timezone,
         "texts": page_texts(),
         "figures": initial,
+        "delegation_names": delegation_names(event),
     }
     return render_template("dashboard/live.html", event=event, figures=initial, config=config)
 

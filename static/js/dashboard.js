@@ -6,6 +6,12 @@ import { clockFormat } from "./clock.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const texts = config.texts;
+// Delegations in the page's language (States by their UN name), in its alphabetical order.
+const delegationName = (d) => config.delegation_names?.[d.id] || d.name;
+const collator = new Intl.Collator(document.documentElement.lang || "en");
+const byName = (list) => list
+  .map((d) => ({ ...d, name: delegationName(d) }))
+  .sort((a, b) => collator.compare(a.name, b.name));
 const GENDERS = ["female", "male", "other", "undisclosed"];
 const QUARTER = 15 * 60;
 
@@ -162,7 +168,8 @@ function render(figures) {
       meter.value = venue.inside;
       meter.setAttribute("aria-label", venue.name);
       li.append(name, " ", text, meter);
-      if (venue.warning) warnings.push(fill(texts.warning, { venue: venue.name, share: venue.share }));
+      // The venue's name isolated (FSI … PDI): "WMO building" keeps its place in an Arabic sentence.
+      if (venue.warning) warnings.push(fill(texts.warning, { venue: `\u2068${venue.name}\u2069`, share: venue.share }));
       return li;
     }),
   );
@@ -194,7 +201,7 @@ function render(figures) {
     5,
   );
   const atCap = document.getElementById("at-cap");
-  const capItems = figures.delegations_at_cap.map((d) => {
+  const capItems = byName(figures.delegations_at_cap).map((d) => {
     const li = document.createElement("li");
     li.textContent = `${d.name} — ${d.used} / ${d.cap}`;
     return li;
@@ -212,7 +219,7 @@ function render(figures) {
     inOrder(figures.gender.by_category).filter(([, c]) => GENDERS.some((g) => c[g])),
     (tr, [category, counts]) => genderRow(tr, texts.categories[category] || category, counts),
   );
-  replaceRows("gender-delegations", figures.gender.by_delegation, (tr, d) => genderRow(tr, d.name, d), 6);
+  replaceRows("gender-delegations", byName(figures.gender.by_delegation), (tr, d) => genderRow(tr, d.name, d), 6);
   replaceRows(
     "printers",
     figures.printing.printers,

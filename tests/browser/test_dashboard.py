@@ -139,7 +139,7 @@ def test_the_dashboard_follows_check_ins_and_doors_without_reloading(
     expect(page.locator("#checkpoints tr", has_text="Main entrance")).to_contain_text("1", timeout=2000)
     scan(app, event_id, main_id, people[4])
     expect(page.locator("[data-figure=inside]")).to_have_text("5", timeout=2000)
-    expect(page.locator(".capacity-warning")).to_contain_text("WMO building is at 100 % of its capacity.")
+    expect(page.locator(".capacity-warning")).to_contain_text("\u2068WMO building\u2069 is at 100 % of its capacity.")
     row = page.locator("#checkpoints tr", has_text="Main entrance").locator("td")
     expect(row).to_have_text(["5", "5", "0", "1"])
     expect(page.locator("#at-cap")).to_contain_text("Chile — 3 / 3")
@@ -257,8 +257,12 @@ def test_the_dashboard_in_arabic_at_800_pixels(app, page: Page, live_server, mak
     page.goto(f"{live_server}/admin/events/{slug}/dashboard?lang=ar")
     expect(page.locator("#live-state")).to_have_attribute("data-state", "live")
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
-    expect(page.locator(".capacity-warning")).to_contain_text("95")
+    expect(page.locator(".capacity-warning")).to_contain_text("\u2068WMO building\u2069 95")  # isolated
     expect(page.locator("#categories")).to_contain_text("دولة طرف")
+    # States by their UN name in Arabic, in Arabic order (Holy See, Chile, France).
+    expect(page.locator("#at-cap li")).to_have_text(
+        ["الكرسي الرسولي — 3 / 3", "شيلي — 3 / 3", "فرنسا — 3 / 3"]
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate("Math.abs(document.documentElement.scrollLeft) === 0")
     for panel in page.locator("section.panel").all():  # nothing sticks out of its panel, on either side
