@@ -257,6 +257,7 @@ def test_names_and_delegations_are_isolated_in_arabic(app, server, browser, make
     page.goto(f"{server.url}/door/{slug}/?lang=ar")
     expect(page.locator("#door")).to_have_attribute("data-started", "1")
     expect(page.locator("#door-network")).to_have_text("متصل")  # connected, not "participating online"
+    expect(page.locator(".brand bdi")).to_have_text("Intersessional Meetings")  # the event's title isolated
     page.select_option("#door-checkpoint", str(main))
     show_badge_to_hand_scanner(page, doctor_code)
     expect(verdict(page, 1)).to_have_attribute("data-result", "accepted")
