@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,16 @@ def delegation_name(name: str, category: str, country: str | None, locale: str |
     if language != "en" and country and category in STATE_CATEGORIES:
         return country_name(country, language) or name
     return name
+
+
+def delegation_labels(rows: Iterable[tuple[Any, str, str, str | None]], locale: str | None = None) -> dict:
+    """`delegation_name` of each row (key, name, category, country), by key, where it differs from
+    the registered name: what a page that has the registered names needs to show them to its reader."""
+    return {
+        key: shown
+        for key, name, category, country in rows
+        if (shown := delegation_name(name, category, country, locale)) != name
+    }
 
 
 def country_choices(locale: str | None = None) -> list[tuple[str, str]]:

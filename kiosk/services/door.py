@@ -965,11 +965,9 @@ def offline_bundle(
             "inside": inside_by_venue,
             "checkpoints": [checkpoint_json(event, c) for c in checkpoints],
             "category_labels": {c: label(c) for c in sorted(categories)},
-            "delegation_labels": {
-                name: shown
-                for _id, name, category, country in version[1]
-                if (shown := countries.delegation_name(name, category, country)) != name
-            },
+            "delegation_labels": countries.delegation_labels(
+                (name, name, category, country) for _id, name, category, country in version[1]
+            ),
         }
     )
     tag = hashlib.sha256(f"{digest}{light}".encode()).hexdigest()[:32]
@@ -1028,7 +1026,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
         .join(Delegation, Delegation.id == Participant.delegation_id)
         .outerjoin(Checkpoint, Checkpoint.id == Presence.checkpoint_id)
         .where(Presence.event_id == event.id, Presence.venue_id == venue_id, Presence.inside.is_(True))
-        .order_by(Delegation.name, Participant.family_name, Participant.given_name)
+        .order_by(Participant.family_name, Participant.given_name)
     )
     people = [
         {

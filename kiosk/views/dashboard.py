@@ -120,22 +120,6 @@ def page_texts() -> dict[str, object]:
     }
 
 
-def delegation_names(event: Event) -> dict[int, str]:
-    """The event's delegations named in the page's language, by id, where that differs from their
-    registered name (States by their UN name). The live figures name delegations as registered,
-    since every watcher shares them, whatever their language."""
-    rows = db.session.execute(
-        select(Delegation.id, Delegation.name, Delegation.category, Delegation.country).where(
-            Delegation.event_id == event.id
-        )
-    )
-    return {
-        ident: shown
-        for ident, name, category, country in rows
-        if (shown := countries.delegation_name(name, category, country)) != name
-    }
-
-
 @bp.get("/events/<slug>/dashboard")
 @staff_required(Role.ORGANIZER)
 def live(slug: str):
@@ -149,7 +133,15 @@ def live(slug: str):
         "timezone": event.timezone,
         "texts": page_texts(),
         "figures": initial,
-        "delegation_names": delegation_names(event),
+        # The live figures name delegations as registered (every watcher shares them): the page
+        # shows them in its own language (States by their UN name).
+        "delegation_names": countries.delegation_labels(
+            db.session.execute(
+                select(Delegation.id, Delegation.name, Delegation.category, Delegation.country).where(
+                    Delegation.event_id == event.id
+                )
+            )
+        ),
     }
     return render_template("dashboard/live.html", event=event, figures=initial, config=config)
 
