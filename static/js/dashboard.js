@@ -2,6 +2,7 @@
 // EventSource reconnects by itself and sends Last-Event-ID, so the server resumes where we were
 // (and when it gives up, `listen` starts again).
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
+import { isolate } from "./bidi.js";
 import { clockFormat } from "./clock.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
@@ -168,8 +169,7 @@ function render(figures) {
       meter.value = venue.inside;
       meter.setAttribute("aria-label", venue.name);
       li.append(name, " ", text, meter);
-      // The venue's name isolated (FSI … PDI): "WMO building" keeps its place in an Arabic sentence.
-      if (venue.warning) warnings.push(fill(texts.warning, { venue: `\u2068${venue.name}\u2069`, share: venue.share }));
+      if (venue.warning) warnings.push(fill(texts.warning, { venue: isolate(venue.name), share: venue.share }));
       return li;
     }),
   );

@@ -9,6 +9,7 @@ const MAX_PHOTOS = 300;
 const PRECACHE = [
   "/static/css/app.css",
   "/static/js/api.js",
+  "/static/js/bidi.js",
   "/static/js/scanner.js",
   "/static/js/clock.js",
   "/static/js/door.js",

@@ -3,6 +3,7 @@
 // offline bundle (door-offline.js), keeps the scans in IndexedDB and sends them when it is back.
 
 import { api, ApiError, NetworkError } from "./api.js";
+import { bdi, isolated } from "./bidi.js";
 import { clockFormat } from "./clock.js";
 import { decideOffline } from "./door-offline.js";
 import { openStore } from "./door-store.js";
@@ -235,19 +236,6 @@ function show(verdict, { offline, startedAt }) {
   state.hideTimer = setTimeout(() => {
     section.hidden = true;
   }, VERDICT_SHOWN_MS);
-}
-
-function bdi(text) {
-  // Names, delegations and checkpoints are typed by people: isolated, so that "H.E. Mr. …" keeps its
-  // full stops in an Arabic page, and an Arabic name its place in a Latin one.
-  const element = document.createElement("bdi");
-  element.textContent = text;
-  return element;
-}
-
-function isolated(element, text) {
-  if (text) element.replaceChildren(bdi(text));
-  else element.replaceChildren();
 }
 
 function signedOut(error) {

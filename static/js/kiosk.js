@@ -2,6 +2,7 @@
 // taken by the server, and nothing left on screen afterwards: each visit ends with a fresh page.
 
 import { api, ApiError, NetworkError } from "./api.js";
+import { bdi, isolate } from "./bidi.js";
 import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js";
 
 const ACCESSIBLE = "kiosk-accessible";
@@ -59,15 +60,7 @@ function flow() {
   const base = `/api/v1/events/${encodeURIComponent(root.dataset.event)}/checkins`;
   const $ = (id) => document.getElementById(id);
   // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
-  const fill = (template, values) =>
-    template.replace(/%\((\w+)\)s/g, (_m, name) => `\u2068${values[name] ?? ""}\u2069`);
-  // People's and delegations' names as typed by people, each in a <bdi>: its own direction, so
-  // "H.E. Mr. أحمد" keeps its full stop after "Mr" on an Arabic page, and "Chile:" its colon.
-  const bdi = (text) => {
-    const element = document.createElement("bdi");
-    element.textContent = text ?? "";
-    return element;
-  };
+  const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, name) => isolate(values[name]));
   // The sentence `template` as nodes, each %(name)s an isolated name.
   const fillNodes = (template, values) =>
     template.split(/(%\(\w+\)s)/).map((part) => {
