@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
-from werkzeug.serving import make_server
+
+from tests.serving import Server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -38,13 +38,19 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def live_server(app) -> Iterator[str]:
     """The test app served on a free loopback port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    server = Server(app)
+    yield server.url
+    server.close_streams()
+    server.stop()
+
+
+@pytest.fixture
+def server(app) -> Iterator[Server]:
+    """The test app on a loopback port that a test can stop (the network gone) and start again."""
+    running = Server(app)
+    yield running
+    running.close_streams()
+    running.stop()  # again, if the test stopped it: stopping a stopped server returns at once
 
 
 @pytest.fixture

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import io
 import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from kiosk.extensions import db
 from kiosk.models import Direction, Event, Participant, Role, Scan, User
@@ -26,40 +22,6 @@ from tests.door.scenario import CASES, accredited, build, new_event
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "door"
 #: Set SAVE_SCREENSHOTS=1 to refresh the screenshots in docs/door/.
 SAVE = os.environ.get("SAVE_SCREENSHOTS") == "1"
-
-
-class Server:
-    """The test app on a fixed loopback port that the test can stop and start again."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.port = 0
-        self.start()
-
-    def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.thread.join()
-        self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@pytest.fixture
-def server(app) -> Iterator[Server]:
-    running = Server(app)
-    yield running
-    try:
-        running.stop()
-    except Exception:  # already stopped by the test
-        pass
 
 
 def shoot(page: Page, name: str, tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from kiosk.services import door, keys
 from tests.browser.axe import report, serious_violations
 from tests.browser.test_dashboard import a_meeting, change, check_in, scan
 from tests.browser.test_dashboard import sign_in as sign_in_organizer
-from tests.browser.test_door import Server, door_event, show_badge_to_hand_scanner, sign_in, verdict
+from tests.browser.test_door import door_event, show_badge_to_hand_scanner, sign_in, verdict
 from tests.door.scenario import accredited
 
 GENEVA = ZoneInfo("Europe/Zurich")
@@ -35,14 +34,6 @@ window.AudioContext = class extends Real {
   createOscillator() { window.tones += 1; return super.createOscillator(); }
 };
 """
-
-
-@pytest.fixture
-def server(app) -> Iterator[Server]:
-    """The app on a loopback port."""
-    running = Server(app)
-    yield running
-    running.stop()
 
 
 def shot(page: Page, name: str) -> None:

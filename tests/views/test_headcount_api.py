@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from kiosk import create_app
 from kiosk.extensions import db
@@ -28,6 +27,7 @@ from kiosk.services import accounts, auth, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import hash_secret
 from tests.conftest import base_config, bearer
+from tests.serving import Server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ORGANIZER = Actor("user:test", Role.ORGANIZER)
@@ -90,15 +90,13 @@ def serve():
     servers = []
 
     def start(app) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
+        servers.append(Server(app))
+        return servers[-1].url
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.close_streams()
+        server.stop()
 
 
 def accredit(app, participant_id: int) -> None:
