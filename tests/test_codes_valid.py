@@ -63,7 +63,7 @@ def test_demo_dates_follow_the_calendar():
 def test_no_code_is_signed_for_an_event_that_ended_before_it_was_created(
     app, client, make_event, make_delegation, make_participant, make_token
 ):
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = datetime.now(ZURICH).date() - timedelta(days=1)
     event = make_event(
         title="Meeting of States Parties", starts_on=yesterday - timedelta(days=2), ends_on=yesterday
     )
@@ -86,7 +86,8 @@ def test_no_code_is_signed_for_an_event_that_ended_before_it_was_created(
 
 
 def test_an_event_still_running_signs_codes(app, make_event, make_delegation, make_participant):
-    event = make_event(starts_on=date.today(), ends_on=date.today())
+    today = datetime.now(ZURICH).date()  # the event's day, not the machine's (UTC) date
+    event = make_event(starts_on=today, ends_on=today)
     person = make_participant(delegation=make_delegation(event=event))
     with app.app_context():
         participant = db.session.get(Participant, person.id)

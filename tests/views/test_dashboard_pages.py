@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -256,7 +257,8 @@ def test_the_event_title_dates_venue_and_meetings_are_editable(app, client, logi
 def test_scans_show_on_the_participant_page_and_in_the_export(
     app, client, login, make_event, make_delegation
 ):
-    event = make_event(starts_on=date.today(), ends_on=date.today())
+    today = datetime.now(ZoneInfo("Europe/Zurich")).date()  # the event's day, not the machine's (UTC)
+    event = make_event(starts_on=today, ends_on=today)
     delegation = make_delegation(event, name="Chile")
     with app.app_context():
         ev = db.session.get(Event, event.id)
