@@ -28,8 +28,33 @@ from kiosk.models.base import utcnow
 from kiosk.services import auth, door
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS_KNOWN = ("sqlite", "postgresql")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=BACKENDS_KNOWN,
+        help="Run only the tests on this database (with sqlite, also the tests that use none): "
+        "`make test` runs the SQLite stage first, so a failure shows within minutes.",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    backend = config.getoption("backend")
+    if backend is None:
+        return
+    if backend not in BACKENDS:
+        raise pytest.UsageError(f"--backend={backend} needs TEST_DATABASE_URL to be set")
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on = callspec.params.get("database", "sqlite") if callspec else "sqlite"
+        (kept if on == backend else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
 
 
 def base_config(uri: str, tmp: Path) -> dict[str, Any]:

@@ -1,30 +1,22 @@
 """Dates and times as people read them: in the locale's own formats, in the event's time zone.
 
-No fixed pattern such as 'd MMMM y' is used anywhere: each language's CLDR formats decide the
-order, the month's form and the separators ("2024年6月18日", "18 يونيو 2024", "18 июня 2024 г.").
-English follows UN editorial style, the British one ("18–20 June 2024", "09:00").
+Each language's CLDR formats decide the order, the month's form and the separators of a day or a
+moment ("2024年6月18日", "18 يونيو 2024", "18 июня 2024 г."); spans of days follow the UN documents
+of each language (`SPANS`). English follows UN editorial style, the British one ("18–20 June 2024",
+"09:00"). Nothing outside this module formats a date or a time.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import (
-    format_date,
-    format_interval,
-    format_skeleton,
-    get_timezone_name,
-    match_skeleton,
-    parse_pattern,
-)
+from babel.dates import format_date, format_interval, format_skeleton, get_timezone_name
 from flask_babel import get_locale
 
 #: The CLDR locale whose formats each page language uses (UN English is British English).
 FORMAT_LOCALES = {"en": "en_GB"}
-_SHORT_MONTH = re.compile(r"(?<![ML])([ML])\1\1(?![ML])")
 
 
 def _locale(locale: str | Locale | None) -> Locale:
@@ -40,22 +32,46 @@ def format_day(day: date, locale: str | None = None, *, weekday: bool = False) -
     return format_date(day, "full" if weekday else "long", locale=_locale(locale))
 
 
+#: How each language's UN documents write a span of days: one day, the same month, across months,
+#: across years. {d} is the day ("1er" in French), {m} the month's name in the date's grammatical
+#: case (Russian genitive "июня"), {n} its number, {y} the year; 1 is the first day, 2 the last.
+#: Fixed here rather than taken from CLDR's interval formats, which change between Babel releases
+#: ("2024年六月18日 – 20日" in CLDR 47) and never match UN Chinese ("至") or Spanish ("a").
+SPANS: dict[str, tuple[str, str, str, str]] = {
+    "en": ("{d1} {m1} {y1}", "{d1}–{d2} {m2} {y2}", "{d1} {m1}–{d2} {m2} {y2}",
+           "{d1} {m1} {y1}–{d2} {m2} {y2}"),
+    "fr": ("{d1} {m1} {y1}", "{d1}–{d2} {m2} {y2}", "{d1} {m1}–{d2} {m2} {y2}",
+           "{d1} {m1} {y1}–{d2} {m2} {y2}"),
+    "es": ("{d1} de {m1} de {y1}", "{d1} a {d2} de {m2} de {y2}", "{d1} de {m1} a {d2} de {m2} de {y2}",
+           "{d1} de {m1} de {y1} a {d2} de {m2} de {y2}"),
+    "ru": ("{d1} {m1} {y1} года", "{d1}–{d2} {m2} {y2} года", "{d1} {m1} – {d2} {m2} {y2} года",
+           "{d1} {m1} {y1} года – {d2} {m2} {y2} года"),
+    "zh": ("{y1}年{n1}月{d1}日", "{y1}年{n1}月{d1}日至{d2}日", "{y1}年{n1}月{d1}日至{n2}月{d2}日",
+           "{y1}年{n1}月{d1}日至{y2}年{n2}月{d2}日"),
+    "ar": ("{d1} {m1} {y1}", "{d1}–{d2} {m2} {y2}", "{d1} {m1} – {d2} {m2} {y2}",
+           "{d1} {m1} {y1} – {d2} {m2} {y2}"),
+}  # fmt: skip
+
+
 def format_days(start: date, end: date, locale: str | None = None) -> str:
-    """A span of days with the month written out, e.g. "18–20 June 2024", "2024年6月18日至20日"."""
+    """A span of days as UN documents write it, e.g. "18–20 June 2024", "2024年6月18日至20日"."""
     loc = _locale(locale)
-    if start == end:
-        return format_date(start, "long", locale=loc)
-    if "yMMMMd" in loc.interval_formats:
+    spans = SPANS.get(loc.language)
+    if spans is None:  # a language the product does not offer: CLDR's own interval
         return format_interval(start, end, "yMMMMd", locale=loc)
-    skeleton = match_skeleton("yMMMd", loc.interval_formats)
-    field = "y" if start.year != end.year else "M" if start.month != end.month else "d"
-    parts = loc.interval_formats.get(skeleton, {}).get(field) if skeleton else None
-    if not parts:
-        return format_interval(start, end, "yMMMMd", locale=loc)
-    return "".join(
-        parse_pattern(_SHORT_MONTH.sub(r"\1\1\1\1", pattern)).apply(day, loc)
-        for pattern, day in zip(parts, (start, end), strict=True)
-    )
+    months = loc.months["format"]["wide"]
+    pattern = spans[
+        0 if start == end
+        else 1 if (start.year, start.month) == (end.year, end.month)
+        else 2 if start.year == end.year
+        else 3
+    ]  # fmt: skip
+    fields = {}
+    for n, day in (("1", start), ("2", end)):
+        first = loc.language == "fr" and day.day == 1
+        fields |= {"d" + n: "1er" if first else str(day.day), "m" + n: months[day.month],
+                   "n" + n: str(day.month), "y" + n: str(day.year)}  # fmt: skip
+    return pattern.format(**fields)
 
 
 def _with_zone(text: str, moment: datetime, tz: ZoneInfo, loc: Locale) -> str:

@@ -36,6 +36,34 @@ def test_no_latin_comma_in_arabic_and_no_mixed_month_in_chinese():
     assert "六月" not in chinese
 
 
+#: Spans of days as the UN's documents in each language print them (cover pages and letters).
+SPANS = [
+    # one day, same month, across months, across years
+    ("en", "18 June 2024", "18–20 June 2024", "30 June–2 July 2024", "28 December 2024–3 January 2025"),
+    ("fr", "18 juin 2024", "18–20 juin 2024", "30 juin–2 juillet 2024", "28 décembre 2024–3 janvier 2025"),
+    ("es", "18 de junio de 2024", "18 a 20 de junio de 2024", "30 de junio a 2 de julio de 2024",
+     "28 de diciembre de 2024 a 3 de enero de 2025"),
+    ("ru", "18 июня 2024 года", "18–20 июня 2024 года", "30 июня – 2 июля 2024 года",
+     "28 декабря 2024 года – 3 января 2025 года"),
+    ("zh", "2024年6月18日", "2024年6月18日至20日", "2024年6月30日至7月2日", "2024年12月28日至2025年1月3日"),
+    ("ar", "18 يونيو 2024", "18–20 يونيو 2024", "30 يونيو – 2 يوليو 2024", "28 ديسمبر 2024 – 3 يناير 2025"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("locale, one_day, same_month, across_months, across_years", SPANS)
+def test_spans_of_days_as_un_documents_write_them(locale, one_day, same_month, across_months, across_years):
+    assert dates.format_days(date(2024, 6, 18), date(2024, 6, 18), locale) == one_day
+    assert dates.format_days(date(2024, 6, 18), date(2024, 6, 20), locale) == same_month
+    assert dates.format_days(date(2024, 6, 30), date(2024, 7, 2), locale) == across_months
+    assert dates.format_days(date(2024, 12, 28), date(2025, 1, 3), locale) == across_years
+
+
+def test_the_first_of_the_month_is_1er_in_french_only():
+    assert dates.format_days(date(2024, 11, 1), date(2024, 11, 3), "fr") == "1er–3 novembre 2024"
+    assert dates.format_days(date(2024, 10, 31), date(2024, 11, 1), "fr") == "31 octobre–1er novembre 2024"
+    assert dates.format_days(date(2024, 11, 1), date(2024, 11, 3), "en") == "1–3 November 2024"
+
+
 def test_the_event_zone_decides_the_day_not_the_server():
     moment = datetime(2024, 6, 18, 23, 30, tzinfo=UTC)  # already 19 June in Geneva
     assert dates.format_moment(moment, GENEVA, "en").startswith("19 June 2024, 01:30")
