@@ -53,6 +53,11 @@ SPANS: dict[str, tuple[str, str, str, str]] = {
 }  # fmt: skip
 
 
+#: Hours of a meeting, on the 24-hour clock: an en dash, "至" in Chinese (CLDR's own interval
+#: changes between releases: an em dash in Russian since CLDR 47).
+HOURS = {"zh": "{0}至{1}"}
+
+
 def format_days(start: date, end: date, locale: str | None = None) -> str:
     """A span of days as UN documents write it, e.g. "18–20 June 2024", "2024年6月18日至20日"."""
     loc = _locale(locale)
@@ -100,12 +105,14 @@ def format_meeting(starts: datetime, ends: datetime, tz: ZoneInfo, locale: str |
     if start.date() != end.date():
         return f"{format_moment(starts, tz, locale, zone=False)} – {format_moment(ends, tz, locale)}"
     day = format_date(start.date(), "full", locale=loc)
-    hours = format_interval(start.timetz(), end.timetz(), "Hm", tzinfo=tz, locale=loc)
+    hours = HOURS.get(loc.language, "{0}–{1}").format(
+        format_clock(starts, tz, loc), format_clock(ends, tz, loc)
+    )
     text = (loc.datetime_formats["long"] or "{1} {0}").replace("{1}", day).replace("{0}", hours)
     text = text.replace("'", "")
     return _with_zone(text, starts, tz, loc)
 
 
-def format_clock(moment: datetime, tz: ZoneInfo, locale: str | None = None) -> str:
+def format_clock(moment: datetime, tz: ZoneInfo, locale: str | Locale | None = None) -> str:
     """The time of day on the 24-hour clock, e.g. "09:00" (Arabic's short time would be 12-hour)."""
     return format_skeleton("Hm", moment.astimezone(tz), tzinfo=tz, locale=_locale(locale))
