@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if any is missing. Idempotent.
+# Checked on Debian 12 (bookworm), amd64: Chromium 156, CUPS 2.4.2, poppler 22.12, Noto fonts, Pango 1.50.12
+# (Debian updates them within the release; the tests check behaviour, not versions).
 set -euo pipefail
 packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libfribidi0 gettext
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)  # the last three: WeasyPrint (List of participants)
