@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs, if any is missing. Idempotent.
+# Installs the Debian packages the test suite and a venue server need, if any is missing. Idempotent.
 set -euo pipefail
 packages=(cups printer-driver-cups-pdf poppler-utils chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji libfribidi0 gettext
-  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)  # the last three: WeasyPrint (List of participants)
+  libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0  # these three: WeasyPrint (List of participants)
+  nginx openssl libnss3-tools)  # the HTTPS proxy and its venue CA (deploy/); certutil: Chromium trusting it in tests
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
