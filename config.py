@@ -41,6 +41,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
+    #: Over HTTPS Flask-WTF also wants a same-origin Referer on every form and API change; pages
+    #: send Referrer-Policy: no-referrer, so browsers send none and every sign-in and scan failed
+    #: behind the proxy. The CSRF token, SameSite session cookies and HSTS still stand.
+    WTF_CSRF_SSL_STRICT = False
     JSON_SORT_KEYS = False
     #: Failed sign-ins allowed per account and per address (flask-limiter syntax).
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")

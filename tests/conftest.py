@@ -279,3 +279,6 @@ def bearer(secret: str) -> dict[str, str]:
 
 # The real CUPS queue (BadgePDF) of the badges tests, shared with the print queue tests.
 from tests.badges.conftest import cups_pdf_dir  # noqa: E402, F401
+
+# A venue server (nginx with a venue CA in front of gunicorn) for the deployment and HTTPS browser tests.
+from tests.deploy.venue import venue  # noqa: E402, F401

@@ -184,3 +184,21 @@ def test_a_cookie_from_before_per_browser_sign_ins_is_refused(app, make_user):
     with laptop.session_transaction() as cookie:
         cookie["_user_id"] = f"{user.id}:{'0' * 32}"  # the per-user nonce of 0007
     assert _signed_out(laptop)
+
+
+def test_forms_work_over_https_without_a_referer(app, client, make_user):
+    """Behind the TLS proxy pages ask for no Referer (Referrer-Policy); the CSRF token is enough."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user(Role.ORGANIZER)
+    page = client.get("/login", base_url="https://venue.example")
+    token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post(
+        "/login",
+        base_url="https://venue.example",
+        data={"csrf_token": token, "email": user.email, "password": PASSWORD},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    forged = client.post(
+        "/login", base_url="https://venue.example", data={"email": user.email, "password": PASSWORD}
+    )
+    assert forged.status_code == 400  # without the token: refused
