@@ -18,6 +18,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
+    #: Seconds to wait for a PostgreSQL connection before the request fails (not forever).
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
     REDIS_URL = os.environ.get("REDIS_URL")
     #: The Redis pub/sub channel of live updates (servers of one deployment share it).
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "kiosk:changes")
