@@ -52,6 +52,13 @@ class Config:
     #: Largest delegation import accepted, in bytes and in rows.
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
+    #: /readyz: seconds a printer or Redis may take to answer, seconds printer results are kept
+    #: (a load balancer asking every second then costs little), and whether an unreachable
+    #: printer makes the server unready (by default it is only reported: printers are shared by
+    #: every server, so taking them all out of rotation would stop the door and the desk too).
+    READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", 0.5))
+    READY_CACHE_SECONDS = float(os.environ.get("READY_CACHE_SECONDS", 5))
+    READY_PRINTERS_REQUIRED = os.environ.get("READY_PRINTERS_REQUIRED", "") == "1"
     #: Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-* headers.
     PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
 
