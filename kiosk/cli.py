@@ -29,6 +29,7 @@ from kiosk.models import (
 from kiosk.services import (
     accounts,
     auth,
+    backups,
     badging,
     counters,
     delegations,
@@ -384,6 +385,31 @@ def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="A new file.")
+def backup(out: Path) -> None:
+    """Back the database up into a new file (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    try:
+        kind = backups.backup(db.engine, out)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    click.echo(f"{kind} backup written to {out} ({out.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(file: Path) -> None:
+    """Restore a backup into the database of DATABASE_URL, which must be empty (no table)."""
+    try:
+        kind = backups.restore(db.engine, file)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    db.engine.dispose()
+    click.echo(f"{kind} backup {file} restored. Run `flask --app kiosk init-db` if this version is newer.")
+
+
 COMMANDS = (
     init_db,
     seed_demo,
@@ -395,6 +421,7 @@ COMMANDS = (
     worker,
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
+COMMANDS += (backup, restore)
 
 
 def init_app(app: Flask) -> None:
