@@ -59,6 +59,8 @@ class Config:
     READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", 0.5))
     READY_CACHE_SECONDS = float(os.environ.get("READY_CACHE_SECONDS", 5))
     READY_PRINTERS_REQUIRED = os.environ.get("READY_PRINTERS_REQUIRED", "") == "1"
+    #: Days after an event's end before `flask --app kiosk purge-personal-data` removes its personal data.
+    PERSONAL_DATA_DAYS = int(os.environ.get("PERSONAL_DATA_DAYS", 90))
     #: Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-* headers.
     PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
 

@@ -41,6 +41,7 @@ from kiosk.services import (
     participant_list,
     printing,
     printwake,
+    retention,
 )
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
@@ -410,6 +411,36 @@ def restore(file: Path) -> None:
     click.echo(f"{kind} backup {file} restored. Run `flask --app kiosk init-db` if this version is newer.")
 
 
+@click.command("purge-personal-data")
+@with_appcontext
+@click.option(
+    "--ended-before",
+    "days",
+    type=click.IntRange(min=0),
+    help="Days since the end of the event (default PERSONAL_DATA_DAYS, 90).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would go; change nothing.")
+def purge_personal_data(days: int | None, dry_run: bool) -> None:
+    """Remove names, e-mail addresses, photos, codes and links of events that ended DAYS ago; keep counts."""
+    if days is None:
+        days = int(current_app.config["PERSONAL_DATA_DAYS"])
+    report = retention.purge_personal_data(
+        db.session,
+        days=days,
+        actor=CLI_ACTOR,
+        outbox=Path(current_app.config["MAIL_OUTBOX"]),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        retention.remove_files(report.files)
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Dry run: nothing was changed." if dry_run else "Done; an audit entry records it.")
+
+
 COMMANDS = (
     init_db,
     seed_demo,
@@ -421,7 +452,7 @@ COMMANDS = (
     worker,
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
-COMMANDS += (backup, restore)
+COMMANDS += (backup, restore, purge_personal_data)
 
 
 def init_app(app: Flask) -> None:
