@@ -42,7 +42,6 @@ def test_every_operation_conforms_to_the_document(api_schema):
         if mode == GenerationMode.NEGATIVE and not raw.get("parameters") and "requestBody" not in raw:
             continue  # no input (GET /healthz): there is no invalid request to send
 
-
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(
             max_examples=EXAMPLES_PER_OPERATION,
