@@ -18,6 +18,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
+    #: Seconds to wait for a PostgreSQL connection before the request fails (not forever).
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
     REDIS_URL = os.environ.get("REDIS_URL")
     #: The Redis pub/sub channel of live updates (servers of one deployment share it).
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "kiosk:changes")
@@ -54,6 +56,15 @@ class Config:
     #: Largest delegation import accepted, in bytes and in rows.
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
     IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 20_000))
+    #: /readyz: seconds a printer or Redis may take to answer, seconds printer results are kept
+    #: (a load balancer asking every second then costs little), and whether an unreachable
+    #: printer makes the server unready (by default it is only reported: printers are shared by
+    #: every server, so taking them all out of rotation would stop the door and the desk too).
+    READY_TIMEOUT_SECONDS = float(os.environ.get("READY_TIMEOUT_SECONDS", 0.5))
+    READY_CACHE_SECONDS = float(os.environ.get("READY_CACHE_SECONDS", 5))
+    READY_PRINTERS_REQUIRED = os.environ.get("READY_PRINTERS_REQUIRED", "") == "1"
+    #: Days after an event's end before `flask --app kiosk purge-personal-data` removes its personal data.
+    PERSONAL_DATA_DAYS = int(os.environ.get("PERSONAL_DATA_DAYS", 90))
     #: Behind one reverse proxy (nginx, a load balancer): trust its X-Forwarded-* headers.
     PROXY_FIX = os.environ.get("PROXY_FIX", "") == "1"
 

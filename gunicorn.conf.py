@@ -36,6 +36,20 @@ logger_class = "kiosk.accesslog.GunicornLogger"
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
 
 
+#: Without REDIS_URL, limits (kiosk proofs, find me, sign-in) and live figures are kept per process.
+SEVERAL_WORKERS_NEED_REDIS = (
+    "gunicorn: {workers} workers need REDIS_URL: without Redis each worker keeps its own attempt "
+    "limits (sign-in, kiosk proofs, find me) and live figures. "
+    "Set REDIS_URL, or run one worker (GUNICORN_WORKERS=1)."
+)
+
+
+def on_starting(server):
+    """Refuse to start several workers without Redis (also when -w or WEB_CONCURRENCY asked for them)."""
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
+        raise RuntimeError(SEVERAL_WORKERS_NEED_REDIS.format(workers=server.cfg.workers))
+
+
 def post_worker_init(worker):
     """On a graceful stop (SIGTERM: a restart, a reload), end this worker's dashboard streams at once.
 

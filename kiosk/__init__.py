@@ -62,9 +62,14 @@ def configure_paths(app: Flask) -> None:
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         engine_options.setdefault("connect_args", {"timeout": 30})
+    else:
+        # A pooled connection is tested before use (one round trip): after a database restart
+        # or a fail-over, the dead connections are replaced instead of failing the next requests.
+        engine_options.setdefault("pool_pre_ping", True)
+        engine_options.setdefault("connect_args", {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"]})
 
 
 def select_locale() -> str | None:

@@ -29,6 +29,7 @@ from kiosk.models import (
 from kiosk.services import (
     accounts,
     auth,
+    backups,
     badging,
     counters,
     delegations,
@@ -40,6 +41,7 @@ from kiosk.services import (
     participant_list,
     printing,
     printwake,
+    retention,
 )
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
@@ -384,6 +386,61 @@ def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
 
 
+@click.command("backup")
+@with_appcontext
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="A new file.")
+def backup(out: Path) -> None:
+    """Back the database up into a new file (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    try:
+        kind = backups.backup(db.engine, out)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    click.echo(f"{kind} backup written to {out} ({out.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(file: Path) -> None:
+    """Restore a backup into the database of DATABASE_URL, which must be empty (no table)."""
+    try:
+        kind = backups.restore(db.engine, file)
+    except backups.BackupError as exc:
+        fail(str(exc))
+    db.engine.dispose()
+    click.echo(f"{kind} backup {file} restored. Run `flask --app kiosk init-db` if this version is newer.")
+
+
+@click.command("purge-personal-data")
+@with_appcontext
+@click.option(
+    "--ended-before",
+    "days",
+    type=click.IntRange(min=0),
+    help="Days since the end of the event (default PERSONAL_DATA_DAYS, 90).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would go; change nothing.")
+def purge_personal_data(days: int | None, dry_run: bool) -> None:
+    """Remove names, e-mail addresses, photos, codes and links of events that ended DAYS ago; keep counts."""
+    if days is None:
+        days = int(current_app.config["PERSONAL_DATA_DAYS"])
+    report = retention.purge_personal_data(
+        db.session,
+        days=days,
+        actor=CLI_ACTOR,
+        outbox=Path(current_app.config["MAIL_OUTBOX"]),
+        dry_run=dry_run,
+    )
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+        retention.remove_files(report.files)
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Dry run: nothing was changed." if dry_run else "Done; an audit entry records it.")
+
+
 COMMANDS = (
     init_db,
     seed_demo,
@@ -395,6 +452,7 @@ COMMANDS = (
     worker,
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
+COMMANDS += (backup, restore, purge_personal_data)
 
 
 def init_app(app: Flask) -> None:

@@ -42,6 +42,9 @@ ANY_TOKEN = EVERYONE - {ANONYMOUS}
 ACCESS: dict[str, frozenset[str]] = {
     "static": EVERYONE,
     "favicon": EVERYONE,
+    # Health, for load balancers and monitoring (no personal data, no secret)
+    "health.healthz": EVERYONE,
+    "health.readyz": EVERYONE,
     # Sign-in
     "auth.home": EVERYONE,
     "auth.login": EVERYONE,

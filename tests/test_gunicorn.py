@@ -147,3 +147,63 @@ def test_the_access_log_gets_only_the_atoms_of_its_format_redacted():
     }
     line = config.access_log_format % logger.atoms_wrapper_class(atoms)
     assert line == '"GET /d/…/?lang=fr HTTP/1.1" 303 "https://venue.example/kiosk/enrol/…" … r-1'
+
+
+@pytest.mark.parametrize(
+    ("workers_env", "args"),
+    [({"GUNICORN_WORKERS": "2"}, []), ({}, ["-w", "3"])],
+)
+def test_several_workers_without_redis_refuse_to_start(tmp_path, workers_env, args):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite'}",
+        "SECRET_KEY": "gunicorn-test-secret",
+        "KIOSK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
+        **workers_env,
+    }
+    for name in ("REDIS_URL", "GUNICORN_WORKERS"):
+        if name not in workers_env:
+            env.pop(name, None)
+    result = subprocess.run(
+        [str(GUNICORN), "-c", "gunicorn.conf.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "workers need REDIS_URL" in result.stderr and "GUNICORN_WORKERS=1" in result.stderr, result.stderr
+
+
+def test_several_workers_with_redis_start(app, tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "gunicorn-test-secret",
+        "KIOSK_INSTANCE_PATH": str(tmp_path / "instance"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", "gunicorn.conf.py"], cwd=ROOT, env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as ready:
+                    body = ready.read()
+                    break
+            except OSError:
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        assert b'"redis"' in body and b'"ready"' in body
+    finally:
+        process.terminate()
+        process.wait(timeout=40)

@@ -38,6 +38,9 @@ def test_every_operation_conforms_to_the_document(api_schema):
     assert len(operations) >= 19
     failures, calls = [], []
     for operation, mode in itertools.product(operations, GenerationMode):
+        raw = operation.definition.raw
+        if mode == GenerationMode.NEGATIVE and not raw.get("parameters") and "requestBody" not in raw:
+            continue  # no input (GET /healthz): there is no invalid request to send
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(

@@ -15,7 +15,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, names
+from kiosk.services import badging, checkin, countries, names, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -29,7 +29,7 @@ from kiosk.services.errors import (
     WrongEvent,
 )
 from kiosk.services.participant_list import sort_key
-from kiosk.services.ratelimit import RateLimit
+from kiosk.services.ratelimit import SharedRateLimit
 from kiosk.services.vocabulary import function_label
 
 bp = Blueprint("api_checkin", __name__, url_prefix="/api/v1")
@@ -98,18 +98,26 @@ CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
     },
 }
 
-#: Limits on "find me" and on wrong proofs, per kiosk and per participant (config may change them).
-_limits: dict[str, RateLimit] = {}
+#: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
+LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
 
 
-def limit(name: str) -> RateLimit:
-    """The rate limit `name` of this application (KIOSK_RATE_LIMITS overrides the defaults)."""
-    settings = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
-    settings.update(current_app.config.get("KIOSK_RATE_LIMITS", {}))
-    key = f"{id(current_app._get_current_object())}:{name}"
-    if key not in _limits:
-        _limits[key] = RateLimit(*settings[name])
-    return _limits[key]
+def limit(name: str) -> SharedRateLimit:
+    """The rate limit `name` of this application (KIOSK_RATE_LIMITS overrides the defaults).
+
+    Counted where the sign-in limits are (`RATELIMIT_STORAGE_URI`): in Redis when REDIS_URL is
+    set, so that a kiosk's attempts count the same on every worker and server.
+    """
+    app = current_app._get_current_object()
+    limits = app.extensions.setdefault("kiosk_rate_limits", {})
+    if name not in limits:
+        if "storage" not in limits:
+            limits["storage"] = ratelimit.storage_for(app.config)
+        events, seconds = {**LIMITS, **app.config.get("KIOSK_RATE_LIMITS", {})}[name]
+        limits[name] = SharedRateLimit(
+            name, events, seconds, limits["storage"], app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk"
+        )
+    return limits[name]
 
 
 def too_many() -> TooManyAttempts:

@@ -44,6 +44,9 @@ class Operation:
     query: tuple[tuple[str, str | dict[str, Any], str], ...]
     media_type: str = "application/json"
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: Public operations (health) need no token and answer other statuses with their own JSON.
+    public: bool = False
+    other_responses: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 OPERATIONS: list[Operation] = []
@@ -186,6 +189,34 @@ def route(
     return decorator
 
 
+def document_public(
+    path: str,
+    method: str,
+    *,
+    summary: str,
+    response: dict[str, Any],
+    other_responses: dict[int, tuple[str, dict[str, Any]]] | None = None,
+    tag: str = "",
+) -> None:
+    """Document a public route outside /api/v1 (no token; e.g. /healthz) in the OpenAPI document."""
+    OPERATIONS.append(
+        Operation(
+            method=method.lower(),
+            path=path,
+            summary=summary,
+            roles=(),
+            status=200,
+            response=response,
+            request=None,
+            errors=(),
+            query=(),
+            tags=(tag,) if tag else (),
+            public=True,
+            other_responses=other_responses or {},
+        )
+    )
+
+
 #: No NUL in text parameters (every request with one is refused; see kiosk.inputs).
 _NO_NUL = {"pattern": "^[^\\x00]*$"}
 
@@ -220,6 +251,21 @@ def openapi_document() -> dict[str, Any]:
                 **({"content": {op.media_type: {"schema": op.response}}} if op.response else {}),
             },
         }
+        for status, (description, schema) in sorted(op.other_responses.items()):
+            responses[str(status)] = {
+                "description": description,
+                "content": {op.media_type: {"schema": schema}},
+            }
+        if op.public:
+            paths.setdefault(op.path, {})[op.method] = {
+                "summary": op.summary,
+                "description": "Public: no token needed.",
+                "operationId": f"{op.method}_{re.sub(r'[^a-z0-9]+', '_', op.path.lower()).strip('_')}",
+                "responses": responses,
+                "security": [],
+                **({"tags": list(op.tags)} if op.tags else {}),
+            }
+            continue
         codes: dict[int, list[str]] = {401: ["unauthorized"], 403: ["forbidden"]}
         if "{" in op.path:
             codes[404] = ["not_found"]

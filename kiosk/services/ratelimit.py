@@ -1,10 +1,26 @@
-"""A sliding-window rate limit kept in this process (per key: a kiosk, a participant)."""
+"""Sliding-window rate limits per key (a kiosk, a participant): in this process, or shared through Redis.
+
+`RateLimit` counts in this process's memory. `SharedRateLimit` counts in the storage of the
+sign-in limits (`RATELIMIT_STORAGE_URI`: Redis when REDIS_URL is set), so that every worker and
+server counts the same attempts; if that storage cannot be reached it counts in this process
+meanwhile (still a limit, per process) rather than refusing or letting everyone through.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+from limits import RateLimitItemPerSecond
+from limits.errors import StorageError
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger(__name__)
 
 
 class RateLimit:
@@ -44,3 +60,54 @@ class RateLimit:
         """Count one event for `key` (e.g. a failed attempt)."""
         with self._lock:
             self._recent(key, time.monotonic()).append(time.monotonic())
+
+
+class SharedRateLimit:
+    """At most `limit` events per key within `window` seconds, counted in shared `storage`."""
+
+    def __init__(self, name: str, limit: int, window: float, storage: Storage, prefix: str = "kiosk") -> None:
+        self.limit = limit
+        self.window = window
+        self._item = RateLimitItemPerSecond(limit, max(1, round(window)))
+        self._strategy = MovingWindowRateLimiter(storage)
+        self._scope = (prefix, name)
+        self._local = RateLimit(limit, window)
+
+    def _storage_failed(self, error: Exception) -> None:
+        log.warning(
+            "rate limit %s: shared storage unavailable (%s); counting in this process", self._scope[1], error
+        )
+
+    def allowed(self, key: str) -> bool:
+        """Whether one more event for `key` stays within the limit (and count it if so)."""
+        try:
+            return self._strategy.hit(self._item, *self._scope, key)
+        except StorageError as error:
+            self._storage_failed(error)
+            return self._local.allowed(key)
+
+    def exceeded(self, key: str) -> bool:
+        """Whether `key` has used up its events, without counting one."""
+        try:
+            return not self._strategy.test(self._item, *self._scope, key)
+        except StorageError as error:
+            self._storage_failed(error)
+            return self._local.exceeded(key)
+
+    def hit(self, key: str) -> None:
+        """Count one event for `key` (e.g. a failed attempt)."""
+        try:
+            self._strategy.hit(self._item, *self._scope, key)
+        except StorageError as error:
+            self._storage_failed(error)
+            self._local.hit(key)
+
+
+def storage_for(config: Mapping[str, Any]) -> Storage:
+    """The storage of the sign-in limits (`RATELIMIT_STORAGE_URI`), with short Redis timeouts."""
+    uri = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    options: dict[str, Any] = {}
+    if uri.startswith(("redis", "rediss")):
+        options = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    options.update(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
+    return storage_from_string(uri, wrap_exceptions=True, **options)

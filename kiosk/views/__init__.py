@@ -7,9 +7,22 @@ from flask_babel import get_locale
 
 from kiosk.services import dates, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.views import accounts, admin, auth, dashboard, desk, door, kiosk, languages, printers, registration
+from kiosk.views import (
+    accounts,
+    admin,
+    auth,
+    dashboard,
+    desk,
+    door,
+    health,
+    kiosk,
+    languages,
+    printers,
+    registration,
+)
 
 BLUEPRINTS = (
+    health.bp,
     auth.bp,
     registration.link_bp,
     registration.bp,

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from kiosk.api.problems import from_domain_error, problem
 from kiosk.extensions import db
 from kiosk.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+#: Seconds a client is asked to wait after the database could not be reached.
+RETRY_AFTER = 2
 
 
 def init_app(app: Flask) -> None:
@@ -27,6 +34,31 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return from_domain_error(exc)
         return render_template("error.html", title=_("Request refused"), message=exc.detail), exc.status
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc: OperationalError):
+        """The database could not be reached (a restart, a fail-over): 503, to be tried again.
+
+        Pooled connections are tested before use (pool_pre_ping), so this answers only the
+        requests caught in the middle of the outage; the pages send their requests again.
+        """
+        log.warning("database unavailable: %s", exc.orig.__class__.__name__ if exc.orig else exc)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.remove()
+        detail = _("The server is busy for a moment. Please try again.")
+        if request.path.startswith("/api/"):
+            response = problem(503, "unavailable", "Service Unavailable", detail)
+        else:
+            try:  # the page's frame may need the database too (the signed-in user)
+                page = render_template("error.html", title="Service Unavailable", message=detail)
+            except SQLAlchemyError:
+                db.session.remove()
+                page = detail
+            response = app.make_response((page, 503))
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -42,3 +42,20 @@ export async function api(path, { method = "GET", body, timeout = 8000, headers 
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
+
+export const transient = (error) => error instanceof NetworkError || (error instanceof ApiError && error.status >= 500);
+
+export async function apiRetrying(path, options = {}, { delays = [500, 1500], retryIf = transient } = {}) {
+  // A request that changes something, sent again unchanged after a network error or a server
+  // error (5xx, e.g. a proxy's 502 during a restart): its body carries the same idempotency key
+  // (request_id, nonce), so the server answers a repeat with the first answer and never acts
+  // twice. At most delays.length + 1 tries, waiting delays[i] ms before try i + 2.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api(path, options);
+    } catch (error) {
+      if (attempt >= delays.length || !retryIf(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+    }
+  }
+}

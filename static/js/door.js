@@ -2,7 +2,7 @@
 // verdict fills the screen. When the server cannot be reached, this device decides with the last
 // offline bundle (door-offline.js), keeps the scans in IndexedDB and sends them when it is back.
 
-import { api, ApiError, NetworkError } from "./api.js";
+import { api, ApiError, apiRetrying, NetworkError } from "./api.js";
 import { bdi, isolated } from "./bidi.js";
 import { clockFormat } from "./clock.js";
 import { decideOffline } from "./door-offline.js";
@@ -18,6 +18,8 @@ const $ = (id) => document.getElementById(id);
 const BUNDLE_EVERY_MS = 60_000;
 const RETRY_EVERY_MS = 5_000;
 const ONLINE_TIMEOUT_MS = 3_000;
+// Wait before the second try of a scan the server failed (5xx).
+const SCAN_RETRY_DELAYS_MS = [300];
 const VERDICT_SHOWN_MS = 4_000;
 const SETTINGS_KEY = `door:${slug}:settings`;
 const DEVICE_KEY = "door:device";
@@ -368,11 +370,18 @@ async function onCode(code) {
   const scannedAt = new Date().toISOString();
   if (state.online) {
     try {
-      const verdict = await api(`/api/v1/events/${slug}/scans`, {
-        method: "POST",
-        body: { code, checkpoint: point.id, direction: dir, nonce, scanned_at: scannedAt, device: deviceName() },
-        timeout: ONLINE_TIMEOUT_MS,
-      });
+      // A server error (e.g. a proxy's 502 during a restart) is tried once more, with the same
+      // nonce: the server records the scan once. No answer at all goes offline at once instead
+      // (the queued scan keeps its nonce too): a queue at the door does not wait for the network.
+      const verdict = await apiRetrying(
+        `/api/v1/events/${slug}/scans`,
+        {
+          method: "POST",
+          body: { code, checkpoint: point.id, direction: dir, nonce, scanned_at: scannedAt, device: deviceName() },
+          timeout: ONLINE_TIMEOUT_MS,
+        },
+        { delays: SCAN_RETRY_DELAYS_MS, retryIf: (error) => error instanceof ApiError && error.status >= 500 },
+      );
       if (verdict.result === "accepted" && verdict.participant) remember(venueOf(point), verdict.participant.id, dir);
       show(verdict, { offline: false, startedAt });
       return;

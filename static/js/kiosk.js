@@ -1,13 +1,15 @@
 // The kiosk: one screen at a time (scan or find me → proof → confirm → printing), every decision
 // taken by the server, and nothing left on screen afterwards: each visit ends with a fresh page.
 
-import { api, ApiError, NetworkError } from "./api.js";
+import { api, ApiError, apiRetrying, NetworkError } from "./api.js";
 import { bdi, isolate } from "./bidi.js";
 import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js";
 
 const ACCESSIBLE = "kiosk-accessible";
 const POLL_MS = 400;
 const FOLLOW_FOR_MS = 120000;
+// Waits before the second and third try of a check-in that met a network or server error.
+const RETRY_DELAYS_MS = [500, 1500];
 const root = document.querySelector("main");
 
 // --- accessible mode: every control in the lower half of the screen, larger text ----------------
@@ -317,17 +319,14 @@ function flow() {
     $("confirm-print").disabled = true;
     const body = { ...pending, request_id: requestId };
     let answer;
-    for (let attempt = 0; attempt < 2 && !answer; attempt += 1) {
-      try {
-        answer = await api(base, { method: "POST", body });
-      } catch (error) {
-        // The same request_id makes a retry safe: it never checks in twice.
-        if (!(error instanceof NetworkError) || attempt === 1) {
-          busy = false;
-          refuse(sentence(error));
-          return;
-        }
-      }
+    try {
+      // Three tries over about 2 s: the same request_id makes a retry safe (never two check-ins),
+      // so a check-in that succeeded behind a failed answer is shown as the success it was.
+      answer = await apiRetrying(base, { method: "POST", body }, { delays: RETRY_DELAYS_MS });
+    } catch (error) {
+      busy = false;
+      refuse(sentence(error));
+      return;
     }
     busy = false;
     printing(answer);
