@@ -343,9 +343,12 @@ def test_the_scanner_speaks_the_officers_language(app, server, browser, make_use
     shoot(page, "accepted-fr.png", tmp_path)
     # Offline, the bundle names States in the page's language too. (Reloaded first: the Arabic
     # page's last bundle request, cut short by the switch to French, may still have been stored.)
+    reloaded_at = page.evaluate("Date.now()")
     page.reload()
     expect(page.locator("#door")).to_have_attribute("data-worker", "ready")
     expect(page.locator("#door-bundle")).to_contain_text("Liste des badges mise à jour")
+    # The French page's own bundle, not one stored earlier (on a busy machine it can come late).
+    page.wait_for_function(f"Date.parse(document.getElementById('door').dataset.bundleAt) >= {reloaded_at}")
     context.set_offline(True)
     show_badge_to_hand_scanner(page, codes["carla"])
     section = verdict(page, 1)  # the first of the reloaded page

@@ -55,6 +55,6 @@ def test_date_fields_do_not_follow_the_browser_locale(browser, live_server, make
         "Thursday, 20 June 2024, 15:00–18:00 (Central European Summer Time)"
     )
     page.goto(f"{live_server}/admin/events/{event.slug}?lang=zh")
-    expect(page.locator(".meetings")).to_contain_text("2024年6月20日星期四 15:00–18:00（中欧夏令时间）")
+    expect(page.locator(".meetings")).to_contain_text("2024年6月20日星期四 15:00至18:00（中欧夏令时间）")
     page.screenshot(path=str(tmp_path / "event-zh.png"), full_page=True)
     context.close()
