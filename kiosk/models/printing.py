@@ -48,9 +48,7 @@ class JobStatus(enum.StrEnum):
 #: moves a badge to UNCERTAIN and a receipt back to QUEUED.
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.QUEUED: frozenset({JobStatus.PRINTING, JobStatus.CANCELLED, JobStatus.QUEUED}),
-    JobStatus.PRINTING: frozenset(
-        {JobStatus.DONE, JobStatus.QUEUED, JobStatus.FAILED, JobStatus.UNCERTAIN}
-    ),
+    JobStatus.PRINTING: frozenset({JobStatus.DONE, JobStatus.QUEUED, JobStatus.FAILED, JobStatus.UNCERTAIN}),
     JobStatus.UNCERTAIN: frozenset({JobStatus.DONE, JobStatus.CANCELLED}),
     JobStatus.FAILED: frozenset({JobStatus.QUEUED, JobStatus.CANCELLED}),
     JobStatus.CANCELLED: frozenset({JobStatus.QUEUED}),

@@ -184,3 +184,19 @@ def test_the_jobs_of_a_printer_that_was_off_print_in_order_when_it_is_back(
 def attempts(app, job_id: int) -> int:
     with app.app_context():
         return db.session.get(PrintJob, job_id).attempts
+
+
+def test_the_dashboard_figures_say_when_the_worker_has_stopped(app, accredited, tmp_path):
+    from kiosk.services import headcount
+
+    with app.app_context():
+        assert (
+            headcount.printing_health(db.session, accredited.event_id)["worker_stopped"] is False
+        )  # no printer
+    add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    with app.app_context():
+        assert headcount.printing_health(db.session, accredited.event_id)["worker_stopped"] is True
+        printworker.beat(db.session, "dashboard-test:1:x")
+        db.session.commit()
+        health = headcount.printing_health(db.session, accredited.event_id)
+        assert (health["worker_stopped"], health["uncertain"]) == (False, 0)
