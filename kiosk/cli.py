@@ -245,7 +245,8 @@ def worker(once: bool, interval: float) -> None:
             click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
         return
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kiosk").setLevel(logging.INFO)  # jobs printed, outages and recoveries
     db.session.remove()  # the worker's threads open their own sessions
     runner = printworker.Worker(
         current_app._get_current_object(),

@@ -496,3 +496,29 @@ def test_badge_prints_the_function_in_the_badge_language(app, make_participant):
             badging.badge_data(db.session, db.session.get(Participant, written.id), "zh").function
             == "Attaché de presse"
         )
+
+
+def test_a_database_error_after_sending_records_the_outcome_later_and_sends_nothing_again(
+    app, accredited, tmp_path, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    job_id = queue(app, accredited.id, "badge")
+    lane, settle, failures = printing.Lane(printer_id), printing.Lane.settle, []
+
+    def settle_once_failing(self, session, now=None):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("UPDATE print_jobs", {}, Exception("server closed the connection"))
+        return settle(self, session, now)
+
+    monkeypatch.setattr(printing.Lane, "settle", settle_once_failing)
+    with app.app_context():
+        with pytest.raises(OperationalError):
+            lane.step(db.session)
+        db.session.rollback()
+        assert lane.in_hand.outcome.status == JobStatus.DONE  # sent; known in memory only
+        assert lane.step(db.session) is None  # the outcome is written first; nothing else is due
+    assert job_state(app, job_id).status == JobStatus.DONE
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
