@@ -83,30 +83,15 @@ def test_without_redis_each_process_counts_its_own(setting, workers):
 
 @pytest.fixture
 def private_redis() -> Iterator[str]:
+    """A redis-server of this test's own, on a port the system chose (never the shared 6379)."""
     server = shutil.which("redis-server")
     assert server, "redis-server is needed: apt-get install redis-server"
-    for port in range(56390, 56394):
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) != 0:
-                break
-    else:
-        pytest.fail("No free port for a private redis-server in 56390-56393")
-    subprocess.run(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "yes",
-        ],
-        check=True,
-        capture_output=True,
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
     )
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
@@ -115,13 +100,14 @@ def private_redis() -> Iterator[str]:
             client.ping()
             break
         except redis.ConnectionError:
+            assert process.poll() is None, "redis-server exited at start"
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
     try:
-        client.shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass  # stopped by the test
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()  # already stopped by the test, or now
+        process.wait(timeout=10)
 
 
 def test_with_redis_gone_limits_still_hold_per_process_and_nothing_fails(setting, workers, private_redis):
