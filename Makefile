@@ -55,7 +55,7 @@ translations: $(VENV)/.installed
 ## The demo event on SQLite in instance/, served on http://$(HOST):$(PORT)
 demo: install
 	KIOSK_ENV=development $(FLASK) init-db
-	KIOSK_ENV=development $(FLASK) seed-demo || true
+	KIOSK_ENV=development $(FLASK) seed-demo --base-url http://$(HOST):$(PORT)
 	KIOSK_ENV=development $(FLASK) demo-kiosk --base-url http://$(HOST):$(PORT)
 	@echo "Private links, the organizer password and the kiosk enrolment link are in instance/demo-links.txt"
 	@# The print worker runs beside the web server (woken at once by each check-in); both stop together.

@@ -252,12 +252,26 @@ def _send_network(payload: bytes, connection: Mapping[str, Any]) -> None:
         raise PrinterError(_describe_os_error(error, f"{host}:{port}", timeout)) from error
 
 
-def print_receipt(data: ReceiptData, connection: Mapping[str, Any]) -> None:
-    """Print a receipt on an ESC/POS printer and close the connection; raise PrinterError."""
+def print_receipt(data: ReceiptData, connection: Mapping[str, Any]) -> str | None:
+    """Print a receipt on an ESC/POS printer and close the connection; raise PrinterError.
+
+    A "folder" printer keeps each receipt's raw ESC/POS bytes in a file of its own
+    (receipt-<badge number>-<time>-<random>.escpos) and returns its path.
+    """
     payload = receipt_bytes(data, connection.get("profile"), connection.get("qr", "native"))
     if connection.get("type") == "network":
         _send_network(payload, connection)
-        return
+        return None
+    if connection.get("type") == "folder":
+        if not connection.get("path"):
+            raise PrinterError("The folder printer settings lack the folder path.")
+        try:
+            name = _file_name(f"receipt-{data.badge_number}", ".escpos")
+            return str(_atomic_write(Path(connection["path"]), name, payload))
+        except OSError as error:
+            raise PrinterError(
+                f"The receipt could not be written to {connection['path']}: {error.strerror or error}."
+            ) from error
     printer, where = _device(connection)
     timeout = float(connection.get("timeout", DEFAULT_TIMEOUT))
     try:
@@ -270,6 +284,7 @@ def print_receipt(data: ReceiptData, connection: Mapping[str, Any]) -> None:
         raise PrinterError(_describe_os_error(error, where, timeout)) from error
     finally:
         _close(printer)
+    return None
 
 
 def _close(printer: Escpos) -> None:
@@ -437,7 +452,7 @@ def check_reachable(connection: Mapping[str, Any], timeout: float = 2.0) -> tupl
         return _check_network(connection, timeout)
     if kind == "cups":
         return _check_cups(connection, timeout)
-    if kind in ("hot_folder", "png_folder"):
+    if kind in ("hot_folder", "png_folder", "folder"):
         return _check_folder(connection)
     if kind == "file":
         path = Path(str(connection.get("path", "")))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import secrets
 import signal
 from pathlib import Path
 
@@ -20,13 +19,10 @@ from kiosk.models import (
     STAFF_ROLES,
     Delegation,
     Event,
-    Mode,
     Participant,
     Printer,
     PrinterKind,
     Role,
-    Status,
-    User,
 )
 from kiosk.services import (
     accounts,
@@ -49,8 +45,6 @@ from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
 
 CLI_ACTOR = Actor("cli", None)
-#: The demo's registration desk account.
-DEMO_DESK = "desk@example.org"
 
 
 def fail(message: str) -> None:
@@ -81,28 +75,38 @@ def init_db() -> None:
     is_flag=True,
     help="Keep the letters' dates (June 2024) instead of running the event today and the next two days.",
 )
-def seed_demo(dates_from_letters: bool) -> None:
-    """Load the demo event (slug im2024) with delegations and participants, running from today."""
-    try:
-        result = demo.seed(db.session, dates_from_letters=dates_from_letters)
-    except demo.AlreadySeeded as exc:
-        fail(str(exc))
+@click.option(
+    "--base-url", default="http://127.0.0.1:5000", show_default=True, help="Where the demo is served."
+)
+def seed_demo(dates_from_letters: bool, base_url: str) -> None:
+    """Load the demo event (slug im2024), running from today; once there, keep it with new sign-ins."""
+    result = demo.seed(db.session, dates_from_letters=dates_from_letters, base_url=base_url)
     db.session.commit()
     mail.deliver_if_queued(db.session, current_app.config)
-    event = result.event
-    click.echo(
-        f"Demo event {event.slug!r} ({event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}): "
-        f"{result.delegations} delegations, {result.participants} participants."
-    )
-    if not result.codes_valid:
+    event, base = result.event, base_url.rstrip("/")
+    dates = f"{event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}"
+    counts = f"{result.delegations} delegations, {result.participants} participants"
+    if result.kept:
+        click.echo(f"Demo event {event.slug!r} ({dates}) is there already and is kept as it is: {counts}.")
+        click.echo(
+            "Its accounts have new passwords and its delegations new private links (the old ones stop)."
+        )
+    else:
+        click.echo(f"Demo event {event.slug!r} ({dates}): {counts}.")
+    if not result.codes_valid and result.kept:
+        click.echo("The event is over: its codes are no longer valid and no one can check in.")
+        click.echo("To run it from today, start from an empty database (remove instance/kiosk.sqlite).")
+    elif not result.codes_valid:
         click.echo("The event is over, so its codes could never be valid: no one is accredited.")
-    click.echo(f"Organizer sign-in: {result.organizer_email} / {result.organizer_password}")
+    click.echo(
+        f"Open {base}/login first: organizer sign-in {result.organizer_email} / {result.organizer_password}"
+    )
     click.echo(
         f"Security sign-in: {result.security_email} / {result.security_password} "
-        f"(the door scanner: /door/{event.slug}/, checkpoints Main entrance and Salle A)"
+        f"(the door scanner: {base}/door/{event.slug}/, checkpoints Main entrance and Salle A)"
     )
     for name, secret in result.links[:5]:
-        click.echo(f"Private link of {name}: /d/{secret}")
+        click.echo(f"Private link of {name}: {demo.private_link(base, secret)}")
     click.echo(f"All {len(result.links)} private links are in {result.links_file}")
 
 
@@ -115,35 +119,24 @@ def demo_kiosk(slug: str, base_url: str) -> None:
     event = event_by_slug(slug)
     printed = Path(current_app.instance_path) / "printed"
     kiosk, secret = kiosks.demo_kiosk(db.session, event, printed, CLI_ACTOR)
-    desk_password = None
-    if db.session.execute(select(User).filter_by(email=DEMO_DESK)).scalar_one_or_none() is None:
-        desk_password = secrets.token_urlsafe(12)
-        accounts.create_user(db.session, DEMO_DESK, Role.DESK.value, desk_password, CLI_ACTOR)
+    desk_email, desk_password = demo.desk_account(db.session, CLI_ACTOR)
     db.session.commit()
-    link = f"{base_url.rstrip('/')}/kiosk/enrol/{secret}"
-    lines = [f"Kiosk enrolment link ({kiosk.name}, works once, 24 hours): {link}"]
-    lines.append(f"Badges and receipts are printed into {printed}")
-    if desk_password:
-        lines.append(f"Registration desk sign-in: {DEMO_DESK} / {desk_password} (then open {base_url}/desk/)")
-    sample = db.session.execute(
-        select(Participant)
-        .where(
-            Participant.event_id == event.id,
-            Participant.status == Status.ACCREDITED,
-            Participant.mode == Mode.IN_PERSON,
-        )
-        .order_by(Participant.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    base = base_url.rstrip("/")
+    lines = [f"Kiosk enrolment link ({kiosk.name}, works once, 24 hours): {base}/kiosk/enrol/{secret}"]
+    lines.append(f"Badges and receipts (one receipt-*.escpos file each) are printed into {printed}")
+    lines.append(f"Registration desk sign-in: {desk_email} / {desk_password} (then open {base}/desk/)")
+    sample = demo.next_arrival(db.session, event)
     if sample is not None:
         lines.append(
             f"Try the kiosk as {sample.full_name} ({sample.delegation.name}): the QR code of their "
             f"e-mail in instance/outbox/, or “find me by name”: {sample.family_name!r}, "
             f"reference {sample.reference}"
         )
-    links_file = Path(current_app.instance_path) / "demo-links.txt"
-    with links_file.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    else:
+        lines.append(
+            "Everyone accredited to attend in person has checked in: no one is left to try the kiosk."
+        )
+    demo.write_kiosk_links(lines)
     for line in lines:
         click.echo(line)
 

@@ -44,10 +44,12 @@ def test_seed_demo_builds_the_event_from_the_letters(app, runner, client):
         statuses = set(db.session.execute(select(Participant.status).distinct()).scalars())
         assert statuses == set(Status)
     link = next(line for line in result.output.splitlines() if "/d/" in line).split(": ", 1)[1]
-    page = client.get(link + "/", follow_redirects=True)
+    assert link.startswith("http://127.0.0.1:5000/d/") and link.endswith("/")
+    page = client.get(link.removeprefix("http://127.0.0.1:5000"), follow_redirects=True)
     assert page.status_code == 200 and "im2024" not in page.text
-    again = runner.invoke(args=["seed-demo"])
-    assert again.exit_code != 0 and "exists already" in again.output
+    again = runner.invoke(args=["seed-demo"])  # kept, with new links: the old one stops
+    assert again.exit_code == 0 and "kept as it is" in again.output and "Error" not in again.output
+    assert client.get(link.removeprefix("http://127.0.0.1:5000")).status_code == 404
 
 
 def test_seed_demo_gives_security_a_door_to_try(app, runner, client):

@@ -25,15 +25,18 @@ def test_demo_kiosk_prints_a_working_enrolment_link(app, runner, make_event):
         "HttpOnly" in response.headers["Set-Cookie"] and "SameSite=Strict" in response.headers["Set-Cookie"]
     )
     assert client.get("/kiosk/").status_code == 200
-    again = runner.invoke(args=["demo-kiosk"])  # a second run gives a new link to the same kiosk
-    assert again.exit_code == 0 and "desk@example.org" not in again.output
+    again = runner.invoke(args=["demo-kiosk"])  # a second run: a new link to the same kiosk, a new password
+    assert again.exit_code == 0 and "desk@example.org" in again.output
+    assert (
+        link not in links_file.read_text()
+    )  # the used link is gone from the file, not left beside the new one
+    assert links_file.read_text().count("Kiosk enrolment link") == 1
     with app.app_context():
         assert db.session.query(Kiosk).count() == 1
         printers = {p.name: p.connection for p in db.session.query(Printer)}
-        assert printers["Badge printer 1"] == {
-            "type": "png_folder",
-            "path": str(Path(app.instance_path) / "printed"),
-        }
+        printed = str(Path(app.instance_path) / "printed")
+        assert printers["Badge printer 1"] == {"type": "png_folder", "path": printed}
+        assert printers["Receipt printer 1"] == {"type": "folder", "path": printed}
 
 
 def test_demo_kiosk_needs_the_event(runner):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
-from kiosk.models import Event, Participant, Status
+from kiosk.models import CheckIn, Event, Participant, Status
+from kiosk.services import mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
@@ -108,9 +110,18 @@ def badge_pdf(
 
 
 def reissue_badge(session: Session, participant: Participant, actor: Actor) -> int:
-    """Give the participant a new badge serial, which revokes every earlier badge; return it."""
+    """Give the participant a new badge serial, which revokes every earlier badge; return it.
+
+    Before check-in the new serial replaces the confirmation code too: a new confirmation e-mail
+    is queued with it. After check-in no e-mail is sent (the code has done its work).
+    """
     ensure_accredited(participant)
     old, new = raise_badge_serial(session, participant)
+    checked_in = session.execute(
+        select(CheckIn.id).where(CheckIn.participant_id == participant.id)
+    ).scalar_one_or_none()
+    if checked_in is None:
+        mail.queue_confirmation(session, participant)
     record(
         session,
         actor,

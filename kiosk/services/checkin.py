@@ -7,9 +7,10 @@ with the same `request_id` gets the first answer back (same check-in, same print
 Confirmation codes and reissued badges: a confirmation code carries the badge serial current
 when it was sent. Reissuing a badge (a lost badge, or a code that may be in other hands)
 increments the serial, and that replaces the confirmation code too: an older code is refused
-with `code_replaced` and a sentence that sends the person to the newest e-mail or the desk
-(the desk resends the confirmation when it reissues before check-in). After check-in the
-confirmation code has done its work; a second check-in is refused whatever the code.
+with `code_replaced` and a sentence that sends the person to the newest e-mail (a reissue
+before check-in sends one) or, when there was no address to send it to, to the desk. After
+check-in the confirmation code has done its work: a second check-in is refused with
+`already_checked_in` whatever the code, replaced or not, and the person is sent to the desk.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
-from kiosk.services import counters, live, names, printing
+from kiosk.services import counters, live, mail, names, printing
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
+    DomainError,
     InvalidCode,
     NoPrinter,
     NotAccredited,
@@ -108,14 +110,29 @@ def participant_for_code(
     if participant is None or participant.event_id != event.id:
         raise UnknownCode(_("We cannot find the registration of this code.") + " " + _desk())
     if payload.serial < participant.badge_serial:
-        raise CodeReplaced(
-            _("This code has been replaced by a newer one. Use the most recent confirmation e-mail.")
-            + " "
-            + _("If you do not have it, please go to the registration desk.")
-        )
+        raise _replaced(session, participant)
     if payload.serial > participant.badge_serial:
         raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
     return participant
+
+
+def _replaced(session: Session, participant: Participant) -> DomainError:
+    """The refusal of a code older than the participant's badge serial, with the way on.
+
+    Replaced before check-in, a new confirmation e-mail carries the new code (badging.reissue_badge
+    sends it): the person is sent to it. Once checked in, no e-mail follows a new badge: the person
+    is told they have checked in and sent to the desk, as for any second check-in.
+    """
+    checkin = existing_checkin(session, participant)
+    if checkin is not None:
+        return _already(checkin, participant.delegation.event)
+    if not mail.recipient(participant):
+        return CodeReplaced(_("This code has been replaced by a newer one.") + " " + _desk())
+    return CodeReplaced(
+        _("This code has been replaced by a newer one. Use the most recent confirmation e-mail.")
+        + " "
+        + _("If you do not have it, please go to the registration desk.")
+    )
 
 
 def proof_matches(participant: Participant, proof: str) -> bool:

@@ -16,12 +16,24 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Category, Delegation, Event, Meeting, Role, Status, User, Venue
+from kiosk.models import (
+    Category,
+    CheckIn,
+    Delegation,
+    Event,
+    Meeting,
+    Mode,
+    Participant,
+    Role,
+    Status,
+    User,
+    Venue,
+)
 from kiosk.models.base import utcnow
-from kiosk.services import auth, countries, door, keys, registration
+from kiosk.services import accounts, auth, countries, door, keys, registration
 from kiosk.services.audit import Actor
 
 SLUG = "im2024"
@@ -29,6 +41,10 @@ ZURICH = ZoneInfo("Europe/Zurich")
 #: The first and last day of the event in the letters.
 LETTERS_DATES = (date(2024, 6, 18), date(2024, 6, 20))
 SEED_ACTOR = Actor("seed-demo", Role.ORGANIZER)
+#: The demo's registration desk account (made by demo-kiosk).
+DESK_EMAIL = "desk@example.org"
+#: The line that starts demo-kiosk's part of demo-links.txt (written anew on each run).
+KIOSK_SECTION = "# The demo kiosk (flask --app kiosk demo-kiosk)"
 
 STATES_PARTIES = [
     "CH",
@@ -132,10 +148,6 @@ FUNCTIONS = ["head_of_delegation", "deputy_head_of_delegation", "delegate", "adv
 TITLES = {"female": ["Ms.", "Dr.", "H.E. Ms."], "male": ["Mr.", "Dr.", "H.E. Mr."]}
 
 
-class AlreadySeeded(Exception):
-    """The demo event exists already."""
-
-
 @dataclass
 class SeedResult:
     """What seed() created, for the command to report."""
@@ -151,6 +163,8 @@ class SeedResult:
     links_file: Path | None = None
     #: False when the event is over (the letters' dates): then no one could be accredited.
     codes_valid: bool = True
+    #: True when the event was there already: kept as it was, with new passwords and private links.
+    kept: bool = False
 
 
 def country_name(alpha_2: str) -> str:
@@ -170,14 +184,24 @@ def demo_dates(dates_from_letters: bool = False, today: date | None = None) -> t
     return first, first + (LETTERS_DATES[1] - LETTERS_DATES[0])
 
 
-def seed(session: Session, *, rng_seed: int = 2024, dates_from_letters: bool = False) -> SeedResult:
+def seed(
+    session: Session,
+    *,
+    base_url: str = "http://127.0.0.1:5000",
+    rng_seed: int = 2024,
+    dates_from_letters: bool = False,
+) -> SeedResult:
     """Create the demo event, its delegations, participants in every status and an organizer.
 
     With `dates_from_letters` the event keeps its 2024 dates; it is over, so no code can be
-    valid and no one is accredited (they stay pending).
+    valid and no one is accredited (they stay pending). When the event is there already it is
+    kept as it is (`kept`), and its demo accounts and delegations get new passwords and private
+    links, the only ones that can be printed again (secrets are stored hashed). Either way
+    demo-links.txt is written anew, with links in full under `base_url`.
     """
-    if session.execute(select(Event).filter_by(slug=SLUG)).scalar_one_or_none():
-        raise AlreadySeeded(f"The demo event {SLUG!r} exists already.")
+    existing = session.execute(select(Event).filter_by(slug=SLUG)).scalar_one_or_none()
+    if existing is not None:
+        return _renew(session, existing, base_url)
     rng = random.Random(rng_seed)
     venue = Venue(
         name="World Meteorological Organization (WMO) building",
@@ -245,7 +269,25 @@ def seed(session: Session, *, rng_seed: int = 2024, dates_from_letters: bool = F
         )
     result.organizer_email, result.organizer_password = _staff_account(session, "organizer", Role.ORGANIZER)
     result.security_email, result.security_password = _staff_account(session, "security", Role.SECURITY)
-    result.links_file = _write_links(result)
+    result.links_file = _write_links(result, base_url)
+    return result
+
+
+def _renew(session: Session, event: Event, base_url: str) -> SeedResult:
+    """The demo event as it is, with new passwords for its accounts and new private links."""
+    result = SeedResult(event=event, codes_valid=keys.codes_can_be_valid(event), kept=True)
+    delegations = session.execute(
+        select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.id)
+    ).scalars()
+    for delegation in delegations:
+        result.links.append((delegation.name, auth.reset_delegation_link(session, delegation)))
+    result.delegations = len(result.links)
+    result.participants = session.execute(
+        select(func.count()).select_from(Participant).where(Participant.event_id == event.id)
+    ).scalar_one()
+    result.organizer_email, result.organizer_password = _staff_account(session, "organizer", Role.ORGANIZER)
+    result.security_email, result.security_password = _staff_account(session, "security", Role.SECURITY)
+    result.links_file = _write_links(result, base_url)
     return result
 
 
@@ -293,15 +335,70 @@ def _seed_participants(
     return made
 
 
-def _write_links(result: SeedResult) -> Path:
-    path = Path(current_app.instance_path) / "demo-links.txt"
-    lines = [
-        f"Organizer: {result.organizer_email} / {result.organizer_password}",
-        f"Security at the door: {result.security_email} / {result.security_password} (/door/{SLUG}/)",
-        "",
-    ]
-    lines += [f"{name}\t/d/{secret}" for name, secret in result.links]
+def links_file() -> Path:
+    """instance/demo-links.txt: the demo's passwords and links, readable by its owner only."""
+    return Path(current_app.instance_path) / "demo-links.txt"
+
+
+def private_link(base_url: str, secret: str) -> str:
+    """A delegation's private link in full."""
+    return f"{base_url.rstrip('/')}/d/{secret}/"
+
+
+def _write(path: Path, lines: list[str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+
+
+def _write_links(result: SeedResult, base_url: str) -> Path:
+    """Write demo-links.txt anew: what seed-demo made (the demo kiosk's part is added by demo-kiosk)."""
+    base = base_url.rstrip("/")
+    path = links_file()
+    lines = [
+        f"Open first: {base}/login (the organizer), or a delegation's private link below",
+        f"Organizer: {result.organizer_email} / {result.organizer_password} ({base}/admin/)",
+        f"Security at the door: {result.security_email} / {result.security_password} ({base}/door/{SLUG}/)",
+        "",
+    ]
+    lines += [f"{name}\t{private_link(base, secret)}" for name, secret in result.links]
+    _write(path, lines)
     return path
+
+
+def write_kiosk_links(lines: list[str]) -> Path:
+    """Put the demo kiosk's lines at the end of demo-links.txt, in place of any earlier ones."""
+    path = links_file()
+    kept = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if KIOSK_SECTION in kept:
+        kept = kept[: kept.index(KIOSK_SECTION)]
+    while kept and not kept[-1]:
+        kept.pop()
+    _write(path, [*kept, "", KIOSK_SECTION, *lines] if kept else [KIOSK_SECTION, *lines])
+    return path
+
+
+def desk_account(session: Session, actor: Actor) -> tuple[str, str]:
+    """The demo's registration desk account, made or given a new password; (e-mail, password)."""
+    password = secrets.token_urlsafe(12)
+    user = session.execute(select(User).filter_by(email=DESK_EMAIL)).scalar_one_or_none()
+    if user is None:
+        accounts.create_user(session, DESK_EMAIL, Role.DESK.value, password, actor)
+    else:
+        user.set_password(password)
+    return DESK_EMAIL, password
+
+
+def next_arrival(session: Session, event: Event) -> Participant | None:
+    """Someone who can still check in at the demo kiosk: accredited, in person, not checked in."""
+    return session.execute(
+        select(Participant)
+        .where(
+            Participant.event_id == event.id,
+            Participant.status == Status.ACCREDITED,
+            Participant.mode == Mode.IN_PERSON,
+            ~select(CheckIn.id).where(CheckIn.participant_id == Participant.id).exists(),
+        )
+        .order_by(Participant.id)
+        .limit(1)
+    ).scalar_one_or_none()

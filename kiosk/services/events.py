@@ -41,6 +41,11 @@ class Headcount:
         return self.pending + self.accredited
 
 
+def running_today(events: Iterable[Event], now: datetime) -> list[Event]:
+    """The events whose days include today, each in its own time zone."""
+    return [event for event in events if event.starts_on <= now.astimezone(event.tz).date() <= event.ends_on]
+
+
 def headcounts(session: Session, event_ids: Iterable[int]) -> dict[int, Headcount]:
     """Delegation and participant counts for each event, in two grouped queries."""
     ids = list(event_ids)

@@ -13,7 +13,7 @@ from flask_babel import lazy_pgettext
 
 from kiosk.models import Gender, Mode
 from kiosk.services.errors import ValidationFailed
-from kiosk.services.vocabulary import FUNCTIONS, GENDER_LABELS, MODE_LABELS, function_code
+from kiosk.services.vocabulary import FUNCTIONS, GENDER_LABELS, MODE_LABELS, OTHER_FUNCTION, function_code
 
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
@@ -98,6 +98,13 @@ def _check_email(value: str) -> str | None:
     return None if EMAIL_RE.match(value) else _("Enter an e-mail address such as name@example.org.")
 
 
+def _check_function(value: str) -> str | None:
+    """The form's "Other" choice is not a function: the function itself must be written."""
+    if value.casefold() == OTHER_FUNCTION:
+        return _("Write the function, or choose one from the list.")
+    return None
+
+
 PARTICIPANT_FIELDS: tuple[Field, ...] = (
     Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
@@ -118,6 +125,7 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
         _l("Function"),
         max_length=120,
         normalize=lambda value: function_code(value) or value,
+        check=_check_function,
         suggested=tuple(FUNCTIONS),
         description=(
             "One of the listed codes (head_of_delegation, deputy_head_of_delegation, …; their name in any "

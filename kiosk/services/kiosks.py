@@ -161,7 +161,7 @@ def demo_kiosk(session: Session, event: Event, printed: Path, actor: Actor) -> t
     printed.mkdir(parents=True, exist_ok=True)
     wanted = {
         "Badge printer 1": ("badge", {"type": "png_folder", "path": str(printed)}),
-        "Receipt printer 1": ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
+        "Receipt printer 1": ("receipt", {"type": "folder", "path": str(printed)}),
     }
     found: dict[str, Printer] = {}
     for name, (kind, connection) in wanted.items():

@@ -68,11 +68,16 @@ def _domain(address: str) -> str:
     return address.rpartition("@")[2].strip(" >") or "accreditation.invalid"
 
 
+def recipient(participant: Participant) -> str:
+    """Where the participant's confirmation e-mails go: their address, else the focal point's, else ""."""
+    return participant.email or participant.delegation.focal_point_email or ""
+
+
 def queue_confirmation(session: Session, participant: Participant) -> OutgoingMail | None:
     """Queue the confirmation e-mail with the participant's QR code and reference (None if no address)."""
     delegation = participant.delegation
-    recipient = participant.email or delegation.focal_point_email
-    if not recipient:
+    recipient_address = recipient(participant)
+    if not recipient_address:
         return None
     event = delegation.event
     code = confirmation_code(session, participant)
@@ -101,7 +106,7 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
     message["Subject"] = subject
     if event.mail_sender:
         message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
-    message["To"] = recipient
+    message["To"] = recipient_address
     if event.contact_email:
         message["Reply-To"] = event.contact_email
     message["Date"] = format_datetime(utcnow())
@@ -113,7 +118,7 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
     )
     message["Content-Language"] = language  # after the content: set_content drops Content-* headers
     mail = OutgoingMail(
-        recipient=recipient,
+        recipient=recipient_address,
         subject=subject,
         message=message.as_bytes(policy=email.policy.SMTP),
         participant_id=participant.id,

@@ -59,6 +59,7 @@ CONNECTION_TYPES: dict[PrinterKind, dict[str, tuple[str, ...]]] = {
         "usb": ("vendor_id", "product_id"),
         "serial": ("devfile",),
         "file": ("path",),
+        "folder": ("path",),
         "dummy": (),
     },
     PrinterKind.BADGE: {

@@ -542,6 +542,7 @@ def badge_action(slug: str, participant_id: int, act: Callable[[Participant], st
         flash(exc.detail, "error")
         return back_to_list(event)
     db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)  # a reissue before check-in sends a new code
     flash(message, "success")
     return back_to_list(event)
 

@@ -149,9 +149,18 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+#: The page each role works on: where its users land after signing in, and the way back from a refusal.
+HOME_OF_ROLE = {
+    Role.ORGANIZER: "admin.index",
+    Role.DESK: "desk.index",  # the desk of the event running today, or a choice of events
+    Role.SECURITY: "door.index",  # the door scanner
+    Role.KIOSK: "kiosk.start",
+}
+
+
 def landing_page(user: User) -> str:
-    """Where a user lands after signing in: security officers at the door scanner."""
-    return url_for("door.index") if user.role == Role.SECURITY else url_for("admin.index")
+    """Where a user lands after signing in: each role on its own pages."""
+    return url_for(HOME_OF_ROLE.get(user.role, "admin.index"))
 
 
 @bp.get("/")

@@ -27,6 +27,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.services import badging, checkin, mail, printing, printworker, registration
+from kiosk.services import events as events_service
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
@@ -110,10 +111,15 @@ def render_desk(template: str, event: Event, status: int = 200, **context: Any):
 @bp.get("/")
 @staff_required(*DESK_ROLES)
 def index():
+    """The desk of the event running today (or of the only event); else the events to choose from."""
     events = db.session.execute(select(Event).order_by(Event.starts_on.desc())).scalars().all()
-    if len(events) == 1:
-        return redirect(url_for("desk.search", slug=events[0].slug))
-    return render_template("desk/events.html", events=events)
+    today = events_service.running_today(events, utcnow())
+    only = today if len(today) == 1 else events if len(events) == 1 else []
+    if only:
+        return redirect(url_for("desk.search", slug=only[0].slug))
+    today_ids = {event.id for event in today}
+    events = [e for e in events if e.id in today_ids] + [e for e in events if e.id not in today_ids]
+    return render_template("desk/events.html", events=events, today_ids=today_ids)
 
 
 @bp.get("/<slug>/")
@@ -214,9 +220,7 @@ def reissue_and_print(person: Participant, printer: Printer | None) -> tuple[int
     serial = badging.reissue_badge(db.session, person, current_actor())
     db.session.refresh(person)
     job = printing.queue_print(db.session, person, JobKind.BADGE, printer)
-    if checkin.existing_checkin(db.session, person) is None:
-        mail.queue_confirmation(db.session, person)  # the old confirmation code no longer works
-    return serial, job
+    return serial, job  # before check-in, reissue_badge queued the new confirmation e-mail
 
 
 @bp.post("/<slug>/p/<int:participant_id>/reissue")

@@ -6,13 +6,25 @@ import logging
 
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from kiosk.api.problems import from_domain_error, problem
 from kiosk.extensions import db
+from kiosk.models import Role
 from kiosk.services.errors import DomainError
+from kiosk.views.auth import landing_page
+
+#: The link back to each role's own pages, on a refusal.
+HOME_LABELS = {
+    Role.ORGANIZER: _l("Go to the secretariat’s pages"),
+    Role.DESK: _l("Go to the registration desk"),
+    Role.SECURITY: _l("Go to the door scanner"),
+    Role.KIOSK: _l("Go to the kiosk"),
+}
 
 log = logging.getLogger(__name__)
 #: Seconds a client is asked to wait after the database could not be reached.
@@ -69,4 +81,19 @@ def init_app(app: Flask) -> None:
                 exc.code or 500, "error"
             )
             return problem(exc.code or 500, code, exc.name, exc.description or exc.name)
+        if exc.code == 403:
+            return forbidden_page(exc)
         return render_template("error.html", title=exc.name, message=exc.description), exc.code
+
+
+def forbidden_page(exc: HTTPException):
+    """A refusal that offers the way back: the person's own pages and sign-out (or sign-in)."""
+    home = None
+    if current_user.is_authenticated:
+        home = (landing_page(current_user), HOME_LABELS.get(current_user.role, _("Go to your pages")))
+    return (
+        render_template(
+            "error.html", title=_("No access"), message=exc.description, home=home, forbidden=True
+        ),
+        403,
+    )

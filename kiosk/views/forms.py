@@ -15,10 +15,13 @@ class CsrfForm(FlaskForm):
 
 
 def submitted_fields() -> dict[str, str]:
-    """The participant fields posted with the request; "other" takes the function written beside it."""
+    """The participant fields posted with the request; "other" takes the function written beside it.
+
+    "Other" with nothing written stays "other", which the function field refuses with a sentence.
+    """
     values = {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS if f.name in request.form}
     written = request.form.get("function_other", "").strip()
-    if values.get("function") == OTHER_FUNCTION or (written and not values.get("function")):
+    if written and values.get("function") in (OTHER_FUNCTION, "", None):
         values["function"] = written
     return values
 

@@ -22,15 +22,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from kiosk.extensions import db
-from kiosk.models import Participant, Role, Status
+from kiosk.models import Mode, Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
 from kiosk.services.errors import DomainError
-from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
 #: The private link itself: signs in and redirects.
@@ -92,17 +93,31 @@ def back_to_review(participant: Participant) -> str:
     )
 
 
+def new_participant_values(full: bool) -> dict[str, str]:
+    """The registration form's first values: the page's language; online when no place is left."""
+    values = participant_values(None)
+    locale = get_locale()
+    if locale is not None and locale.language in LANGUAGES:
+        values["language"] = locale.language
+    if full:
+        values["mode"] = Mode.ONLINE.value
+    return values
+
+
 def render_page(status: int = 200, **context) -> tuple[str, int]:
     """The delegation page with its list, places and forms."""
     delegation = g.delegation
-    context.setdefault("values", participant_values(None))
+    used = registration.places_used(db.session, delegation.id)
+    full = bool(delegation.event.cap_in_person and used >= delegation.cap)
+    context.setdefault("values", new_participant_values(full))
     context.setdefault("errors", {})
     return render_template(
         "registration/delegation.html",
         delegation=delegation,
         event=delegation.event,
         participants=delegation.participants,
-        used=registration.places_used(db.session, delegation.id),
+        used=used,
+        full=full,
         is_open=registration.registration_open(delegation.event),
         fields=PARTICIPANT_FIELDS,
         form=CsrfForm(),

@@ -175,6 +175,20 @@ def test_file_and_dummy_connections(tmp_path: Path) -> None:
     print_receipt(make_receipt(), {"type": "dummy"})
 
 
+def test_a_folder_keeps_one_file_per_receipt(tmp_path: Path) -> None:
+    folder = {"type": "folder", "path": str(tmp_path / "printed")}
+    assert check_reachable(folder)[0]
+    first = print_receipt(make_receipt(), folder)
+    second = print_receipt(make_receipt(), folder)
+    assert first and second and first != second
+    files = sorted((tmp_path / "printed").iterdir())
+    assert [f.name for f in files] == sorted(Path(p).name for p in (first, second))
+    assert all(re.fullmatch(r"receipt-[A-Za-z0-9._-]+\.escpos", f.name) for f in files)
+    assert all(f.read_bytes() == receipt_bytes(make_receipt()) for f in files)
+    with pytest.raises(PrinterError, match="folder path"):
+        print_receipt(make_receipt(), {"type": "folder"})
+
+
 def test_check_reachable_network(listener: Listener) -> None:
     ok, message = check_reachable({"type": "network", "host": "127.0.0.1", "port": listener.port})
     assert ok, message
