@@ -28,6 +28,12 @@ class Config:
     LIVE_STREAM_SECONDS = float(os.environ.get("LIVE_STREAM_SECONDS", 3600))
     #: The shortest time between two updates of one live stream (changes in between are merged).
     LIVE_SPACING_SECONDS = float(os.environ.get("LIVE_SPACING_SECONDS", 0.25))
+    #: The print worker: how long a worker holds a printer for a job unless its heartbeat (every
+    #: PRINT_HEARTBEAT_SECONDS) renews the lease; a worker that dies frees its printers within it.
+    PRINT_LEASE_SECONDS = float(os.environ.get("PRINT_LEASE_SECONDS", 8))
+    PRINT_HEARTBEAT_SECONDS = float(os.environ.get("PRINT_HEARTBEAT_SECONDS", 2))
+    #: The print worker's wake-up socket (default: print-worker.sock in the instance folder).
+    PRINT_WAKE_SOCKET = os.environ.get("PRINT_WAKE_SOCKET")
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]

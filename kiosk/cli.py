@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import logging
 import secrets
+import signal
 from pathlib import Path
 
 import click
@@ -40,7 +42,7 @@ from kiosk.services import (
     mail,
     participant_list,
     printing,
-    printwake,
+    printworker,
     retention,
 )
 from kiosk.services.audit import Actor
@@ -227,35 +229,35 @@ def delegation_link(delegation_id: int) -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--once", is_flag=True, help="One pass, then exit.")
-@click.option("--interval", default=5.0, help="Seconds between passes when nothing wakes the worker.")
+@click.option("--interval", default=5.0, help="Seconds between looks for due jobs when nothing wakes it.")
 def worker(once: bool, interval: float) -> None:
-    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped.
+    """Deliver queued e-mail and print queued jobs, retrying with back-off, until stopped (SIGTERM).
 
     A queued print job wakes the worker at once (PostgreSQL NOTIFY, Redis, or a local socket).
+    Each printer is driven by a thread of its own; database, Redis and printer outages are
+    waited out (see docs/operations/printing.md).
     """
-    transport = mail.transport_from_config(current_app.config)
-    waker = None
-    if not once:
-        waker = printwake.Waker(
-            printwake.socket_path(current_app.config, current_app.instance_path),
-            database_url=current_app.config["SQLALCHEMY_DATABASE_URI"],
-            redis_url=current_app.config.get("REDIS_URL"),
-        )
-    try:
-        while True:
-            printed, unprinted = printing.process_print_jobs(db.session)
-            if printed or unprinted:
-                click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
-            sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
-            if sent or waiting:
-                click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
-            db.session.remove()
-            if waker is None:
-                return
-            waker.wait(interval)
-    finally:
-        if waker is not None:
-            waker.close()
+    if once:
+        printed, unprinted = printing.process_print_jobs(db.session)
+        if printed or unprinted:
+            click.echo(f"print: {printed} printed, {unprinted} waiting for a retry or failed")
+        transport = mail.transport_from_config(current_app.config)
+        sent, waiting = mail.deliver_due(db.session, transport, current_app.config["MAIL_SENDER"])
+        if sent or waiting:
+            click.echo(f"mail: {sent} sent, {waiting} waiting for a retry")
+        return
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("kiosk").setLevel(logging.INFO)  # jobs printed, outages and recoveries
+    db.session.remove()  # the worker's threads open their own sessions
+    runner = printworker.Worker(
+        current_app._get_current_object(),
+        interval=interval,
+        on_mail=lambda sent, waiting: click.echo(f"mail: {sent} sent, {waiting} waiting for a retry"),
+    )
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_args: runner.stop())
+    runner.run()
 
 
 @click.group("keys", cls=AppGroup)

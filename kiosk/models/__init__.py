@@ -35,6 +35,7 @@ from kiosk.models.printing import (
     Printer,
     PrinterKind,
     PrintJob,
+    PrintWorker,
 )
 from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User, UserSession
 
@@ -77,6 +78,7 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "PrintJob",
+    "PrintWorker",
     "Printer",
     "PrinterKind",
 ]

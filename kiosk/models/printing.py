@@ -37,12 +37,19 @@ class JobStatus(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    #: A badge whose worker stopped while sending it: it may have printed. Never sent again by
+    #: itself; staff check the tray and mark it printed (done) or reprint it with a new serial
+    #: (this job is then cancelled).
+    UNCERTAIN = "uncertain"
 
 
-#: The only status changes a print job may make.
+#: The only status changes a print job may make. PRINTING is recorded (committed) before any
+#: byte goes to the printer; a worker that finds a job left PRINTING by a worker that stopped
+#: moves a badge to UNCERTAIN and a receipt back to QUEUED.
 JOB_TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.QUEUED: frozenset({JobStatus.PRINTING, JobStatus.CANCELLED, JobStatus.QUEUED}),
-    JobStatus.PRINTING: frozenset({JobStatus.DONE, JobStatus.QUEUED, JobStatus.FAILED}),
+    JobStatus.PRINTING: frozenset({JobStatus.DONE, JobStatus.QUEUED, JobStatus.FAILED, JobStatus.UNCERTAIN}),
+    JobStatus.UNCERTAIN: frozenset({JobStatus.DONE, JobStatus.CANCELLED}),
     JobStatus.FAILED: frozenset({JobStatus.QUEUED, JobStatus.CANCELLED}),
     JobStatus.CANCELLED: frozenset({JobStatus.QUEUED}),
     JobStatus.DONE: frozenset(),
@@ -66,8 +73,11 @@ class Printer(Base):
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reachable: Mapped[bool | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    #: Set while a worker prints on this printer, so only one job at a time runs on it.
+    #: Set while a worker prints on this printer, so only one job at a time runs on it: a short
+    #: lease that the worker's heartbeat renews while the job is in progress.
     busy_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The worker holding the lease (PrintWorker.id), while busy_until is set.
+    leased_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @property
@@ -100,3 +110,16 @@ class PrintJob(Base):
 
     printer: Mapped[Printer] = relationship()
     participant: Mapped[Participant] = relationship()
+
+
+class PrintWorker(Base):
+    """A running print worker process and when it was last heard of (no personal data)."""
+
+    __tablename__ = "print_workers"
+
+    #: host:pid:random, unique per process start.
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -50,7 +50,7 @@ from kiosk.models import (
     PrintJob,
     Venue,
 )
-from kiosk.services import counters
+from kiosk.services import counters, printworker
 
 #: From this share of a venue's capacity on, the dashboard warns.
 WARNING_SHARE = 90
@@ -222,8 +222,9 @@ def _checkpoints(session: Session, event_id: int, figures: dict[int, dict[str, i
 
 
 def printing_health(session: Session, event_id: int) -> dict[str, Any]:
-    """Printers that are unreachable, and this event's print jobs waiting, printing or failed."""
-    waiting = (JobStatus.QUEUED, JobStatus.PRINTING, JobStatus.FAILED)
+    """Printers that are unreachable, this event's print jobs waiting, printing, failed or that may
+    have printed, and whether the print worker has stopped."""
+    waiting = (JobStatus.QUEUED, JobStatus.PRINTING, JobStatus.FAILED, JobStatus.UNCERTAIN)
     jobs: dict[int, dict[str, int]] = {}
     rows = session.execute(
         select(PrintJob.printer_id, PrintJob.status, func.count())
@@ -247,12 +248,16 @@ def printing_health(session: Session, event_id: int) -> dict[str, Any]:
                 **counts,
             }
         )
+    enabled = any(p["enabled"] for p in printers)
     return {
         "printers": printers,
         "unreachable": sum(1 for p in printers if p["enabled"] and p["reachable"] is False),
         "queued": sum(p["queued"] for p in printers),
         "printing": sum(p["printing"] for p in printers),
         "failed": sum(p["failed"] for p in printers),
+        "uncertain": sum(p["uncertain"] for p in printers),
+        # A boolean, not the last heartbeat: the figures' digest changes only when this does.
+        "worker_stopped": enabled and not printworker.worker_status(session).running,
     }
 
 

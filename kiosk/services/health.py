@@ -1,7 +1,6 @@
 """Readiness: whether this server can serve now (database, Redis, migrations, printers).
 
-`CHECKS` is the list `/readyz` runs, in order; `register(Check(...))` adds one (the print
-worker's heartbeat is to come here, from `worker_status(session)`, once that service exists).
+`CHECKS` is the list `/readyz` runs, in order; `register(Check(...))` adds one.
 A check answers with a `Result`; one that raises counts as failed, with the name of the
 exception only (its message may hold a host, a user or a path). A check that is not
 `required` is reported but does not make the server unready. Results may be kept a few seconds
@@ -25,12 +24,12 @@ import redis
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from badges import printers as printer_devices
 from kiosk.extensions import db
 from kiosk.models import Printer
-from kiosk.services import printing
+from kiosk.services import printing, printworker
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,21 @@ def printers(app: Flask) -> Result:
     return Result(True, f"{len(rows)} printers can be reached.")
 
 
-#: The checks `/readyz` runs, in this order. The print worker's heartbeat is to be added here.
+def print_worker(app: Flask) -> Result:
+    """A print worker has heartbeated lately, when printers are set up (`printworker.worker_status`)."""
+    printers_set_up = db.session.execute(
+        select(func.count()).select_from(Printer).where(Printer.enabled.is_(True))
+    ).scalar_one()
+    status = printworker.worker_status(db.session) if printers_set_up else None
+    db.session.rollback()
+    if status is None:
+        return Result(True, "No printer is set up.")
+    if status.running:
+        return Result(True, f"Print workers heard from: {status.workers}.")
+    return Result(False, "No print worker has been heard from lately: badges and receipts will not print.")
+
+
+#: The checks `/readyz` runs, in this order.
 CHECKS: list[Check] = [
     Check("database", database),
     Check("redis", redis_server, applies=lambda app: bool(app.config.get("REDIS_URL"))),
@@ -152,6 +165,7 @@ CHECKS: list[Check] = [
         required=lambda app: bool(app.config["READY_PRINTERS_REQUIRED"]),
         cache_seconds=lambda app: float(app.config["READY_CACHE_SECONDS"]),
     ),
+    Check("print_worker", print_worker, required=lambda app: bool(app.config["READY_PRINTERS_REQUIRED"])),
 ]
 
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, object_session
 
 from badges import codes, printers
@@ -39,8 +45,9 @@ from kiosk.services.vocabulary import label
 
 log = logging.getLogger(__name__)
 
-#: How long a worker may hold a printer for one job before another worker may take it over.
-LEASE = timedelta(minutes=5)
+#: How long a worker holds a printer for one job unless its heartbeat renews the lease (every
+#: 2 s while the job is in progress): a worker that dies frees its printers within this time.
+LEASE = timedelta(seconds=8)
 #: Waits between attempts on a printer that is off: 10 s, 20 s, 40 s, … at most 5 minutes.
 FIRST_BACKOFF = timedelta(seconds=10)
 MAX_BACKOFF = timedelta(minutes=5)
@@ -273,45 +280,92 @@ def queue_print(
     return job
 
 
-def claim_next_job(session: Session, printer: Printer, now: datetime | None = None) -> PrintJob | None:
+def worker_id() -> str:
+    """This process's name as a lease holder: host, process id and a random part (new after a fork)."""
+    pid = os.getpid()
+    if _WORKER_ID[0] != pid:
+        _WORKER_ID[:] = [pid, f"{socket.gethostname()[:60]}:{pid}:{secrets.token_hex(4)}"]
+    return _WORKER_ID[1]
+
+
+_WORKER_ID: list[Any] = [None, ""]
+
+
+def _recover_orphans(session: Session, printer: Printer, now: datetime) -> None:
+    """Jobs left "printing" on a printer whose lease expired: their worker stopped mid-job.
+
+    A badge may have printed: it becomes UNCERTAIN and waits for a person (never a second badge
+    with the same serial). A receipt is queued again (at least once). Call holding the lease.
+    """
+    orphans = (
+        session.execute(
+            select(PrintJob).where(PrintJob.printer_id == printer.id, PrintJob.status == JobStatus.PRINTING)
+        )
+        .scalars()
+        .all()
+    )
+    for job in orphans:
+        if job.kind == JobKind.BADGE:
+            _transition(job, JobStatus.UNCERTAIN)
+            job.last_error = _(
+                "The print worker stopped while sending this badge: it may have printed. "
+                "Check the printer's tray, then mark it printed or reprint it."
+            )
+            log.warning("print job %s: its worker stopped while sending it; it may have printed", job.id)
+        else:
+            _transition(job, JobStatus.QUEUED)
+            job.next_attempt_at = now
+            log.warning("print job %s: its worker stopped while sending it; sending it again", job.id)
+        job.updated_at = now
+    session.flush()
+
+
+def claim_next_job(
+    session: Session,
+    printer: Printer,
+    now: datetime | None = None,
+    *,
+    worker: str | None = None,
+    lease: timedelta = LEASE,
+) -> PrintJob | None:
     """Take the printer and its next due job, or return None if it is busy or has nothing to do.
 
-    Portable on SQLite and PostgreSQL: the printer is taken with a conditional UPDATE (a lease),
-    so one worker prints on it at a time, and the job is taken with a second conditional UPDATE
-    (queued → printing), so a job cancelled or moved meanwhile is not printed. The caller commits.
+    Portable on SQLite and PostgreSQL: the printer is taken with a conditional UPDATE (a lease
+    naming its holder, `worker`), so one worker prints on it at a time, and the job is taken
+    with a second conditional UPDATE (queued → printing), so a job cancelled or moved meanwhile
+    is not printed. Jobs left "printing" by a worker whose lease expired are recovered first.
+    The caller commits, and so records "printing" before any byte is sent.
     """
     now = now or utcnow()
+    worker = worker or worker_id()
     taken = session.execute(
         update(Printer)
-        .where(
-            Printer.id == printer.id,
-            Printer.enabled.is_(True),
-            or_(Printer.busy_until.is_(None), Printer.busy_until < now),
-        )
-        .values(busy_until=now + LEASE)
+        .where(Printer.id == printer.id, or_(Printer.busy_until.is_(None), Printer.busy_until < now))
+        .values(busy_until=now + lease, leased_by=worker)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:
         return None
-    session.expire(printer, ["busy_until"])
+    session.expire(printer, ["busy_until", "leased_by", "enabled"])
     # Holding the printer, any job still "printing" on it was left by a worker that stopped.
-    session.execute(
-        update(PrintJob)
-        .where(PrintJob.printer_id == printer.id, PrintJob.status == JobStatus.PRINTING)
-        .values(status=JobStatus.QUEUED, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    candidates = session.execute(
-        select(PrintJob.id)
-        .where(
-            PrintJob.printer_id == printer.id,
-            PrintJob.status == JobStatus.QUEUED,
-            PrintJob.next_attempt_at <= now,
+    _recover_orphans(session, printer, now)
+    candidates = (
+        session.execute(
+            select(PrintJob.id)
+            .where(
+                PrintJob.printer_id == printer.id,
+                PrintJob.status == JobStatus.QUEUED,
+                PrintJob.next_attempt_at <= now,
+            )
+            .order_by(PrintJob.id)
+            .limit(5)
         )
-        .order_by(PrintJob.id)
-        .limit(5)
-    ).scalars()
-    for job_id in candidates.all():
+        .scalars()
+        .all()
+        if printer.enabled
+        else []
+    )
+    for job_id in candidates:
         claimed = session.execute(
             update(PrintJob)
             .where(
@@ -325,20 +379,42 @@ def claim_next_job(session: Session, printer: Printer, now: datetime | None = No
         if claimed.rowcount == 1:
             job = session.get(PrintJob, job_id)
             session.refresh(job)
+            _announce(job)
             return job
-    release_printer(session, printer)
+    release_printer(session, printer, worker)
     return None
 
 
-def release_printer(session: Session, printer: Printer) -> None:
-    """Let other workers print on `printer` again."""
+def release_printer(session: Session, printer: Printer, worker: str | None = None) -> None:
+    """Let other workers print on `printer` again (if `worker` holds it, when given)."""
     session.execute(
         update(Printer)
-        .where(Printer.id == printer.id)
-        .values(busy_until=None)
+        .where(Printer.id == printer.id, *([Printer.leased_by == worker] if worker else []))
+        .values(busy_until=None, leased_by=None)
         .execution_options(synchronize_session=False)
     )
-    session.expire(printer, ["busy_until"])
+    session.expire(printer, ["busy_until", "leased_by"])
+
+
+def renew_leases(
+    session: Session,
+    worker: str,
+    printer_ids: Iterable[int],
+    now: datetime | None = None,
+    lease: timedelta = LEASE,
+) -> int:
+    """Extend the leases `worker` holds on `printer_ids` (jobs in progress); return how many it holds."""
+    ids = list(printer_ids)
+    if not ids:
+        return 0
+    now = now or utcnow()
+    renewed = session.execute(
+        update(Printer)
+        .where(Printer.id.in_(ids), Printer.leased_by == worker, Printer.busy_until.is_not(None))
+        .values(busy_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return renewed.rowcount
 
 
 def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
@@ -380,25 +456,28 @@ def _receipt_data(
         )
 
 
-def _send(session: Session, job: PrintJob) -> None:
-    """Render and send one job to its printer; raises PrinterError or a DomainError."""
+def _render(session: Session, job: PrintJob) -> tuple[Callable[[], object], int]:
+    """What sending `job` takes, ready to go, and the badge serial it prints; reads the database."""
     printer, participant = job.printer, job.participant
+    connection = dict(printer.connection)
     if job.kind == JobKind.BADGE:
         fmt = badging.badge_format(printer.badge_format)
         data = badging.badge_data(session, participant)
         pdf = render_pdf(data, fmt)
-        png = render_png(data, fmt) if printer.connection.get("type") == "png_folder" else None
-        printers.print_badge(
-            pdf,
-            png,
-            printer.connection,
-            media=badging.CUPS_MEDIA[fmt],
-            title=f"badge-{job.id}-{data.badge_number}",
-        )
+        png = render_png(data, fmt) if connection.get("type") == "png_folder" else None
+        media, title = badging.CUPS_MEDIA[fmt], f"badge-{job.id}-{data.badge_number}"
+
+        def send() -> object:
+            return printers.print_badge(pdf, png, connection, media=media, title=title)
+
     else:
         badging.ensure_accredited(participant)
-        printers.print_receipt(_receipt_data(session, participant, job.language), printer.connection)
-    job.badge_serial = participant.badge_serial
+        receipt = _receipt_data(session, participant, job.language)
+
+        def send() -> object:
+            return printers.print_receipt(receipt, connection)
+
+    return send, participant.badge_serial
 
 
 def backoff(attempts: int) -> timedelta:
@@ -406,79 +485,198 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What happened when a job was sent: its next status, why, and what the printer said."""
+
+    status: JobStatus
+    error: str | None = None
+    printer_failed: bool = False
+    badge_serial: int | None = None
+
+
+@dataclass
+class InHand:
+    """A job a lane has claimed and not yet settled: enough to settle it after a database outage."""
+
+    job_id: int
+    attempt: int
+    event_id: int
+    since: float = field(default_factory=time.monotonic)
+    outcome: Outcome | None = None
+
+
+#: Outcomes a job may reach from the states it can be found in when its worker settles it.
+_SETTLE_FROM = (JobStatus.PRINTING, JobStatus.UNCERTAIN)
+
+
+class Lane:
+    """Drives one printer: claims its next due job, sends it, records what happened.
+
+    `step` raises database errors; call it again (after a rollback) and it first settles the job
+    in hand: not sent yet, it is queued again; sent, its outcome is written. Several lanes (one per
+    printer, in threads of one process or in several processes) never block one another.
+    """
+
+    def __init__(self, printer_id: int, worker: str | None = None, lease: timedelta = LEASE) -> None:
+        self.printer_id = printer_id
+        self.worker = worker or worker_id()
+        self.lease = lease
+        self.in_hand: InHand | None = None
+        #: After the printer failed: when its job is due again (the printer backs off with it).
+        self.retry_at: datetime | None = None
+
+    def step(self, session: Session, now: datetime | None = None) -> JobStatus | None:
+        """Print the printer's next due job; its status, or None when nothing could be taken."""
+        if self.in_hand is not None:
+            self.settle(session, now)
+        printer = session.get(Printer, self.printer_id)
+        if printer is None:
+            return None
+        job = claim_next_job(session, printer, now, worker=self.worker, lease=self.lease)
+        if job is None:
+            session.commit()
+            return None
+        self.in_hand = InHand(job.id, job.attempts, job.participant.event_id)
+        session.commit()  # "printing" is durable before a byte is sent
+        self.in_hand.outcome = self.deliver(session, session.get(PrintJob, self.in_hand.job_id))
+        return self.settle(session, now)
+
+    def deliver(self, session: Session, job: PrintJob) -> Outcome:
+        """Render and send a claimed job; database errors before sending propagate."""
+        problem = connection_problem(job.printer.kind, job.printer.connection)
+        try:
+            if problem:
+                raise ValidationFailed(problem)
+            send, serial = _render(session, job)
+            session.commit()  # nothing to write: hold no database connection while the printer works
+            send()
+        except printers.PrinterError as exc:
+            # A printer that is off, unplugged or out of paper: keep the job and try again later.
+            log.info(
+                "print job %s on printer %s will be retried: %s", self.in_hand.job_id, self.printer_id, exc
+            )
+            return Outcome(JobStatus.QUEUED, str(exc)[:1000], printer_failed=True)
+        except (ValidationFailed, NotAccredited) as exc:
+            # Settings that cannot work, or a participant no longer accredited: retrying cannot help.
+            log.warning("print job %s failed: %s", self.in_hand.job_id, exc.code)
+            return Outcome(JobStatus.FAILED, exc.detail[:1000])
+        except SQLAlchemyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a job that cannot be rendered must not stop the worker
+            log.exception("print job %s could not be printed", self.in_hand.job_id)
+            detail = (
+                exc.detail
+                if isinstance(exc, DomainError)
+                else _(
+                    "The job could not be printed (%(error)s); see the server log.", error=type(exc).__name__
+                )
+            )
+            return Outcome(JobStatus.FAILED, detail[:1000])
+        return Outcome(JobStatus.DONE, badge_serial=serial)
+
+    def settle(self, session: Session, now: datetime | None = None) -> JobStatus:
+        """Write the outcome of the job in hand (or queue it again if it was not sent) and free the printer.
+
+        The job's row is changed only if it is still this claim's (same attempt) and in a state
+        from which JOB_TRANSITIONS allows the outcome: a worker that took the printer over
+        meanwhile has decided already, except that a badge it found "uncertain" is known printed.
+        """
+        hand = self.in_hand
+        assert hand is not None
+        now = now or utcnow()
+        outcome = hand.outcome or Outcome(JobStatus.QUEUED)
+        values: dict[str, Any] = {"status": outcome.status, "updated_at": now}
+        self.retry_at = None
+        if outcome.status == JobStatus.QUEUED:
+            printer_failed = outcome.printer_failed
+            values |= {"next_attempt_at": now + backoff(hand.attempt) if printer_failed else now}
+            if printer_failed:
+                values["last_error"] = outcome.error
+                self.retry_at = values["next_attempt_at"]
+        else:
+            values |= {"last_error": outcome.error, "finished_at": now}
+        if outcome.badge_serial is not None:
+            values["badge_serial"] = outcome.badge_serial
+        allowed = [state for state in _SETTLE_FROM if outcome.status in JOB_TRANSITIONS[state]]
+        if hand.outcome is None:
+            allowed = [JobStatus.PRINTING]  # never sent: only a job still ours goes back to the queue
+        written = session.execute(
+            update(PrintJob)
+            .where(
+                PrintJob.id == hand.job_id, PrintJob.attempts == hand.attempt, PrintJob.status.in_(allowed)
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if written.rowcount != 1:
+            log.warning(
+                "print job %s: its outcome came after another worker took the printer over", hand.job_id
+            )
+        if outcome.printer_failed or outcome.status == JobStatus.DONE:
+            session.execute(
+                update(Printer)
+                .where(Printer.id == self.printer_id)
+                .values(
+                    reachable=not outcome.printer_failed,
+                    last_error=outcome.error if outcome.printer_failed else None,
+                    last_checked_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        session.execute(
+            update(Printer)
+            .where(Printer.id == self.printer_id, Printer.leased_by == self.worker)
+            .values(busy_until=None, leased_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        live.touch(session, hand.event_id)
+        session.commit()
+        self.in_hand = None
+        return outcome.status
+
+    def next_due(self, session: Session) -> datetime | None:
+        """When this printer may have work: its earliest queued job, or the end of another worker's lease."""
+        due = session.execute(
+            select(func.min(PrintJob.next_attempt_at)).where(
+                PrintJob.printer_id == self.printer_id, PrintJob.status == JobStatus.QUEUED
+            )
+        ).scalar_one()
+        stuck = session.execute(
+            select(Printer.busy_until)
+            .join(PrintJob, PrintJob.printer_id == Printer.id)
+            .where(Printer.id == self.printer_id, PrintJob.status == JobStatus.PRINTING)
+            .limit(1)
+        ).scalar_one_or_none()
+        moments = [moment for moment in (due, stuck) if moment is not None]
+        return min(moments) if moments else None
+
+
 def run_job(session: Session, job: PrintJob, now: datetime | None = None) -> JobStatus:
-    """Print a claimed job: done, back to queued with a back-off if the printer failed, or failed."""
-    now = now or utcnow()
-    printer = job.printer
-    problem = connection_problem(printer.kind, printer.connection)
-    try:
-        if problem:
-            raise ValidationFailed(problem)
-        _send(session, job)
-    except printers.PrinterError as exc:
-        # A printer that is off, unplugged or out of paper: keep the job and try again later.
-        _transition(job, JobStatus.QUEUED)
-        job.last_error = str(exc)[:1000]
-        job.next_attempt_at = now + backoff(job.attempts)
-        printer.reachable, printer.last_error, printer.last_checked_at = False, job.last_error, now
-        log.info("print job %s on printer %s will be retried: %s", job.id, printer.id, exc)
-    except (ValidationFailed, NotAccredited) as exc:
-        # Settings that cannot work, or a participant no longer accredited: retrying cannot help.
-        _transition(job, JobStatus.FAILED)
-        job.last_error = exc.detail[:1000]
-        job.finished_at = now
-        log.warning("print job %s failed: %s", job.id, exc.code)
-    else:
-        _transition(job, JobStatus.DONE)
-        job.last_error = None
-        job.finished_at = now
-        printer.reachable, printer.last_error, printer.last_checked_at = True, None, now
-    job.updated_at = now
-    release_printer(session, printer)
-    session.flush()
-    return job.status
+    """Print a job taken with claim_next_job: done, queued again with a back-off, or failed."""
+    lane = Lane(job.printer_id, job.printer.leased_by or worker_id())
+    lane.in_hand = InHand(job.id, job.attempts, job.participant.event_id)
+    lane.in_hand.outcome = lane.deliver(session, job)
+    return lane.settle(session, now)
 
 
-def process_print_jobs(
-    session: Session, now: datetime | None = None, per_printer: int = 20
-) -> tuple[int, int]:
-    """One worker pass: print the due jobs of every enabled printer, one at a time per printer.
+def enabled_printer_ids(session: Session) -> list[int]:
+    """The printers that jobs are sent to."""
+    return list(
+        session.execute(select(Printer.id).where(Printer.enabled.is_(True)).order_by(Printer.id)).scalars()
+    )
 
-    Commits after taking each job and after printing it; returns (done, left to retry or failed).
+
+def process_print_jobs(session: Session, now: datetime | None = None) -> tuple[int, int]:
+    """One pass in this thread: print every due job of every enabled printer, one printer after another.
+
+    The worker (kiosk.services.printworker) drives each printer in a thread of its own instead.
+    Commits; returns (done, left to retry or failed).
     """
     done = other = 0
-    printer_ids = (
-        session.execute(select(Printer.id).where(Printer.enabled.is_(True)).order_by(Printer.id))
-        .scalars()
-        .all()
-    )
-    for printer_id in printer_ids:
-        for _n in range(per_printer):
-            printer = session.get(Printer, printer_id)
-            job = claim_next_job(session, printer, now)
-            session.commit()
-            if job is None:
-                break
-            job_id = job.id
-            try:
-                status = run_job(session, job, now)
-            except Exception as exc:  # noqa: BLE001 - a job that cannot be rendered must not stop the worker
-                session.rollback()
-                log.exception("print job %s could not be printed", job_id)
-                job = session.get(PrintJob, job_id)
-                _transition(job, JobStatus.FAILED)
-                job.last_error = (
-                    exc.detail
-                    if isinstance(exc, DomainError)
-                    else _(
-                        "The job could not be printed (%(error)s); see the server log.",
-                        error=type(exc).__name__,
-                    )
-                )
-                job.finished_at = now or utcnow()
-                release_printer(session, job.printer)
-                status = JobStatus.FAILED
-            session.commit()
+    for printer_id in enabled_printer_ids(session):
+        lane = Lane(printer_id)
+        while (status := lane.step(session, now)) is not None:
             if status == JobStatus.DONE:
                 done += 1
             else:
@@ -510,8 +708,8 @@ def _wrong_printer(printer: Printer, kind: JobKind) -> ValidationFailed:
 
 
 def _in_hand(job: PrintJob) -> bool:
-    """Whether the job is being printed or has been: it can no longer be retried or moved."""
-    return job.status in (JobStatus.PRINTING, JobStatus.DONE)
+    """Whether the job is being printed or may have been: it can no longer be retried or moved."""
+    return job.status in (JobStatus.PRINTING, JobStatus.DONE, JobStatus.UNCERTAIN)
 
 
 def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
@@ -559,6 +757,52 @@ def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | 
     session.flush()
     printwake.wake_on_commit(session)
     return job
+
+
+def uncertain_jobs(session: Session, event_id: int | None = None) -> list[PrintJob]:
+    """Badges that may have printed (their worker stopped while sending them), oldest first."""
+    query = select(PrintJob).where(PrintJob.status == JobStatus.UNCERTAIN).order_by(PrintJob.id)
+    if event_id is not None:
+        query = query.join(Participant, Participant.id == PrintJob.participant_id).where(
+            Participant.event_id == event_id
+        )
+    return list(session.execute(query).scalars())
+
+
+def mark_printed(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
+    """A badge that may have printed was found in the printer's tray: the job is done."""
+    if job.status != JobStatus.UNCERTAIN:
+        raise _not_uncertain(job)
+    _transition(job, JobStatus.DONE)
+    job.last_error = None
+    job.finished_at = now or utcnow()
+    session.flush()
+    return job
+
+
+def supersede_uncertain(session: Session, job: PrintJob, now: datetime | None = None) -> PrintJob:
+    """A badge that may have printed was not found: this job is cancelled, to be replaced by a reissue.
+
+    The caller reissues the badge (a new serial, which revokes whatever this job may have
+    printed) and queues it, as for a lost badge: never the same serial twice.
+    """
+    if job.status != JobStatus.UNCERTAIN:
+        raise _not_uncertain(job)
+    _transition(job, JobStatus.CANCELLED)
+    job.finished_at = now or utcnow()
+    session.flush()
+    return job
+
+
+def _not_uncertain(job: PrintJob) -> InvalidTransition:
+    return InvalidTransition(
+        _(
+            "Print job %(id)d has the status “%(status)s”: only a badge that may have printed can be "
+            "marked printed or reprinted from here.",
+            id=job.id,
+            status=label(job.status),
+        )
+    )
 
 
 def _test_code() -> str:

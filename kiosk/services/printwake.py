@@ -10,7 +10,9 @@ that rolls back. Three ways reach the worker, each used when it exists:
   for a worker on the same machine, e.g. on SQLite.
 
 The worker (`Waker`) listens to all of them and otherwise wakes every `interval` seconds anyway,
-so a lost signal only delays a job to the next pass.
+so a lost signal only delays a job to the next pass. When PostgreSQL or Redis cannot be reached,
+the Waker says so once, tries again with a growing pause (at most `MAX_PAUSE`) and says when it
+is listening again; meanwhile the worker polls.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import select
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,8 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 CHANNEL = "kiosk_print"
+#: The longest pause between two attempts to listen again.
+MAX_PAUSE = 5.0
 REDIS_CHANNEL = "kiosk:print"
 _PENDING = "print_wake"
 
@@ -90,6 +95,52 @@ def init_app(_app: Flask | None = None) -> None:
         event.listen(Session, "after_soft_rollback", _forget)
 
 
+class Outage:
+    """Logs once when a service stops answering and once when it is back (never its error text)."""
+
+    def __init__(self, what: str, logger: logging.Logger = log) -> None:
+        self.what = what
+        self.log = logger
+        self._down = False
+        self._lock = threading.Lock()
+
+    @property
+    def down(self) -> bool:
+        """Whether the last attempt failed."""
+        return self._down
+
+    def failed(self, exc: BaseException) -> None:
+        """An attempt failed: say so if it is the first since it last worked."""
+        with self._lock:
+            first, self._down = not self._down, True
+        if first:
+            # The class only: database errors carry SQL parameters, which may name people.
+            self.log.warning("%s cannot be reached (%s); trying again", self.what, type(exc).__name__)
+
+    def ok(self) -> None:
+        """An attempt worked: say so if the last one had failed."""
+        with self._lock:
+            back, self._down = self._down, False
+        if back:
+            self.log.warning("%s can be reached again", self.what)
+
+
+class Pause:
+    """Growing pauses between attempts: `first`, twice that, … at most `longest` seconds."""
+
+    def __init__(self, first: float = 0.25, longest: float = MAX_PAUSE) -> None:
+        self.first, self.longest, self._next = first, longest, first
+
+    def next(self) -> float:
+        """The pause before the next attempt."""
+        pause, self._next = self._next, min(self._next * 2, self.longest)
+        return pause
+
+    def reset(self) -> None:
+        """The last attempt worked: the next failure starts with a short pause again."""
+        self._next = self.first
+
+
 class Waker:
     """The worker's side: blocks until a job is queued somewhere, or `timeout` passes."""
 
@@ -132,29 +183,52 @@ class Waker:
         from sqlalchemy.engine import make_url
 
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        outage, pause = Outage("print wake-up: PostgreSQL LISTEN"), Pause()
         while not self._stopping:
             try:
-                with psycopg.connect(dsn, autocommit=True) as conn:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    outage.ok()
+                    pause.reset()
                     self._event.set()  # jobs may have been queued while we were not listening
                     while not self._stopping:
                         for _notice in conn.notifies(timeout=0.5):
                             self._event.set()
-            except psycopg.Error:
-                log.warning("print wake-up: PostgreSQL LISTEN failed; retrying in 2 s")
-                self._event.wait(2.0)
+            except psycopg.Error as exc:
+                outage.failed(exc)
+                self._pause(pause.next())
 
     def _redis_loop(self, url: str) -> None:
+        outage, pause = Outage("print wake-up: Redis"), Pause()
         while not self._stopping:
+            client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=10)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                pubsub = redis.Redis.from_url(url).pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(REDIS_CHANNEL)
+                outage.ok()
+                pause.reset()
+                self._event.set()  # jobs may have been queued while we were not listening
                 while not self._stopping:
                     if pubsub.get_message(timeout=0.5):
                         self._event.set()
-            except redis.RedisError:
-                log.warning("print wake-up: Redis subscription failed; retrying in 2 s")
-                threading.Event().wait(2.0)
+            except (redis.RedisError, OSError) as exc:
+                outage.failed(exc)
+                self._pause(pause.next())
+            finally:
+                with contextlib.suppress(redis.RedisError, OSError):
+                    pubsub.close()
+                with contextlib.suppress(redis.RedisError, OSError):
+                    client.close()
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between two attempts to listen, ending early when the Waker closes."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, seconds))
+
+    def wake(self) -> None:
+        """Make the current or next `wait` return at once (e.g. to stop)."""
+        self._event.set()
 
     def wait(self, timeout: float) -> bool:
         """Wait for a wake-up (True) or the timeout (False); either way the next wait starts afresh."""

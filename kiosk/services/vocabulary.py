@@ -42,6 +42,7 @@ JOB_STATUS_LABELS: dict[str, Any] = {
     JobStatus.DONE.value: _l("Printed"),
     JobStatus.FAILED.value: _l("Failed"),
     JobStatus.CANCELLED.value: _l("Cancelled"),
+    JobStatus.UNCERTAIN.value: _l("May have printed"),
 }
 #: How what is printed (a badge or a receipt) is shown to people.
 KIND_LABELS: dict[str, Any] = {

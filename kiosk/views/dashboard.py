@@ -105,6 +105,7 @@ def page_texts() -> dict[str, object]:
         "warning": _("%(venue)s is at %(share)s %% of its capacity."),
         "nobody": pgettext("list", "None"),
         "all": _("All participants"),
+        "worker_stopped": _("The print worker has stopped: badges will not print."),
         "unreachable": _("Unreachable"),
         "reachable": _("Reachable"),
         "unchecked": _("Not checked yet"),

@@ -26,7 +26,7 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, checkin, mail, printing, registration
+from kiosk.services import badging, checkin, mail, printing, printworker, registration
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
@@ -80,7 +80,7 @@ def stuck_jobs_query(event: Event, now=None):
         .where(
             Participant.event_id == event.id,
             or_(
-                PrintJob.status == JobStatus.FAILED,
+                PrintJob.status.in_((JobStatus.FAILED, JobStatus.UNCERTAIN)),
                 and_(
                     PrintJob.status.in_((JobStatus.QUEUED, JobStatus.PRINTING)),
                     or_(PrintJob.attempts > 0, PrintJob.created_at < now - STUCK_AFTER),
@@ -92,11 +92,13 @@ def stuck_jobs_query(event: Event, now=None):
 
 def render_desk(template: str, event: Event, status: int = 200, **context: Any):
     stuck = len(db.session.execute(stuck_jobs_query(event).with_only_columns(PrintJob.id)).all())
+    any_printer = db.session.execute(select(Printer.id).where(Printer.enabled.is_(True)).limit(1)).first()
     return (
         render_template(
             template,
             event=event,
             stuck_count=stuck,
+            worker_stopped=any_printer is not None and not printworker.worker_status(db.session).running,
             form=CsrfForm(),
             job_status_labels=JOB_STATUS_LABELS,
             **context,
@@ -206,19 +208,24 @@ def reprint(slug: str, participant_id: int):
     return act(slug, participant_id, run)
 
 
+def reissue_and_print(person: Participant, printer: Printer | None) -> tuple[int, PrintJob]:
+    """A new badge serial (every earlier badge revoked) and its badge queued: a lost badge, or one
+    that may have printed."""
+    serial = badging.reissue_badge(db.session, person, current_actor())
+    db.session.refresh(person)
+    job = printing.queue_print(db.session, person, JobKind.BADGE, printer)
+    if checkin.existing_checkin(db.session, person) is None:
+        mail.queue_confirmation(db.session, person)  # the old confirmation code no longer works
+    return serial, job
+
+
 @bp.post("/<slug>/p/<int:participant_id>/reissue")
 @staff_required(*DESK_ROLES)
 def reissue(slug: str, participant_id: int):
     def run(person: Participant) -> str:
         if request.form.get("confirm") != "yes":
             raise DomainError(_("Tick the box to confirm that the old badge is lost."))
-        serial = badging.reissue_badge(db.session, person, current_actor())
-        db.session.refresh(person)
-        job = printing.queue_print(
-            db.session, person, JobKind.BADGE, chosen_printer("badge_printer_id", PrinterKind.BADGE)
-        )
-        if checkin.existing_checkin(db.session, person) is None:
-            mail.queue_confirmation(db.session, person)  # the old confirmation code no longer works
+        serial, job = reissue_and_print(person, chosen_printer("badge_printer_id", PrinterKind.BADGE))
         return _(
             "Badge %(serial)d of %(name)s is queued on %(printer)s; every earlier badge is revoked.",
             serial=serial,
@@ -304,7 +311,7 @@ def jobs(slug: str):
     return render_desk("desk/jobs.html", event, stuck=stuck, printers=list(printers))
 
 
-@bp.post("/<slug>/jobs/<int:job_id>/<any(retry, cancel, move):action>")
+@bp.post("/<slug>/jobs/<int:job_id>/<any(retry, cancel, move, printed, reprint):action>")
 @staff_required(*DESK_ROLES)
 def job_action(slug: str, job_id: int, action: str):
     check_csrf()
@@ -319,6 +326,19 @@ def job_action(slug: str, job_id: int, action: str):
         elif action == "cancel":
             printing.cancel_job(db.session, job)
             message = _("Print job %(id)d is cancelled.", id=job.id)
+        elif action == "printed":
+            printing.mark_printed(db.session, job)
+            message = _("Print job %(id)d is marked printed.", id=job.id)
+        elif action == "reprint":
+            # Never the same serial twice: the badge that may be in the tray is revoked.
+            printing.supersede_uncertain(db.session, job)
+            serial, new_job = reissue_and_print(job.participant, job.printer)
+            message = _(
+                "Badge %(serial)d of %(name)s is queued on %(printer)s; every earlier badge is revoked.",
+                serial=serial,
+                name=job.participant.full_name,
+                printer=new_job.printer.name,
+            )
         else:
             printer = db.session.get(Printer, request.form.get("printer_id", type=int) or 0)
             if printer is None:
@@ -330,5 +350,6 @@ def job_action(slug: str, job_id: int, action: str):
         flash(exc.detail, "error")
     else:
         db.session.commit()
+        mail.deliver_if_queued(db.session, current_app.config)
         flash(message, "success")
     return redirect(url_for("desk.jobs", slug=event.slug))

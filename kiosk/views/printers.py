@@ -55,6 +55,7 @@ JOB_STATUS_CLASSES = {
     JobStatus.DONE: "status-accredited",
     JobStatus.FAILED: "status-rejected",
     JobStatus.CANCELLED: "status-withdrawn",
+    JobStatus.UNCERTAIN: "status-rejected",
 }
 RECENT_JOBS = 50
 
@@ -99,7 +100,9 @@ def index():
     waiting = (
         db.session.execute(
             load.where(
-                PrintJob.status.in_((JobStatus.QUEUED, JobStatus.PRINTING, JobStatus.FAILED))
+                PrintJob.status.in_(
+                    (JobStatus.QUEUED, JobStatus.PRINTING, JobStatus.FAILED, JobStatus.UNCERTAIN)
+                )
             ).order_by(PrintJob.id)
         )
         .scalars()

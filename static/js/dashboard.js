@@ -174,14 +174,20 @@ function render(figures) {
     }),
   );
   const warningBox = document.getElementById("warnings");
-  warningBox.replaceChildren(
-    ...warnings.map((w) => {
-      const p = document.createElement("p");
-      p.className = "notice notice-warning capacity-warning";
-      p.textContent = w;
-      return p;
-    }),
-  );
+  const notices = warnings.map((w) => {
+    const p = document.createElement("p");
+    p.className = "notice notice-warning capacity-warning";
+    p.textContent = w;
+    return p;
+  });
+  if (figures.printing.worker_stopped) {
+    const p = document.createElement("p");
+    p.className = "notice notice-warning worker-warning";
+    p.id = "worker-stopped";
+    p.textContent = texts.worker_stopped;
+    notices.unshift(p);
+  }
+  warningBox.replaceChildren(...notices);
   replaceRows(
     "checkpoints",
     figures.by_checkpoint,
@@ -230,7 +236,8 @@ function render(figures) {
       const td = cell(tr, state, p.enabled && p.reachable === false ? "printer-down" : "");
       if (p.error) td.title = p.error;
       cell(tr, p.queued + p.printing, "num");
-      cell(tr, p.failed, p.failed ? "num printer-down" : "num");
+      const problems = p.failed + (p.uncertain || 0);
+      cell(tr, problems, problems ? "num printer-down" : "num");
     },
     4,
   );

@@ -361,7 +361,7 @@ function flow() {
       setTimeout(() => restart(), Number(root.dataset.doneReturn || 10) * 1000);
       return;
     }
-    if (job && ["failed", "cancelled"].includes(job.status)) {
+    if (job && ["failed", "cancelled", "uncertain"].includes(job.status)) {
       state.textContent = T.print_failed;
       return;
     }

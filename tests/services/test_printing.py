@@ -293,15 +293,107 @@ def test_one_job_at_a_time_per_printer(app, accredited, tmp_path):
         assert printing.claim_next_job(db.session, printer).id == second
 
 
-def test_a_worker_that_stopped_mid_job_loses_nothing(app, accredited, tmp_path):
+def test_a_badge_whose_worker_stopped_mid_job_is_never_printed_again(app, accredited, tmp_path):
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    job_id = queue(app, accredited.id, "badge")
+    later = queue(app, accredited.id, "badge")
+    with app.app_context():
+        assert printing.claim_next_job(db.session, db.session.get(Printer, printer_id)).id == job_id
+        db.session.commit()  # ... "printing" is recorded, and the worker dies here, holding the printer
+    assert work(app) == (0, 0)  # the lease still holds
+    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (1, 0)  # only the later job
+    job = job_state(app, job_id)
+    assert job.status == JobStatus.UNCERTAIN and "may have printed" in job.last_error
+    assert job_state(app, later).status == JobStatus.DONE
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
+    with app.app_context():
+        job = db.session.get(PrintJob, job_id)
+        with pytest.raises(InvalidTransition):  # a retry would print the same serial a second time
+            printing.retry_job(db.session, job)
+        with pytest.raises(InvalidTransition):
+            printing.move_job(db.session, job, db.session.get(Printer, printer_id))
+        db.session.rollback()
+
+
+def test_a_receipt_whose_worker_stopped_mid_job_is_printed_again(app, accredited, listener):
+    printer_id = add_printer(
+        app, "Receipts", "receipt", {"type": "network", "host": "127.0.0.1", "port": listener.port}
+    )
+    job_id = queue(app, accredited.id, "receipt")
+    with app.app_context():
+        assert printing.claim_next_job(db.session, db.session.get(Printer, printer_id)).id == job_id
+        db.session.commit()
+    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (1, 0)
+    assert listener.received.wait(5)
+    job = job_state(app, job_id)
+    assert (job.status, job.attempts) == (JobStatus.DONE, 2)
+
+
+def uncertain_badge(app, accredited, tmp_path) -> int:
+    """A badge job left "uncertain" by a worker that died while sending it."""
     printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
     job_id = queue(app, accredited.id, "badge")
     with app.app_context():
-        assert printing.claim_next_job(db.session, db.session.get(Printer, printer_id)).id == job_id
-        db.session.commit()  # ... and the worker dies here, holding the printer
-    assert work(app) == (0, 0)
-    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (1, 0)
+        printing.claim_next_job(db.session, db.session.get(Printer, printer_id), worker="dead:1:x")
+        db.session.commit()
+    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (0, 0)
+    assert job_state(app, job_id).status == JobStatus.UNCERTAIN
+    return job_id
+
+
+def test_an_uncertain_badge_found_in_the_tray_is_marked_printed(app, accredited, tmp_path):
+    job_id = uncertain_badge(app, accredited, tmp_path)
+    with app.app_context():
+        assert [job.id for job in printing.uncertain_jobs(db.session, accredited.event_id)] == [job_id]
+        printing.mark_printed(db.session, db.session.get(PrintJob, job_id))
+        db.session.commit()
+        assert printing.uncertain_jobs(db.session) == []
+        with pytest.raises(InvalidTransition):
+            printing.mark_printed(db.session, db.session.get(PrintJob, job_id))
+    job = job_state(app, job_id)
+    assert (job.status, job.last_error) == (JobStatus.DONE, None)
+
+
+def test_an_uncertain_badge_is_superseded_not_sent_again(app, accredited, tmp_path):
+    job_id = uncertain_badge(app, accredited, tmp_path)
+    with app.app_context():
+        printing.supersede_uncertain(db.session, db.session.get(PrintJob, job_id))
+        db.session.commit()
+    assert job_state(app, job_id).status == JobStatus.CANCELLED
+    assert work(app, utcnow() + timedelta(minutes=1)) == (0, 0)
+    assert list(tmp_path.glob("*.pdf")) == []
+
+
+def test_the_outcome_of_a_job_taken_over_is_not_lost(app, accredited, tmp_path):
+    """A worker cut off from the database for longer than its lease: another one took the badge over."""
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    job_id = queue(app, accredited.id, "badge")
+    slow = printing.Lane(printer_id, "slow:1:x")
+    with app.app_context():
+        job = printing.claim_next_job(db.session, db.session.get(Printer, printer_id), worker=slow.worker)
+        slow.in_hand = printing.InHand(job.id, job.attempts, accredited.event_id)
+        db.session.commit()
+        slow.in_hand.outcome = slow.deliver(db.session, db.session.get(PrintJob, job_id))
+    assert work(app, utcnow() + printing.LEASE + timedelta(seconds=1)) == (0, 0)  # taken over
+    assert job_state(app, job_id).status == JobStatus.UNCERTAIN
+    with app.app_context():  # the slow worker knows it printed: the badge is not uncertain after all
+        assert slow.settle(db.session) == JobStatus.DONE
     assert job_state(app, job_id).status == JobStatus.DONE
+    assert len(list(tmp_path.glob("*.pdf"))) == 1
+
+
+def test_a_lease_is_renewed_only_by_its_holder(app, accredited, tmp_path):
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    queue(app, accredited.id, "badge")
+    now = utcnow()
+    with app.app_context():
+        printing.claim_next_job(db.session, db.session.get(Printer, printer_id), now, worker="a:1:x")
+        db.session.commit()
+        assert printing.renew_leases(db.session, "b:2:y", [printer_id], now) == 0
+        later = now + timedelta(seconds=5)
+        assert printing.renew_leases(db.session, "a:1:x", [printer_id], later) == 1
+        db.session.commit()
+        assert db.session.get(Printer, printer_id).busy_until == later + printing.LEASE
 
 
 def test_only_accredited_participants_are_printed(app, make_participant):
@@ -404,3 +496,29 @@ def test_badge_prints_the_function_in_the_badge_language(app, make_participant):
             badging.badge_data(db.session, db.session.get(Participant, written.id), "zh").function
             == "Attaché de presse"
         )
+
+
+def test_a_database_error_after_sending_records_the_outcome_later_and_sends_nothing_again(
+    app, accredited, tmp_path, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    printer_id = add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
+    job_id = queue(app, accredited.id, "badge")
+    lane, settle, failures = printing.Lane(printer_id), printing.Lane.settle, []
+
+    def settle_once_failing(self, session, now=None):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("UPDATE print_jobs", {}, Exception("server closed the connection"))
+        return settle(self, session, now)
+
+    monkeypatch.setattr(printing.Lane, "settle", settle_once_failing)
+    with app.app_context():
+        with pytest.raises(OperationalError):
+            lane.step(db.session)
+        db.session.rollback()
+        assert lane.in_hand.outcome.status == JobStatus.DONE  # sent; known in memory only
+        assert lane.step(db.session) is None  # the outcome is written first; nothing else is due
+    assert job_state(app, job_id).status == JobStatus.DONE
+    assert len(list(tmp_path.glob("*.pdf"))) == 1

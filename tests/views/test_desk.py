@@ -106,3 +106,60 @@ def test_stuck_jobs_can_be_moved(app, client, setting, login):
     with app.app_context():
         moved = db.session.get(PrintJob, job_id)
         assert moved.printer_id == other_id and moved.status == JobStatus.QUEUED
+
+
+def left_uncertain(app, setting) -> int:
+    """Ana's badge job, left "printing" by a worker that died mid-job, then found by another worker."""
+    from datetime import timedelta
+
+    from kiosk.models.base import utcnow
+
+    with app.app_context():
+        job = printing.queue_print(db.session, db.session.get(Participant, setting.ana), "badge")
+        db.session.commit()
+        printing.claim_next_job(db.session, job.printer, worker="dead:1:x")
+        db.session.commit()
+        job_id = job.id
+        printing.process_print_jobs(db.session, utcnow() + printing.LEASE + timedelta(seconds=1))
+        assert db.session.get(PrintJob, job_id).status == JobStatus.UNCERTAIN
+    return job_id
+
+
+def test_a_badge_that_may_have_printed_is_marked_printed(app, client, setting, login):
+    login(Role.DESK)
+    job_id = left_uncertain(app, setting)
+    response = client.get(page(setting, "jobs"))
+    row = response.text.split(f'id="job-{job_id}"')[1].split("</tr>")[0]
+    assert "May have printed" in row and "mark printed" in row and "reprint with a new badge number" in row
+    assert "Retry now" not in row  # the same serial never goes to a printer twice
+    response = client.post(page(setting, f"jobs/{job_id}/printed"), follow_redirects=True)
+    assert f"Print job {job_id} is marked printed." in response.text
+    with app.app_context():
+        assert db.session.get(PrintJob, job_id).status == JobStatus.DONE
+        assert db.session.get(Participant, setting.ana).badge_serial == 1
+    response = client.post(page(setting, f"jobs/{job_id}/reprint"), follow_redirects=True)
+    assert "only a badge that may have printed" in response.text
+
+
+def test_a_badge_that_may_have_printed_is_reprinted_with_a_new_serial(app, client, setting, login):
+    login(Role.DESK)
+    job_id = left_uncertain(app, setting)
+    response = client.post(page(setting, f"jobs/{job_id}/reprint"), follow_redirects=True)
+    assert "Badge 2 of Ana Pérez Soto is queued" in response.text
+    with app.app_context():
+        assert db.session.get(PrintJob, job_id).status == JobStatus.CANCELLED
+        assert db.session.get(Participant, setting.ana).badge_serial == 2  # the one in doubt is revoked
+        newest = db.session.query(PrintJob).order_by(PrintJob.id.desc()).first()
+        assert (newest.status, newest.badge_serial, newest.kind.value) == (JobStatus.QUEUED, 2, "badge")
+
+
+def test_the_desk_warns_when_no_print_worker_runs(app, client, setting, login):
+    from kiosk.services import printworker
+
+    login(Role.DESK)
+    warning = "The print worker has stopped: badges will not print."
+    assert warning in client.get(page(setting)).text
+    with app.app_context():
+        printworker.beat(db.session, "desk-test:1:x")
+        db.session.commit()
+    assert warning not in client.get(page(setting)).text

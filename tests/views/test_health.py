@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import uuid
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.services import health, printing
+from kiosk.services import health, printing, printworker
 from tests.conftest import base_config
 
 
@@ -51,7 +52,8 @@ def test_readyz_on_a_migrated_database_is_ready(client):
     assert response.status_code == 200, response.json
     assert response.json["status"] == "ready" and "failed" not in response.json
     checks = response.json["checks"]
-    assert list(checks) == ["database", "migrations", "printers"]  # no REDIS_URL: no Redis check
+    assert sorted(checks) == ["database", "migrations", "print_worker", "printers"]  # no REDIS_URL, no Redis
+
     assert all(check["ok"] for check in checks.values())
     assert checks["printers"]["required"] is False
 
@@ -104,7 +106,8 @@ def test_unreachable_printers_are_reported_and_required_only_when_configured(app
 
     app.config["READY_PRINTERS_REQUIRED"] = True
     required = client.get("/readyz")
-    assert required.status_code == 503 and required.json["failed"] == ["printers"]
+    assert required.status_code == 503
+    assert required.json["failed"] == ["printers", "print_worker"]  # and no worker has run here
 
 
 def test_printer_results_are_kept_a_few_seconds(app, monkeypatch):
@@ -137,3 +140,21 @@ def test_health_routes_are_in_the_openapi_document(client):
     for path in ("/healthz", "/readyz"):
         assert document["paths"][path]["get"]["security"] == []
     assert set(document["paths"]["/readyz"]["get"]["responses"]) == {"200", "503"}
+
+
+def test_the_print_worker_heartbeat_is_reported_and_required_with_the_printers(app, client):
+    assert client.get("/readyz").json["checks"]["print_worker"]["detail"] == "No printer is set up."
+    add_printer(app, {"type": "file", "path": str(Path(app.instance_path) / "receipts.escpos")})
+    silent = client.get("/readyz")
+    assert silent.status_code == 200  # reported, not required by default
+    assert silent.json["checks"]["print_worker"]["ok"] is False
+    assert "will not print" in silent.json["checks"]["print_worker"]["detail"]
+
+    app.config["READY_PRINTERS_REQUIRED"] = True
+    assert client.get("/readyz").status_code == 503
+
+    with app.app_context():
+        printworker.beat(db.session, "worker-under-test")
+        db.session.commit()
+    heard = client.get("/readyz").json["checks"]["print_worker"]
+    assert heard["ok"] is True and heard["detail"] == "Print workers heard from: 1."
