@@ -364,7 +364,7 @@ class Surge:
             while time.perf_counter() - following < FOLLOW_SECONDS:
                 status, job, seconds = client.call("GET", f"/api/v1/print-jobs/{d.badge_job}")
                 self.note("print-job poll", seconds, status == 200, f"{status} {job!s:.200}")
-                if status == 200 and job["status"] in ("done", "failed", "cancelled"):
+                if status == 200 and job["status"] in ("done", "failed", "cancelled", "uncertain"):
                     if job["status"] != "done":
                         self.note("badge printed", 0, False, str(job))
                     return
