@@ -42,6 +42,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -202,6 +203,9 @@ class Client:
                 response = self.conn.getresponse()
                 data = response.read()
                 break
+            except TimeoutError:  # no answer in 30 s: the caller decides (the kiosk sends it again)
+                self.close()
+                return 0, None, time.perf_counter() - began
             except (OSError, http.client.HTTPException):
                 self.close()
                 if attempt == 2:
@@ -843,6 +847,7 @@ def main() -> int:
     parser.add_argument("--no-photos", action="store_true")
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--logs", type=Path, default=None, help="keep the servers' and workers' logs here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-surge-") as name:
@@ -862,6 +867,10 @@ def main() -> int:
                     process.wait(timeout=30)
                 except (ProcessLookupError, subprocess.TimeoutExpired):
                     os.killpg(process.pid, signal.SIGKILL)
+            if args.logs:
+                args.logs.mkdir(parents=True, exist_ok=True)
+                for log in tmp.glob("*.log"):
+                    shutil.copy(log, args.logs / log.name)
             drop()
             if own_redis:
                 subprocess.run(["redis-cli", "-p", "56400", "shutdown", "nosave"], capture_output=True)
@@ -933,6 +942,7 @@ def run(args, tmp: Path, uri: str, redis_url: str, processes: list[subprocess.Po
     self_before = time.process_time()
     busy_before = machine_busy()
 
+    load_before = os.getloadavg()
     surge = Surge(args, setup, ports)
     badges = BadgeFolders(setup["badge_folders"], surge.badge_landed)
     surge.run()
@@ -1020,6 +1030,7 @@ def run(args, tmp: Path, uri: str, redis_url: str, processes: list[subprocess.Po
         f"CPU seconds during the run ({wall:.0f} s on {os.cpu_count()} cores; whole machine {busy:.0%} busy, other work included):"
     )
     print("  " + ", ".join(f"{label} {seconds:.0f}" for label, seconds in cpu.items()))
+    print(f"load average (1 min) before the surge {load_before[0]:.1f}, after {os.getloadavg()[0]:.1f}")
     print(f"check-ins stored: {stored_checkins}")
 
     print("\nchecks:")
