@@ -276,7 +276,7 @@ def queue_print(
     )
     session.add(job)
     session.flush()
-    printwake.wake_on_commit(session)
+    printwake.wake_on_commit(session, job.printer_id)
     _announce(job)
     return job
 
@@ -727,7 +727,7 @@ def retry_job(session: Session, job: PrintJob, now: datetime | None = None) -> P
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
     session.flush()
-    printwake.wake_on_commit(session)
+    printwake.wake_on_commit(session, job.printer_id)
     return job
 
 
@@ -756,7 +756,7 @@ def move_job(session: Session, job: PrintJob, printer: Printer, now: datetime | 
     job.next_attempt_at = now or utcnow()
     job.finished_at = None
     session.flush()
-    printwake.wake_on_commit(session)
+    printwake.wake_on_commit(session, job.printer_id)
     return job
 
 

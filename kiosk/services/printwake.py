@@ -1,7 +1,10 @@
 """Waking the print worker the moment a job is queued, so the first byte reaches the printer at once.
 
-A service that queues a job calls `wake_on_commit(session)`. Nothing is sent for a transaction
-that rolls back. Three ways reach the worker, each used when it exists:
+A service that queues a job calls `wake_on_commit(session, printer_id)`. Nothing is sent for a
+transaction that rolls back. A wake-up names the printers that have new work, so a worker looks
+only at those (a worker driving twenty printers does not make twenty passes for each check-in);
+one that names none (an empty message, or listening again after an outage) sends every printer
+of the worker looking. Three ways reach the worker, each used when it exists:
 
 - PostgreSQL: `NOTIFY kiosk_print` in the same transaction (delivered by the server at commit,
   to a worker on any machine);
@@ -47,32 +50,47 @@ def socket_path(config: Mapping[str, Any], instance_path: str) -> str:
     return config.get("PRINT_WAKE_SOCKET") or str(Path(instance_path) / "print-worker.sock")
 
 
-def wake_on_commit(session: Session) -> None:
-    """Wake the print worker once `session` commits."""
-    if session.info.get(_PENDING):
+def wake_on_commit(session: Session, printer_id: int | None = None) -> None:
+    """Wake the print worker for `printer_id` (None: every printer) once `session` commits."""
+    target = session.info.get(_PENDING)
+    if target is None:
+        target = {"socket": None, "redis": None, "printers": []}
+        if has_app_context():
+            target["socket"] = socket_path(current_app.config, current_app.instance_path)
+            target["redis"] = current_app.config.get("REDIS_URL")
+        session.info[_PENDING] = target
+    name = "" if printer_id is None else str(printer_id)
+    if name in target["printers"]:
         return
-    target: dict[str, Any] = {"socket": None, "redis": None}
-    if has_app_context():
-        target["socket"] = socket_path(current_app.config, current_app.instance_path)
-        target["redis"] = current_app.config.get("REDIS_URL")
-    session.info[_PENDING] = target
+    target["printers"].append(name)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {CHANNEL}"))
+        session.execute(text("SELECT pg_notify(:channel, :printer)"), {"channel": CHANNEL, "printer": name})
 
 
 def _after_commit(session: Session) -> None:
     target = session.info.pop(_PENDING, None)
     if not target:
         return
+    message = ",".join(target["printers"])  # "7,8"; "" (or an empty item) for every printer
     if target["socket"]:
         with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
             sock.setblocking(False)
-            sock.sendto(b"1", target["socket"])
+            sock.sendto(message.encode(), target["socket"])
     if target["redis"]:
         try:
-            _redis(target["redis"]).publish(REDIS_CHANNEL, "1")
+            _redis(target["redis"]).publish(REDIS_CHANNEL, message)
         except redis.RedisError:
             log.warning("could not wake the print worker through Redis")
+
+
+def printers_named(message: str | bytes) -> set[int] | None:
+    """The printers a wake-up names ("7,8"), or None when it names none or cannot be read: all."""
+    if isinstance(message, bytes):
+        message = message.decode("ascii", "replace")
+    try:
+        return {int(item) for item in message.split(",")}
+    except ValueError:
+        return None
 
 
 _clients: dict[str, redis.Redis] = {}
@@ -146,6 +164,9 @@ class Waker:
 
     def __init__(self, socket_file: str, *, database_url: str | None = None, redis_url: str | None = None):
         self._event = threading.Event()
+        self._lock = threading.Lock()
+        #: The printers named since the last `take` (None: every printer).
+        self._named: set[int] | None = set()
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self.socket_file = socket_file
@@ -174,9 +195,10 @@ class Waker:
         while not self._stopping:
             ready, _w, _x = select.select([self._sock], [], [], 0.5)
             if ready:
-                with contextlib.suppress(OSError):
-                    self._sock.recv(64)
-                self._event.set()
+                try:
+                    self._note(self._sock.recv(4096))
+                except OSError:
+                    self._note(None)
 
     def _postgres_loop(self, url: str) -> None:
         import psycopg
@@ -190,10 +212,10 @@ class Waker:
                     conn.execute(f"LISTEN {CHANNEL}")
                     outage.ok()
                     pause.reset()
-                    self._event.set()  # jobs may have been queued while we were not listening
+                    self._note(None)  # jobs may have been queued while we were not listening
                     while not self._stopping:
-                        for _notice in conn.notifies(timeout=0.5):
-                            self._event.set()
+                        for notice in conn.notifies(timeout=0.5):
+                            self._note(notice.payload)
             except psycopg.Error as exc:
                 outage.failed(exc)
                 self._pause(pause.next())
@@ -207,10 +229,11 @@ class Waker:
                 pubsub.subscribe(REDIS_CHANNEL)
                 outage.ok()
                 pause.reset()
-                self._event.set()  # jobs may have been queued while we were not listening
+                self._note(None)  # jobs may have been queued while we were not listening
                 while not self._stopping:
-                    if pubsub.get_message(timeout=0.5):
-                        self._event.set()
+                    message = pubsub.get_message(timeout=0.5)
+                    if message:
+                        self._note(message["data"])
             except (redis.RedisError, OSError) as exc:
                 outage.failed(exc)
                 self._pause(pause.next())
@@ -226,15 +249,31 @@ class Waker:
         while not self._stopping and time.monotonic() < deadline:
             time.sleep(min(0.1, seconds))
 
-    def wake(self) -> None:
-        """Make the current or next `wait` return at once (e.g. to stop)."""
+    def _note(self, message: str | bytes | None) -> None:
+        """Remember the printers a wake-up names (None: all of them) and wake `wait`."""
+        named = None if message is None else printers_named(message)
+        with self._lock:
+            if named is None or self._named is None:
+                self._named = None
+            else:
+                self._named |= named
         self._event.set()
+
+    def wake(self) -> None:
+        """Make the current or next `wait` return at once (e.g. to stop), for every printer."""
+        self._note(None)
 
     def wait(self, timeout: float) -> bool:
         """Wait for a wake-up (True) or the timeout (False); either way the next wait starts afresh."""
         woken = self._event.wait(timeout)
         self._event.clear()
         return woken
+
+    def take(self) -> set[int] | None:
+        """The printers named by the wake-ups since the last call (None: every printer)."""
+        with self._lock:
+            named, self._named = self._named, set()
+        return named
 
     def close(self) -> None:
         """Stop listening and remove the socket."""

@@ -9,8 +9,8 @@
   (host, pid, last seen: no personal data) and renews the lease of every printer whose job is in
   progress, so a worker that dies frees its printers within `printing.LEASE`;
 - a **mail** thread delivers queued e-mail;
-- the main thread waits for wake-ups (`printwake.Waker`), pokes the lanes, and starts a lane for
-  each printer added or left with a job in progress.
+- the main thread waits for wake-ups (`printwake.Waker`), pokes the lanes of the printers they
+  name, and starts a lane for each printer added or left with a job in progress.
 
 Every database error is rolled back, logged once per outage (its class, never its text) and
 tried again after a short, growing pause. `worker_status` tells pages (and /readyz) whether any
@@ -228,8 +228,10 @@ class Worker:
             while not self.stopping.is_set():
                 wait = self.interval if self._supervise(pause) else pause.next()
                 if self._waker.wait(wait):
-                    for lane in list(self.lanes.values()):
-                        lane.poke()
+                    named = self._waker.take()  # the printers with new work (None: all)
+                    for printer_id, lane in list(self.lanes.items()):
+                        if named is None or printer_id in named:
+                            lane.poke()
         finally:
             self._shut_down()
 

@@ -20,6 +20,7 @@ def waker(app):
     )
     time.sleep(0.3)  # PostgreSQL: the LISTEN connection is up
     listening.wait(0.5)  # forget the wake-up sent when listening starts
+    listening.take()
     yield listening
     listening.close()
 
@@ -61,3 +62,33 @@ def test_only_postgresql_notify_reaches_a_worker_on_another_machine(app, setting
         assert elsewhere.wait(2.0 if on_postgresql else 0.5) is on_postgresql
     finally:
         elsewhere.close()
+
+
+def test_a_wake_up_names_the_printers_with_new_work(app, setting, waker):
+    """One transaction queueing a badge and a receipt names both printers, and no other."""
+    assert waker.take() == set()  # nothing since the fixture's wait
+    with app.app_context():
+        ana = db.session.get(Participant, setting.ana)
+        printing.queue_print(db.session, ana, JobKind.BADGE)
+        printing.queue_print(db.session, ana, JobKind.RECEIPT)
+        db.session.commit()
+    assert waker.wait(2.0)
+    deadline = time.monotonic() + 2
+    named: set[int] | None = set()
+    while time.monotonic() < deadline and named is not None and len(named) < 2:
+        named |= waker.take() or set()  # the socket and NOTIFY may arrive one after the other
+        time.sleep(0.05)
+    assert named == {setting.badge_printer, setting.receipt_printer}
+
+
+@pytest.mark.parametrize(
+    "message, named", [("7", {7}), (b"7,8", {7, 8}), ("", None), ("1,", None), ("x", None)]
+)
+def test_a_wake_up_that_names_no_printer_is_for_every_printer(message, named):
+    assert printwake.printers_named(message) == named
+
+
+def test_listening_again_and_stopping_wake_every_printer(app, waker):
+    waker.wake()
+    assert waker.wait(0.5) and waker.take() is None
+    assert waker.take() == set()
