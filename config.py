@@ -20,6 +20,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL", ""))
     #: Seconds to wait for a PostgreSQL connection before the request fails (not forever).
     DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", 5))
+    #: PostgreSQL connections each process keeps, may add beyond them, and the seconds a request
+    #: waits for one before it is answered 503 (to be tried again) rather than kept waiting: a
+    #: gthread worker has far more threads than connections, and under a surge they queue here.
+    DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", 10))
+    DATABASE_POOL_OVERFLOW = int(os.environ.get("DATABASE_POOL_OVERFLOW", 10))
+    DATABASE_POOL_TIMEOUT = int(os.environ.get("DATABASE_POOL_TIMEOUT", 10))  # whole seconds (SQLAlchemy)
     REDIS_URL = os.environ.get("REDIS_URL")
     #: The Redis pub/sub channel of live updates (servers of one deployment share it).
     LIVE_CHANNEL = os.environ.get("LIVE_CHANNEL", "kiosk:changes")

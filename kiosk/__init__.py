@@ -70,6 +70,9 @@ def configure_paths(app: Flask) -> None:
         # or a fail-over, the dead connections are replaced instead of failing the next requests.
         engine_options.setdefault("pool_pre_ping", True)
         engine_options.setdefault("connect_args", {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"]})
+        engine_options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+        engine_options.setdefault("max_overflow", app.config["DATABASE_POOL_OVERFLOW"])
+        engine_options.setdefault("pool_timeout", app.config["DATABASE_POOL_TIMEOUT"])
 
 
 def select_locale() -> str | None:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from kiosk.api.problems import from_domain_error, problem
@@ -48,13 +49,16 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", title=_("Request refused"), message=exc.detail), exc.status
 
     @app.errorhandler(OperationalError)
-    def database_unavailable(exc: OperationalError):
-        """The database could not be reached (a restart, a fail-over): 503, to be tried again.
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: OperationalError | PoolTimeout):
+        """The database could not be reached (a restart, a fail-over), or every pooled connection
+        stayed busy for DATABASE_POOL_TIMEOUT (a surge): 503, to be tried again.
 
         Pooled connections are tested before use (pool_pre_ping), so this answers only the
         requests caught in the middle of the outage; the pages send their requests again.
         """
-        log.warning("database unavailable: %s", exc.orig.__class__.__name__ if exc.orig else exc)
+        cause = getattr(exc, "orig", None) or exc
+        log.warning("database unavailable: %s", cause.__class__.__name__)
         try:
             db.session.rollback()
         except SQLAlchemyError:
