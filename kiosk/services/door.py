@@ -66,6 +66,8 @@ REASON_TEXT: dict[str, Any] = {
 MEETING_DOORS_OPEN = timedelta(minutes=60)
 #: The most scans one offline upload may carry.
 MAX_BATCH = 500
+#: The largest checkpoint id (an INTEGER column, 32 bits on PostgreSQL).
+MAX_CHECKPOINT_ID = 2**31 - 1
 #: How long public keys stay cached in a process (a new key id is looked up at once).
 _KEY_CACHE_SECONDS = 30.0
 
@@ -622,7 +624,9 @@ def _stored(session: Session, nonce: str) -> ScanRecord | None:
 
 def checkpoint_of(session: Session, event: EventRef, checkpoint_id: Any, *, closed_too: bool = False) -> Gate:
     """An active checkpoint of the event (or a closed one, for scans made before it closed), or a 422."""
-    checkpoint = _gate(session, checkpoint_id) if isinstance(checkpoint_id, int) else None
+    # An id a column can hold (JSON allows any size; SQLite raised OverflowError past 2**63: a 500).
+    is_id = type(checkpoint_id) is int and 0 < checkpoint_id <= MAX_CHECKPOINT_ID
+    checkpoint = _gate(session, checkpoint_id) if is_id else None
     if checkpoint is not None and checkpoint.event_id != event.id:  # kept from before a change: look again
         _gates.pop(checkpoint.id, None)
         checkpoint = _gate(session, checkpoint_id)

@@ -494,3 +494,21 @@ def test_one_bad_upload_does_not_hold_back_the_others(app, client, make_token):
     assert results[1]["nonce"] == "taken" and results[1]["error"]["code"] == "invalid"
     with app.app_context():
         assert counters.recount(db.session, event_id) == {}
+
+
+@pytest.mark.parametrize("checkpoint", [2**63, 2**64 + 1, -(2**63) - 1, True, 1.5, "1"])
+def test_a_checkpoint_id_no_column_can_hold_is_a_422_online_and_offline(app, client, make_token, checkpoint):
+    slug, _event_id, _venue, _pid, _main, _side, _exit, code = _setup(app)
+    token = make_token(Role.SECURITY)
+    online = scan(client, token, slug, code, checkpoint)
+    assert online.status_code == 422, online.text
+    assert online.get_json()["detail"] == "There is no such checkpoint at this event."
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    item = {"code": code, "checkpoint": checkpoint, "direction": "in", "nonce": "big", "scanned_at": at}
+    batch = client.post(
+        f"/api/v1/events/{slug}/scans/batch",
+        json={"scans": [{**item, "result": "accepted"}]},
+        headers=bearer(token),
+    )
+    assert batch.status_code == 200, batch.text
+    assert batch.get_json()["results"][0]["error"]["detail"] == "There is no such checkpoint at this event."
