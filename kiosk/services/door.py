@@ -711,7 +711,8 @@ def record_scan(
 
     The same nonce sent again returns the first answer and stores nothing. An offline scan
     (request.offline_result set) keeps the scanner's verdict, since the person did or did not
-    pass; the server's own verdict is compared and a difference is flagged as a conflict.
+    pass; the server's own verdict is compared and a difference is flagged as a conflict. A code
+    the server proves invalid (a forgery) is stored refused whatever the scanner said.
 
     `optimistic` skips looking the nonce up first, since nearly every nonce is new: a repeated
     one is then found by the insert, and ScanRaceLost asks the caller to roll back and call
@@ -731,6 +732,10 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
     if offline:
         server_reason = reason
         result = request.offline_result
+        if reason is Reason.INVALID_CODE:
+            # The server proves the code was never issued (damaged, bad signature, unknown serial):
+            # whatever the scanner said, the scan is stored refused, and no one moves for it.
+            result = ScanResult.REFUSED
         if reason is None and checkpoint.anti_passback and participant_id is not None:
             server_reason = _passback_reason(session, participant_id, venue_id, request.direction)
         if result is ScanResult.ACCEPTED and participant_id is not None:
@@ -747,6 +752,9 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
         stored_reason = request.offline_reason if result is ScanResult.REFUSED else None
         server_result = ScanResult.ACCEPTED if server_reason is None else ScanResult.REFUSED
         conflict = server_result is not result
+        if reason is Reason.INVALID_CODE:
+            stored_reason = Reason.INVALID_CODE
+            conflict = request.offline_result is not ScanResult.REFUSED
     else:
         if reason is None and participant_id is not None:
             moved_at = _move(

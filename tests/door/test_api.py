@@ -17,7 +17,7 @@ from kiosk.models import Direction, Event, Participant, Presence, Role, Scan
 from kiosk.models.base import utcnow
 from kiosk.services import counters, door, keys
 from tests.conftest import bearer
-from tests.door.scenario import CASES, accredited, build, new_event
+from tests.door.scenario import CASES, _flip, accredited, build, new_event
 
 
 def scan(client, token, slug, code, checkpoint, direction="in", nonce=None, **extra):
@@ -512,3 +512,26 @@ def test_a_checkpoint_id_no_column_can_hold_is_a_422_online_and_offline(app, cli
     )
     assert batch.status_code == 200, batch.text
     assert batch.get_json()["results"][0]["error"]["detail"] == "There is no such checkpoint at this event."
+
+
+def test_an_offline_scan_of_a_forged_badge_is_stored_refused_whatever_the_scanner_said(
+    app, client, make_token
+):
+    slug, event_id, venue_id, pid, main, _side, _exit, code = _setup(app)
+    forged = _flip(code, len(code) - 5)  # inside the signature
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    common = {"code": forged, "checkpoint": main, "direction": "in", "scanned_at": at}
+    results = client.post(
+        f"/api/v1/events/{slug}/scans/batch",
+        json={"scans": [{**common, "nonce": "forged", "result": "accepted"}]},
+        headers=bearer(make_token(Role.SECURITY)),
+    ).get_json()["results"]
+    assert [(r["result"], r["reason"], r["conflict"]) for r in results] == [("refused", "invalid_code", True)]
+    with app.app_context():
+        stored = db.session.execute(select(Scan).filter_by(nonce="forged")).scalar_one()
+        assert (stored.result.value, stored.reason.value) == ("refused", "invalid_code")
+        assert stored.conflict and stored.server_reason == "invalid_code"
+        assert db.session.execute(select(Presence).filter_by(participant_id=pid)).first() is None
+        assert counters.values(db.session, event_id).get(f"inside:venue:{venue_id}", 0) == 0
+        assert counters.values(db.session, event_id)[f"scans:{main}:in:refused"] == 1
+        assert counters.recount(db.session, event_id) == {}
