@@ -125,6 +125,17 @@ def register_commands(app: Flask) -> None:
     cli.init_app(app)
 
 
+#: No inline script or style; no <base> (it would change where relative links and scripts go); forms
+#: post only here; no page of this site inside another's frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+#: Over HTTPS: a browser that came once never tries plain http for a year (as deploy/nginx sets it;
+#: no includeSubDomains: the venue's name may sit under a domain with other servers).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers every response carries; nothing but static files may be stored by a browser or proxy."""
 
@@ -135,11 +146,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-            "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.is_secure:  # behind nginx (PROXY_FIX=1) too, which then drops its own copy
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
 
