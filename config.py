@@ -54,9 +54,17 @@ class Config:
     #: behind the proxy. The CSRF token, SameSite session cookies and HSTS still stand.
     WTF_CSRF_SSL_STRICT = False
     JSON_SORT_KEYS = False
-    #: Failed sign-ins allowed per account and per address (flask-limiter syntax).
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    #: Failed sign-ins allowed per account from one address, and per address (flask-limiter
+    #: syntax); beyond them that address is refused for a while.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per minute; 20 per hour"
+    )
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
+    #: Failed sign-ins to an account from every address; beyond them each sign-in to it waits
+    #: LOGIN_SLOWDOWN_SECONDS (the owner's right password too) rather than being refused: someone
+    #: who knows a staff address cannot lock its owner out.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", 2))
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "kiosk"
     #: Largest delegation import accepted, in bytes and in rows.
