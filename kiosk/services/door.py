@@ -994,6 +994,18 @@ def forget_caches() -> None:
     _holders.clear()
 
 
+def photo_at_the_door(session: Session, participant: Participant, now: datetime | None = None) -> bool:
+    """Whether the door and the desk may see this participant's photo: accredited, event not over.
+
+    Staff accounts are not bound to events, so "the events they serve" are those still running
+    or to come; an event token (ApiToken.event_id) narrows it to its event (participant_or_404).
+    """
+    event = session.get(Event, participant.event_id)
+    assert event is not None
+    over_at = event.local_midnight(event.ends_on + timedelta(days=1))
+    return participant.status == Status.ACCREDITED and (now or utcnow()) < over_at
+
+
 def photo_url(participant_id: int, version: int) -> str:
     """Where a door scanner fetches a badge holder's photo (the version changes with the photo)."""
     return f"/api/v1/participants/{participant_id}/photo?v={version}"

@@ -405,6 +405,35 @@ def test_photo_for_the_door(app, client, make_token):
     assert client.get(url, headers=bearer(make_token(Role.KIOSK))).status_code == 403
 
 
+@pytest.mark.parametrize("role", [Role.DESK, Role.SECURITY])
+def test_desk_and_security_see_photos_only_of_accredited_participants_of_events_not_over(
+    app, client, make_token, role
+):
+    with app.app_context():
+        session = db.session
+        running, over = new_event(session), new_event(session)
+        over.starts_on, over.ends_on = over.starts_on - timedelta(days=10), over.ends_on - timedelta(days=3)
+        people = {"accredited": accredited(session, running)}
+        for status in ("pending", "rejected", "withdrawn"):
+            people[status] = accredited(session, running, given=status)
+            people[status].status = status
+        people["over"] = accredited(session, over)
+        for person in people.values():
+            person.photo, person.photo_type = b"\xff\xd8\xff fake jpeg", "image/jpeg"
+        session.commit()
+        ids = {name: person.id for name, person in people.items()}
+    staff, organizer = make_token(role), make_token(Role.ORGANIZER)
+    for name, pid in ids.items():
+        url = f"/api/v1/participants/{pid}/photo"
+        seen = client.get(url, headers=bearer(staff))
+        assert seen.status_code == (200 if name == "accredited" else 404), name
+        assert client.get(url, headers=bearer(organizer)).status_code == 200, name
+        if name == "accredited":
+            assert seen.headers["Cache-Control"] == "private, no-store"
+        else:  # the same answer as for an id that does not exist
+            assert seen.get_json()["detail"] == f"There is no participant {pid}."
+
+
 def _statements_per_scan(app, client, token, slug, code, checkpoint) -> int:
     seen: list[str] = []
     with app.app_context():
