@@ -36,6 +36,9 @@ class Config:
     PRINT_WAKE_SOCKET = os.environ.get("PRINT_WAKE_SOCKET")
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    #: The one folder file printers (receipt `file`, badge `hot_folder` and `png_folder`) may write
+    #: in, subfolders included (default: printed/ in the instance folder).
+    PRINTER_FILES_DIR = os.environ.get("PRINTER_FILES_DIR")
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Zurich"

@@ -54,13 +54,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure_paths(app: Flask) -> None:
-    """Default the database, keys and outbox to the instance folder."""
+    """Default the database, keys, outbox and printers' folder to the instance folder."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kiosk.sqlite'}"
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
+    if not app.config.get("PRINTER_FILES_DIR"):
+        app.config["PRINTER_FILES_DIR"] = str(instance / "printed")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
