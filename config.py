@@ -42,6 +42,9 @@ class Config:
     PRINT_WAKE_SOCKET = os.environ.get("PRINT_WAKE_SOCKET")
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    #: The one folder file printers (receipt `file`, badge `hot_folder` and `png_folder`) may write
+    #: in, subfolders included (default: printed/ in the instance folder).
+    PRINTER_FILES_DIR = os.environ.get("PRINTER_FILES_DIR")
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Zurich"
@@ -60,9 +63,17 @@ class Config:
     #: behind the proxy. The CSRF token, SameSite session cookies and HSTS still stand.
     WTF_CSRF_SSL_STRICT = False
     JSON_SORT_KEYS = False
-    #: Failed sign-ins allowed per account and per address (flask-limiter syntax).
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    #: Failed sign-ins allowed per account from one address, and per address (flask-limiter
+    #: syntax); beyond them that address is refused for a while.
+    LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "5 per minute; 20 per hour"
+    )
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute; 200 per hour")
+    #: Failed sign-ins to an account from every address; beyond them each sign-in to it waits
+    #: LOGIN_SLOWDOWN_SECONDS (the owner's right password too) rather than being refused: someone
+    #: who knows a staff address cannot lock its owner out.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
+    LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", 2))
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "kiosk"
     #: Largest delegation import accepted, in bytes and in rows.

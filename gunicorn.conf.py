@@ -29,7 +29,8 @@ keepalive = 5
 limit_request_line = 4094
 limit_request_fields = 100
 
-#: Access log to stdout (or a file), with private-link secrets and credentials redacted.
+#: Access log to stdout (or a file), with private-link secrets, credentials and searched names
+#: redacted (kiosk/accesslog.py; addresses are percent-decoded first, as the app reads them).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 logger_class = "kiosk.accesslog.GunicornLogger"

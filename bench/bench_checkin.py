@@ -181,6 +181,7 @@ def main() -> None:
                 "SQLALCHEMY_DATABASE_URI": uri,
                 "KEYS_DIR": f"{tmp}/keys",
                 "MAIL_OUTBOX": f"{tmp}/outbox",
+                "PRINTER_FILES_DIR": tmp,
                 "WTF_CSRF_ENABLED": False,
                 "SESSION_COOKIE_SECURE": False,
             }

@@ -54,13 +54,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def configure_paths(app: Flask) -> None:
-    """Default the database, keys and outbox to the instance folder."""
+    """Default the database, keys, outbox and printers' folder to the instance folder."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kiosk.sqlite'}"
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
+    if not app.config.get("PRINTER_FILES_DIR"):
+        app.config["PRINTER_FILES_DIR"] = str(instance / "printed")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -128,6 +130,17 @@ def register_commands(app: Flask) -> None:
     cli.init_app(app)
 
 
+#: No inline script or style; no <base> (it would change where relative links and scripts go); forms
+#: post only here; no page of this site inside another's frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
+    "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+#: Over HTTPS: a browser that came once never tries plain http for a year (as deploy/nginx sets it;
+#: no includeSubDomains: the venue's name may sit under a domain with other servers).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def register_security_headers(app: Flask) -> None:
     """Headers every response carries; nothing but static files may be stored by a browser or proxy."""
 
@@ -138,11 +151,9 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; "
-            "script-src 'self' 'wasm-unsafe-eval'; frame-ancestors 'none'",
-        )
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.is_secure:  # behind nginx (PROXY_FIX=1) too, which then drops its own copy
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
 

@@ -1,9 +1,10 @@
-"""Access logs without secrets: private-link secrets and credentials are replaced by "…".
+"""Access logs without secrets or names: private-link secrets, credentials and searched names become "…".
 
 The private link's secret appears in one address only (`/d/<secret>/`, which signs the focal
-point in and redirects), a kiosk's one-time enrolment secret in `/kiosk/enrol/<secret>`; these
-filters keep them out of the development server's log and out of gunicorn's access log (see
-gunicorn.conf.py).
+point in and redirects), a kiosk's one-time enrolment secret in `/kiosk/enrol/<secret>`; names
+in the query strings of searches (`?q=`, `?family_name=`). Addresses are read as the app reads
+them, percent-decoded, so `/%64/<secret>/` is redacted like `/d/<secret>/`. These filters keep
+them out of the development server's log and out of gunicorn's access log (see gunicorn.conf.py).
 """
 
 from __future__ import annotations
@@ -11,19 +12,57 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote, unquote_plus
 
 from gunicorn.glogging import Logger
 
-#: A private link or a kiosk's one-time enrolment link: everything after /d/ or /kiosk/enrol/ up
-#: to the next slash, query or space.
-SECRET_IN_PATH = re.compile(r"(/d/|/kiosk/enrol/)[^/?#\s\"]+")
+#: A private link or a kiosk's one-time enrolment link, in an address as the app reads it (percent
+#: decoded: /%64/… is /d/…; slashes merged: /d//… is /d/…): everything after /d/ or /kiosk/enrol/
+#: up to the next slash, query, ampersand or space.
+SECRET_IN_PATH = re.compile(r"(/+d/+|/+kiosk/+enrol/+)[^/?#&\s\"]+")
+#: Query parameters that carry a person's name or address: the desk's and the API's search (q),
+#: the kiosk's "find me" (family_name), the audit log's person filter (actor).
+PERSONAL_PARAMETERS = frozenset({"q", "family_name", "given_name", "name", "email", "actor"})
 #: Header and environment atoms that carry credentials.
 CREDENTIAL_ATOMS = re.compile(r"authorization|cookie|token", re.IGNORECASE)
+#: A word of a log line that may be an address (a request line's target, a Referer).
+_WORD = re.compile(r"[^\s\"]+")
+#: What a redacted, decoded address must not show as such in a log line.
+_UNPRINTABLE = re.compile(r"[\s\"\\\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(decoded: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), decoded)
+
+
+def _without_secret(part: str) -> str:
+    """`part` of an address, or its decoded form with any secret replaced by "…" if it holds one."""
+    decoded = unquote(part, errors="replace")
+    if not SECRET_IN_PATH.search(decoded):
+        return part
+    return _printable(SECRET_IN_PATH.sub(r"\1…", decoded))
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of personal parameters, and any secret, replaced by "…"."""
+    fields = []
+    for field in query.split("&"):
+        key, equals, _value = field.partition("=")
+        if equals and unquote_plus(key, errors="replace").strip() in PERSONAL_PARAMETERS:
+            fields.append(f"{key}=…")
+        else:
+            fields.append(_without_secret(field))
+    return "&".join(fields)
+
+
+def _redact_word(word: str) -> str:
+    path, mark, query = word.partition("?")
+    return _without_secret(path) + mark + (redact_query(query) if mark else "")
 
 
 def redact(text: str) -> str:
-    """`text` with any private-link secret replaced by "…"."""
-    return SECRET_IN_PATH.sub(r"\1…", text)
+    """`text` with private-link and enrolment secrets, and names searched for, replaced by "…"."""
+    return _WORD.sub(lambda m: _redact_word(m.group()), text)
 
 
 class RedactSecrets(logging.Filter):
@@ -57,6 +96,8 @@ class GunicornLogger(Logger):
                 continue  # gunicorn's SafeAtoms shows "-"
             if CREDENTIAL_ATOMS.search(key):
                 named[key] = "…"
+            elif key == "q" and isinstance(value, str):  # the query string alone, without "?"
+                named[key] = redact_query(value)
             else:
                 named[key] = redact(value) if isinstance(value, str) else value
         return named

@@ -67,6 +67,7 @@ def base_config(uri: str, tmp: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "KEYS_DIR": str(tmp / "keys"),
         "MAIL_OUTBOX": str(tmp / "outbox"),
+        "PRINTER_FILES_DIR": str(tmp),  # file printers of the tests write in their tmp_path
         "MAIL_SERVER": None,
     }
 

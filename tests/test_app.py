@@ -28,6 +28,15 @@ def test_every_response_carries_security_headers(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
 
 
+def test_the_policy_forbids_base_and_foreign_form_targets_and_https_answers_carry_hsts(client):
+    policy = [part.strip() for part in client.get("/login").headers["Content-Security-Policy"].split(";")]
+    assert "base-uri 'none'" in policy and "form-action 'self'" in policy
+    assert "Strict-Transport-Security" not in client.get("/login").headers  # plain http: meaningless
+    for path in ("/login", "/api/v1/openapi.json", "/nope"):
+        secure = client.get(path, base_url="https://localhost")
+        assert secure.headers["Strict-Transport-Security"] == "max-age=31536000", path
+
+
 def test_pages_and_api_answers_are_never_stored_but_static_files_may_be(client, login, make_token):
     login()
     for path, headers in (("/admin/", {}), ("/login", {}), ("/api/v1/events", bearer(make_token()))):

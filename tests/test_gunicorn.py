@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -120,6 +121,55 @@ def test_a_graceful_stop_ends_open_dashboard_streams_at_once(served, make_event,
 def test_redaction_covers_every_place_a_secret_can_appear():
     assert redact("GET /d/AbC-12_x/participants?x=1 HTTP/1.1") == "GET /d/…/participants?x=1 HTTP/1.1"
     assert redact("https://venue.example/d/AbC-12_x") == "https://venue.example/d/…"
+
+
+def _access_line(tmp_path, environ: dict, log_format: str = '"%(r)s" %(s)s "%(f)s"') -> str:
+    """What gunicorn's access log (this app's logger class, gunicorn.conf.py) writes for one request."""
+    from gunicorn.config import Config
+
+    config = Config()
+    config.set("access_log_format", log_format)
+    log = tmp_path / f"access-{uuid.uuid4().hex}.log"
+    config.set("accesslog", str(log))
+    logger = GunicornLogger(config)
+    request = SimpleNamespace(headers=[])
+    response = SimpleNamespace(status="200 OK", headers=[], sent=0)
+    environ = {"REQUEST_METHOD": "GET", "SERVER_PROTOCOL": "HTTP/1.1", **environ}
+    logger.access(response, request, environ, timedelta(milliseconds=3))
+    for handler in logger.access_log.handlers:
+        handler.close()
+    return log.read_text()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/%64/SeCrEt_123/",  # the router decodes it: the private link, signing in
+        "/%64/%53eCrEt_123/?lang=fr",
+        "/d//SeCrEt_123/",  # slashes merged: a redirect to the private link
+        "/kiosk/%65nrol/SeCrEt_123",
+        "/login?next=%2Fd%2FSeCrEt_123%2F",
+    ],
+)
+def test_a_secret_is_redacted_however_its_address_is_spelt(tmp_path, address):
+    line = _access_line(tmp_path, {"RAW_URI": address, "HTTP_REFERER": f"https://venue.example{address}"})
+    assert "SeCrEt_123" not in line and "%53eCrEt_123" not in line, line
+    assert line.count("…") == 2, line
+
+
+def test_names_searched_for_stay_out_of_the_access_log(tmp_path):
+    addresses = [
+        "/desk/?q=Emily+Clarke&page=2",
+        "/api/v1/events/im2024/participants?status=accredited&q=Clarke",
+        "/api/v1/kiosk/find?family_name=Cl%C3%A4rke&lang=ar",
+        "/admin/events/im2024/audit?%71=Clarke&actor=emily.clarke%40example.org",
+    ]
+    lines = [_access_line(tmp_path, {"RAW_URI": address}) for address in addresses]
+    assert not any(word in line for line in lines for word in ("Emily", "Clarke", "Cl%C3%A4rke", "clarke"))
+    assert '"GET /desk/?q=…&page=2 HTTP/1.1" 200' in lines[0]
+    assert "?status=accredited&q=… " in lines[1] and "family_name=…&lang=ar" in lines[2]
+    query_only = _access_line(tmp_path, {"RAW_URI": "/desk/", "QUERY_STRING": "q=Clarke"}, "%(q)s")
+    assert query_only.strip() == "q=…"
 
 
 def test_the_access_log_gets_only_the_atoms_of_its_format_redacted():

@@ -314,7 +314,8 @@ def _gzipped(tag: str, body: str) -> bytes:
     bp,
     "/participants/<int:participant_id>/photo",
     "GET",
-    summary="A participant's photo, for the door to compare with the face",
+    summary="A participant's photo, for the door to compare with the face (desk and security: "
+    "accredited participants of events not over)",
     roles=(Role.SECURITY, Role.ORGANIZER, Role.DESK),
     response={"type": "string", "format": "binary"},
     media_type="image/jpeg",
@@ -323,10 +324,14 @@ def _gzipped(tag: str, body: str) -> bytes:
 )
 def participant_photo(participant_id: int):
     participant = participant_or_404(participant_id)
+    if g.principal.role != Role.ORGANIZER and not door.photo_at_the_door(db.session, participant):
+        raise NotFound(_("There is no participant %(id)d.", id=participant_id))
     if participant.photo is None:
         raise NotFound(_("There is no photo of this participant."))
+    # Door phones and desk screens are shared: nothing in the browser's cache (the door's service
+    # worker keeps the last few hundred photos itself, for scanning offline).
     return Response(
         participant.photo,
         mimetype=participant.photo_type or "image/jpeg",
-        headers={"Cache-Control": "private, max-age=86400"},
+        headers={"Cache-Control": "private, no-store"},
     )

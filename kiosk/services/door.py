@@ -66,6 +66,8 @@ REASON_TEXT: dict[str, Any] = {
 MEETING_DOORS_OPEN = timedelta(minutes=60)
 #: The most scans one offline upload may carry.
 MAX_BATCH = 500
+#: The largest checkpoint id (an INTEGER column, 32 bits on PostgreSQL).
+MAX_CHECKPOINT_ID = 2**31 - 1
 #: How long public keys stay cached in a process (a new key id is looked up at once).
 _KEY_CACHE_SECONDS = 30.0
 
@@ -622,7 +624,9 @@ def _stored(session: Session, nonce: str) -> ScanRecord | None:
 
 def checkpoint_of(session: Session, event: EventRef, checkpoint_id: Any, *, closed_too: bool = False) -> Gate:
     """An active checkpoint of the event (or a closed one, for scans made before it closed), or a 422."""
-    checkpoint = _gate(session, checkpoint_id) if isinstance(checkpoint_id, int) else None
+    # An id a column can hold (JSON allows any size; SQLite raised OverflowError past 2**63: a 500).
+    is_id = type(checkpoint_id) is int and 0 < checkpoint_id <= MAX_CHECKPOINT_ID
+    checkpoint = _gate(session, checkpoint_id) if is_id else None
     if checkpoint is not None and checkpoint.event_id != event.id:  # kept from before a change: look again
         _gates.pop(checkpoint.id, None)
         checkpoint = _gate(session, checkpoint_id)
@@ -707,7 +711,8 @@ def record_scan(
 
     The same nonce sent again returns the first answer and stores nothing. An offline scan
     (request.offline_result set) keeps the scanner's verdict, since the person did or did not
-    pass; the server's own verdict is compared and a difference is flagged as a conflict.
+    pass; the server's own verdict is compared and a difference is flagged as a conflict. A code
+    the server proves invalid (a forgery) is stored refused whatever the scanner said.
 
     `optimistic` skips looking the nonce up first, since nearly every nonce is new: a repeated
     one is then found by the insert, and ScanRaceLost asks the caller to roll back and call
@@ -727,6 +732,10 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
     if offline:
         server_reason = reason
         result = request.offline_result
+        if reason is Reason.INVALID_CODE:
+            # The server proves the code was never issued (damaged, bad signature, unknown serial):
+            # whatever the scanner said, the scan is stored refused, and no one moves for it.
+            result = ScanResult.REFUSED
         if reason is None and checkpoint.anti_passback and participant_id is not None:
             server_reason = _passback_reason(session, participant_id, venue_id, request.direction)
         if result is ScanResult.ACCEPTED and participant_id is not None:
@@ -743,6 +752,9 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
         stored_reason = request.offline_reason if result is ScanResult.REFUSED else None
         server_result = ScanResult.ACCEPTED if server_reason is None else ScanResult.REFUSED
         conflict = server_result is not result
+        if reason is Reason.INVALID_CODE:
+            stored_reason = Reason.INVALID_CODE
+            conflict = request.offline_result is not ScanResult.REFUSED
     else:
         if reason is None and participant_id is not None:
             moved_at = _move(
@@ -980,6 +992,18 @@ def forget_caches() -> None:
     forget_keys()
     forget_gates()
     _holders.clear()
+
+
+def photo_at_the_door(session: Session, participant: Participant, now: datetime | None = None) -> bool:
+    """Whether the door and the desk may see this participant's photo: accredited, event not over.
+
+    Staff accounts are not bound to events, so "the events they serve" are those still running
+    or to come; an event token (ApiToken.event_id) narrows it to its event (participant_or_404).
+    """
+    event = session.get(Event, participant.event_id)
+    assert event is not None
+    over_at = event.local_midnight(event.ends_on + timedelta(days=1))
+    return participant.status == Status.ACCREDITED and (now or utcnow()) < over_at
 
 
 def photo_url(participant_id: int, version: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,83 @@ def has_unsafe_characters(text: str) -> bool:
     return bool(UNSAFE_TEXT_RE.search(text))
 
 
+#: The fields that hold a name (printed on badges, compared for duplicates).
+NAME_FIELDS = ("title", "given_name", "family_name", "badge_name")
+#: Default-ignorable code points (Unicode's DerivedCoreProperties): shown as nothing, so
+#: "Em\u200bily" looks like "Emily". With every format character (category Cf: marks of
+#: direction, the Arabic letter mark, byte order mark …) they are refused in names.
+DEFAULT_IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+ZWNJ, ZWJ = "\u200c", "\u200d"
+#: Scripts whose words need the zero-width non-joiner or joiner between two of their letters:
+#: Persian and other languages in Arabic script (می‌خواهم), Syriac, and the Indic scripts (a
+#: half form or an explicit virama: क्‍ष).
+JOINER_SCRIPTS = frozenset(
+    {"ARABIC", "SYRIAC", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA", "TAMIL", "TELUGU",
+     "KANNADA", "MALAYALAM", "SINHALA"}
+)  # fmt: skip
+
+
+def is_invisible(char: str) -> bool:
+    """Whether `char` is a format character or default-ignorable: it shows as nothing."""
+    point = ord(char)
+    return unicodedata.category(char) == "Cf" or any(low <= point <= high for low, high in DEFAULT_IGNORABLE)
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter or mark, from its Unicode name ("ARABIC LETTER FARSI YEH": ARABIC)."""
+    if unicodedata.category(char)[0] not in "LM":
+        return None
+    return unicodedata.name(char, "").split(" ", 1)[0] or None
+
+
+def has_invisible_characters(text: str) -> bool:
+    """Whether `text` holds an invisible character, a ZWNJ or ZWJ inside a word of a script that
+    needs them aside (both neighbours letters or marks of that one script)."""
+    for index, char in enumerate(text):
+        if not is_invisible(char):
+            continue
+        if char in (ZWNJ, ZWJ) and 0 < index < len(text) - 1:
+            before, after = _script(text[index - 1]), _script(text[index + 1])
+            if before in JOINER_SCRIPTS and before == after:
+                continue
+        return True
+    return False
+
+
+def comparable_name(name: str) -> str:
+    """A name as compared with others for duplicates: compatibility forms and case folded, without
+    invisible characters (joiners included), spaces single ("EMILY  Clar\u200dke" is "emily clarke")."""
+    visible = "".join(char for char in unicodedata.normalize("NFKC", name or "") if not is_invisible(char))
+    return " ".join(visible.casefold().split())
+
+
+def _ranges(points: list[int]) -> str:
+    """Code points as a regular expression's class items, in \\uXXXX escapes."""
+    items, start = [], None
+    for index, point in enumerate(points):
+        start = point if start is None else start
+        if index + 1 == len(points) or points[index + 1] != point + 1:
+            items.append(f"\\u{start:04x}" + (f"-\\u{point:04x}" if point != start else ""))
+            start = None
+    return "".join(items)
+
+
+#: The invisible characters of the Basic Multilingual Plane as a class for the OpenAPI patterns of
+#: names (the joiners aside: they depend on their neighbours; the server checks the rest too).
+INVISIBLE_CHARACTERS = _ranges(
+    [
+        point
+        for point in range(0x10000)
+        if not 0xD800 <= point <= 0xDFFF and is_invisible(chr(point)) and chr(point) not in (ZWNJ, ZWJ)
+    ]
+)
+
+
 #: How each choice is shown to people.
 CHOICE_LABELS: dict[str, dict[str, Any]] = {
     "gender": GENDER_LABELS,
@@ -80,6 +158,9 @@ class Field:
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
         pattern = REQUIRED_TEXT_PATTERN if self.required else TEXT_PATTERN
+        if self.name in NAME_FIELDS:
+            refused = f"[^{UNSAFE_CHARACTERS}"
+            pattern = pattern.replace(refused, refused + INVISIBLE_CHARACTERS)
         if self.check is _check_email:
             pattern = EMAIL_PATTERN
         prop: dict[str, Any] = {"type": "string", "maxLength": self.max_length, "pattern": pattern}
@@ -171,6 +252,14 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
         value = " ".join(raw.split()) if field.name != "email" else raw.strip().lower()
         if has_unsafe_characters(raw):
             errors[field.name] = [_("%(label)s contains characters that are not allowed.", label=field.label)]
+        elif field.name in NAME_FIELDS and has_invisible_characters(value):
+            errors[field.name] = [
+                _(
+                    "%(label)s contains an invisible character (such as a zero-width space): "
+                    "type it again without it.",
+                    label=field.label,
+                )
+            ]
         elif not value:
             if field.required:
                 errors[field.name] = [_("%(label)s is required.", label=field.label)]

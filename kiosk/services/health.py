@@ -118,9 +118,10 @@ def printers(app: Flask) -> Result:
     if not rows:
         return Result(True, "No printer is set up.")
     timeout = app.config["READY_TIMEOUT_SECONDS"]
+    files_dir = printing.printer_files_dir()  # read here: the checks run in threads of their own
 
     def reachable(kind, connection) -> bool:
-        if printing.connection_problem(kind, connection):
+        if printing.connection_problem(kind, connection, files_dir=files_dir):
             return False
         return printer_devices.check_reachable(connection, timeout=timeout)[0]
 

@@ -11,8 +11,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -71,13 +73,53 @@ CONNECTION_TYPES: dict[PrinterKind, dict[str, tuple[str, ...]]] = {
 _PRINTER_KIND = {JobKind.BADGE: PrinterKind.BADGE, JobKind.RECEIPT: PrinterKind.RECEIPT}
 
 
+#: Connection types that write files on this server: confined to PRINTER_FILES_DIR.
+FILE_TYPES = frozenset({"file", "hot_folder", "png_folder"})
+#: Where serial printers' devices are.
+DEVICES = Path("/dev")
+
+
 # --- printers -------------------------------------------------------------------------------
 
 
+def printer_files_dir() -> Path:
+    """The one folder file printers may write in (PRINTER_FILES_DIR), symlinks resolved."""
+    return Path(current_app.config["PRINTER_FILES_DIR"]).resolve()
+
+
+def _inside(value: Any, folder: Path, *, folder_too: bool) -> bool:
+    """Whether `value` is an absolute path inside `folder` once symlinks and ".." are resolved."""
+    path = Path(str(value))
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL
+        return False
+    return path.is_absolute() and (folder in resolved.parents or (folder_too and resolved == folder))
+
+
+def _place_problem(ctype: str, connection: Mapping[str, Any], files_dir: Path | None) -> str | None:
+    """Why a file printer's path or a serial printer's device is not one this server may write to."""
+    if ctype == "serial" and not _inside(connection["devfile"], DEVICES, folder_too=False):
+        return _("A serial printer's device must be in /dev, e.g. /dev/ttyUSB0.")
+    if ctype in FILE_TYPES:
+        folder = files_dir or printer_files_dir()
+        if not _inside(connection["path"], folder, folder_too=ctype != "file"):
+            return _(
+                "Printers write only inside %(folder)s (PRINTER_FILES_DIR, set on the server): "
+                "give the full path of a file or folder there.",
+                folder=folder,
+            )
+    return None
+
+
 def connection_problem(
-    kind: PrinterKind, connection: Mapping[str, Any], fmt: str | None = None
+    kind: PrinterKind, connection: Mapping[str, Any], fmt: str | None = None, *, files_dir: Path | None = None
 ) -> str | None:
-    """Why a printer's settings cannot work, or None if they can."""
+    """Why a printer's settings cannot work, or None if they can.
+
+    File printers may write only inside `files_dir` (default: PRINTER_FILES_DIR), checked each
+    time they are used, symlinks and ".." resolved; serial devices only under /dev.
+    """
     if not isinstance(connection, Mapping):
         return _("The connection must be a JSON object.")
     types = CONNECTION_TYPES[kind]
@@ -104,7 +146,7 @@ def connection_problem(
             return _("The port must be a number between 1 and 65535.")
     if kind == PrinterKind.BADGE and fmt is not None and fmt not in badging.FORMAT_NAMES:
         return _("The badge format must be card, card_portrait or a6.")
-    return None
+    return _place_problem(ctype, connection, files_dir)
 
 
 def parse_connection(text: str) -> dict[str, Any]:
@@ -134,7 +176,10 @@ def save_printer(
     kiosks: str = "",
     enabled: bool = True,
 ) -> Printer:
-    """Create a printer (printer=None) or change one, after checking its settings."""
+    """Create a printer (printer=None) or change one, after checking its settings.
+
+    Nothing is sent to the printer: reachability is asked of saved printers only (check_printer).
+    """
     name = " ".join((name or "").split())
     errors: dict[str, list[str]] = {}
     if not name:
@@ -162,6 +207,8 @@ def save_printer(
     if printer is None:
         printer = Printer(name=name)
         session.add(printer)
+    if printer.connection != dict(connection):  # not checked yet: see check_printer
+        printer.reachable, printer.last_error, printer.last_checked_at = None, None, None
     printer.name = name
     printer.kind = printer_kind
     printer.connection = dict(connection)

@@ -31,7 +31,7 @@ from kiosk.services.errors import (
     InvalidTransition,
     RegistrationClosed,
 )
-from kiosk.services.fields import BADGE_FIELDS, IDENTITY_FIELDS, clean_participant
+from kiosk.services.fields import BADGE_FIELDS, IDENTITY_FIELDS, clean_participant, comparable_name
 from kiosk.services.vocabulary import label
 
 
@@ -168,14 +168,16 @@ def _ensure_not_duplicate(
 ) -> None:
     active = Participant.status.in_(ACTIVE_STATUSES)
     others = (Participant.id != exclude_id,) if exclude_id is not None else ()
-    same_name = select(Participant.id).where(
-        Participant.delegation_id == delegation.id,
-        active,
-        func.lower(Participant.given_name) == values["given_name"].lower(),
-        func.lower(Participant.family_name) == values["family_name"].lower(),
-        *others,
+    # Compared in Python, after the names' normalisation (comparable_name): SQLite's lower() knows
+    # only ASCII, and a name registered before invisible characters were refused may hold one.
+    # A delegation has a handful of people.
+    wanted = (comparable_name(values["given_name"]), comparable_name(values["family_name"]))
+    names = session.execute(
+        select(Participant.given_name, Participant.family_name).where(
+            Participant.delegation_id == delegation.id, active, *others
+        )
     )
-    if session.execute(same_name.limit(1)).first():
+    if any((comparable_name(given), comparable_name(family)) == wanted for given, family in names):
         raise DuplicateParticipant(
             _(
                 "%(name)s is already registered in the delegation of %(delegation)s.",

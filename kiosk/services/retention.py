@@ -34,6 +34,7 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
+from kiosk.services import printing
 from kiosk.services.audit import Actor, record
 
 #: The action of the audit entry a purge writes for each event (and by which it is not purged twice).
@@ -111,8 +112,8 @@ def _files(session: Session, outbox: Path, before: datetime) -> list[Path]:
     for printer in session.execute(select(Printer)).scalars():
         connection = printer.connection or {}
         kind, path = connection.get("type"), connection.get("path")
-        if not path:
-            continue
+        if not path or printing.connection_problem(printer.kind, connection):
+            continue  # nothing is removed outside PRINTER_FILES_DIR, even for a printer saved before the rule
         if kind in ("png_folder", "hot_folder"):
             found += _old_files(Path(path), before, PRINTED_FILE)
         elif kind == "file":  # receipts appended to one file

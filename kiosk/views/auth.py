@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -12,6 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse_many
+from limits.errors import StorageError
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,6 +28,7 @@ from kiosk.services.audit import Actor
 from kiosk.services.auth import end_session, session_user, start_session
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 login_manager.login_view = "auth.login"
 login_manager.session_protection = "strong"
@@ -67,6 +72,41 @@ def _address_key() -> str:
     return "address:" + (request.remote_addr or "unknown")
 
 
+def _account_and_address_key() -> str:
+    """The rate-limit key of one account tried from one address."""
+    return f"{_account_key()} {_address_key()}"
+
+
+#: The scope under which failed sign-ins to an account are counted, from every address.
+ACCOUNT_SCOPE = "login-account"
+
+
+def _account_limits():
+    return parse_many(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+
+
+def _account_under_attack(key: str) -> bool:
+    """Whether the account's failed sign-ins, from every address, are beyond LOGIN_LIMIT_PER_ACCOUNT."""
+    try:
+        return any(not limiter.limiter.test(item, ACCOUNT_SCOPE, key) for item in _account_limits())
+    except StorageError as error:  # the limits' storage is down: no slowing down meanwhile
+        log.warning("sign-in limits: storage unavailable (%s)", error)
+        return False
+
+
+def _count_account_failure(key: str) -> None:
+    try:
+        for item in _account_limits():
+            limiter.limiter.hit(item, ACCOUNT_SCOPE, key)
+    except StorageError as error:
+        log.warning("sign-in limits: storage unavailable (%s)", error)
+
+
+def _pause(seconds: float) -> None:
+    """Wait before answering a sign-in to an account under attack (tests replace it)."""
+    time.sleep(seconds)
+
+
 def _failed(response) -> bool:
     """Only failed sign-ins count against the limits."""
     return response.status_code != 302
@@ -102,13 +142,16 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+#: Failed sign-ins are limited per account *and* address (then refused, 429) and per address (then
+#: refused); failures to one account from every address do not lock its owner out: beyond
+#: LOGIN_LIMIT_PER_ACCOUNT every sign-in to it waits LOGIN_SLOWDOWN_SECONDS, the right password too.
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+    key_func=_account_and_address_key,
     methods=["POST"],
     deduct_when=_failed,
-    scope="login-account",
+    scope="login-account-address",
     error_message=_too_many,
 )
 @limiter.limit(
@@ -122,6 +165,9 @@ class LoginForm(FlaskForm):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        account = _account_key()
+        if _account_under_attack(account):
+            _pause(current_app.config["LOGIN_SLOWDOWN_SECONDS"])
         user = db.session.execute(
             select(User).filter_by(email=form.email.data.strip().lower()[:200])
         ).scalar_one_or_none()
@@ -135,6 +181,7 @@ def login():
             db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or landing_page(user))
+        _count_account_failure(account)
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -188,8 +188,7 @@ def _edit(printer: Printer | None):
             db.session.rollback()
             errors = exc.errors
             flash(exc.detail, "error")
-        else:
-            printing.check_printer(db.session, saved, timeout=1.0)
+        else:  # not asked now: the form would probe any host and port (Check printers asks saved ones)
             db.session.commit()
             flash(_("Printer %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("printers.index"))

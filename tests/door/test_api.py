@@ -17,7 +17,7 @@ from kiosk.models import Direction, Event, Participant, Presence, Role, Scan
 from kiosk.models.base import utcnow
 from kiosk.services import counters, door, keys
 from tests.conftest import bearer
-from tests.door.scenario import CASES, accredited, build, new_event
+from tests.door.scenario import CASES, _flip, accredited, build, new_event
 
 
 def scan(client, token, slug, code, checkpoint, direction="in", nonce=None, **extra):
@@ -405,6 +405,35 @@ def test_photo_for_the_door(app, client, make_token):
     assert client.get(url, headers=bearer(make_token(Role.KIOSK))).status_code == 403
 
 
+@pytest.mark.parametrize("role", [Role.DESK, Role.SECURITY])
+def test_desk_and_security_see_photos_only_of_accredited_participants_of_events_not_over(
+    app, client, make_token, role
+):
+    with app.app_context():
+        session = db.session
+        running, over = new_event(session), new_event(session)
+        over.starts_on, over.ends_on = over.starts_on - timedelta(days=10), over.ends_on - timedelta(days=3)
+        people = {"accredited": accredited(session, running)}
+        for status in ("pending", "rejected", "withdrawn"):
+            people[status] = accredited(session, running, given=status)
+            people[status].status = status
+        people["over"] = accredited(session, over)
+        for person in people.values():
+            person.photo, person.photo_type = b"\xff\xd8\xff fake jpeg", "image/jpeg"
+        session.commit()
+        ids = {name: person.id for name, person in people.items()}
+    staff, organizer = make_token(role), make_token(Role.ORGANIZER)
+    for name, pid in ids.items():
+        url = f"/api/v1/participants/{pid}/photo"
+        seen = client.get(url, headers=bearer(staff))
+        assert seen.status_code == (200 if name == "accredited" else 404), name
+        assert client.get(url, headers=bearer(organizer)).status_code == 200, name
+        if name == "accredited":
+            assert seen.headers["Cache-Control"] == "private, no-store"
+        else:  # the same answer as for an id that does not exist
+            assert seen.get_json()["detail"] == f"There is no participant {pid}."
+
+
 def _statements_per_scan(app, client, token, slug, code, checkpoint) -> int:
     seen: list[str] = []
     with app.app_context():
@@ -493,4 +522,45 @@ def test_one_bad_upload_does_not_hold_back_the_others(app, client, make_token):
     assert results[0]["nonce"] == "new" and results[0]["result"] == "accepted"
     assert results[1]["nonce"] == "taken" and results[1]["error"]["code"] == "invalid"
     with app.app_context():
+        assert counters.recount(db.session, event_id) == {}
+
+
+@pytest.mark.parametrize("checkpoint", [2**63, 2**64 + 1, -(2**63) - 1, True, 1.5, "1"])
+def test_a_checkpoint_id_no_column_can_hold_is_a_422_online_and_offline(app, client, make_token, checkpoint):
+    slug, _event_id, _venue, _pid, _main, _side, _exit, code = _setup(app)
+    token = make_token(Role.SECURITY)
+    online = scan(client, token, slug, code, checkpoint)
+    assert online.status_code == 422, online.text
+    assert online.get_json()["detail"] == "There is no such checkpoint at this event."
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    item = {"code": code, "checkpoint": checkpoint, "direction": "in", "nonce": "big", "scanned_at": at}
+    batch = client.post(
+        f"/api/v1/events/{slug}/scans/batch",
+        json={"scans": [{**item, "result": "accepted"}]},
+        headers=bearer(token),
+    )
+    assert batch.status_code == 200, batch.text
+    assert batch.get_json()["results"][0]["error"]["detail"] == "There is no such checkpoint at this event."
+
+
+def test_an_offline_scan_of_a_forged_badge_is_stored_refused_whatever_the_scanner_said(
+    app, client, make_token
+):
+    slug, event_id, venue_id, pid, main, _side, _exit, code = _setup(app)
+    forged = _flip(code, len(code) - 5)  # inside the signature
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    common = {"code": forged, "checkpoint": main, "direction": "in", "scanned_at": at}
+    results = client.post(
+        f"/api/v1/events/{slug}/scans/batch",
+        json={"scans": [{**common, "nonce": "forged", "result": "accepted"}]},
+        headers=bearer(make_token(Role.SECURITY)),
+    ).get_json()["results"]
+    assert [(r["result"], r["reason"], r["conflict"]) for r in results] == [("refused", "invalid_code", True)]
+    with app.app_context():
+        stored = db.session.execute(select(Scan).filter_by(nonce="forged")).scalar_one()
+        assert (stored.result.value, stored.reason.value) == ("refused", "invalid_code")
+        assert stored.conflict and stored.server_reason == "invalid_code"
+        assert db.session.execute(select(Presence).filter_by(participant_id=pid)).first() is None
+        assert counters.values(db.session, event_id).get(f"inside:venue:{venue_id}", 0) == 0
+        assert counters.values(db.session, event_id)[f"scans:{main}:in:refused"] == 1
         assert counters.recount(db.session, event_id) == {}

@@ -211,6 +211,7 @@ def start_worker(tmp_path) -> Iterator[Callable[..., WorkerProcess]]:
             "SECRET_KEY": "fault-test-secret",
             "DATABASE_URL": database_url,
             "KIOSK_INSTANCE_PATH": str(tmp_path / "instance"),
+            "PRINTER_FILES_DIR": str(tmp_path),
             "PYTHONUNBUFFERED": "1",
             **settings,
         }

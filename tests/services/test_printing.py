@@ -522,3 +522,97 @@ def test_a_database_error_after_sending_records_the_outcome_later_and_sends_noth
         assert lane.step(db.session) is None  # the outcome is written first; nothing else is due
     assert job_state(app, job_id).status == JobStatus.DONE
     assert len(list(tmp_path.glob("*.pdf"))) == 1
+
+
+@pytest.fixture
+def confined(app, tmp_path) -> tuple[Path, Path]:
+    """PRINTER_FILES_DIR set to tmp_path/printed, and a file outside it that must stay untouched."""
+    printed = tmp_path / "printed"
+    printed.mkdir()
+    app.config["PRINTER_FILES_DIR"] = str(printed)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    return printed, victim
+
+
+def test_file_printers_write_only_inside_printer_files_dir(app, confined):
+    printed, victim = confined
+    (printed / "escape").symlink_to(victim.parent)
+    outside = [
+        ("receipt", {"type": "file", "path": str(victim)}),
+        ("receipt", {"type": "file", "path": str(printed / ".." / "victim.txt")}),
+        ("receipt", {"type": "file", "path": str(printed / "escape" / "victim.txt")}),  # a symlink out
+        ("receipt", {"type": "file", "path": "victim.txt"}),  # relative: to where the server runs
+        ("receipt", {"type": "file", "path": str(printed)}),  # the folder itself is not a file
+        ("badge", {"type": "hot_folder", "path": str(victim.parent)}),
+        ("badge", {"type": "png_folder", "path": "/etc"}),
+        ("badge", {"type": "png_folder", "path": str(printed / "escape")}),
+    ]
+    with app.app_context():
+        for kind, connection in outside:
+            with pytest.raises(ValidationFailed) as refused:
+                printing.save_printer(db.session, None, name="P", kind=kind, connection=connection)
+            assert refused.value.errors["connection"] == [
+                f"Printers write only inside {printed} (PRINTER_FILES_DIR, set on the server): "
+                "give the full path of a file or folder there."
+            ], connection
+        with pytest.raises(ValidationFailed) as refused:
+            printing.save_printer(
+                db.session,
+                None,
+                name="S",
+                kind="receipt",
+                connection={"type": "serial", "devfile": "/etc/passwd"},
+            )
+        assert refused.value.errors["connection"] == [
+            "A serial printer's device must be in /dev, e.g. /dev/ttyUSB0."
+        ]
+        for kind, connection in [
+            ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
+            ("badge", {"type": "png_folder", "path": str(printed)}),
+            ("badge", {"type": "hot_folder", "path": str(printed / "cards" / "pdf")}),
+        ]:
+            printing.save_printer(db.session, None, name=connection["type"], kind=kind, connection=connection)
+        db.session.rollback()
+    assert victim.read_text() == "precious"
+
+
+def test_a_printer_saved_before_the_rule_neither_checks_nor_prints_outside(app, accredited, confined):
+    """Rows written before (or behind the service's back): the test page, the check and the worker refuse."""
+    printed, victim = confined
+    with app.app_context():
+        receipt = Printer(
+            name="Old receipts", kind="receipt", connection={"type": "file", "path": str(victim)}
+        )
+        badge = Printer(name="Old badges", kind="badge", connection={"type": "hot_folder", "path": "/tmp"})
+        db.session.add_all([receipt, badge])
+        db.session.commit()
+        for printer in (receipt, badge):
+            with pytest.raises(ValidationFailed, match="PRINTER_FILES_DIR"):
+                printing.print_test_page(db.session, printer)
+            assert printing.check_printer(db.session, printer) is False
+            assert "PRINTER_FILES_DIR" in printer.last_error and "writable" not in printer.last_error
+        db.session.commit()
+        receipt_id = receipt.id
+    job_id = queue(app, accredited.id, "receipt", receipt_id)
+    assert work(app) == (0, 1)
+    assert job_state(app, job_id).status == JobStatus.FAILED
+    assert victim.read_text() == "precious"
+
+
+def test_the_default_folder_is_instance_printed_where_the_demo_kiosk_prints(app, tmp_path):
+    from kiosk import create_app
+    from tests.conftest import base_config
+
+    config = base_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+    del config["PRINTER_FILES_DIR"]
+    default = create_app(config)
+    assert default.config["PRINTER_FILES_DIR"] == str(Path(default.instance_path) / "printed")
+    with default.app_context():
+        printed = Path(default.instance_path) / "printed"
+        for kind, connection in [
+            ("badge", {"type": "png_folder", "path": str(printed)}),
+            ("receipt", {"type": "file", "path": str(printed / "receipt.escpos")}),
+        ]:
+            assert printing.connection_problem(printing.PrinterKind(kind), connection) is None
+        db.engine.dispose()

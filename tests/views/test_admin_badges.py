@@ -15,7 +15,9 @@ from kiosk.models import Event, Participant, PrintJob, Role, Status
 from kiosk.services import keys, printing
 
 
-def test_badge_png_print_and_reissue(app, client, login, make_event, make_delegation, make_participant):
+def test_badge_png_print_and_reissue(
+    app, client, login, make_event, make_delegation, make_participant, tmp_path
+):
     login(Role.ORGANIZER)
     event = make_event(slug="im")
     ana = make_participant(
@@ -45,7 +47,7 @@ def test_badge_png_print_and_reissue(app, client, login, make_event, make_delega
             None,
             name="Card",
             kind="badge",
-            connection={"type": "png_folder", "path": "/tmp/badges"},
+            connection={"type": "png_folder", "path": str(tmp_path / "badges")},
             badge_format="card",
         )
         db.session.commit()

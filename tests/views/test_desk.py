@@ -82,7 +82,7 @@ def test_walk_in_within_the_cap(app, client, setting, login):
     assert response.status_code == 422 and "3 of 3 places" in response.text
 
 
-def test_stuck_jobs_can_be_moved(app, client, setting, login):
+def test_stuck_jobs_can_be_moved(app, client, setting, login, tmp_path):
     login(Role.DESK)
     client.post(page(setting, f"p/{setting.ana}/check-in"))
     with app.app_context():
@@ -93,7 +93,7 @@ def test_stuck_jobs_can_be_moved(app, client, setting, login):
             None,
             name="Printer 3",
             kind="badge",
-            connection={"type": "png_folder", "path": "/tmp/p3"},
+            connection={"type": "png_folder", "path": str(tmp_path / "p3")},
         )
         db.session.commit()
         job_id, other_id = job.id, other.id

@@ -36,12 +36,13 @@ def test_only_organizers_see_the_printer_pages(client, login):
 
 
 def test_add_a_printer_then_check_it(client, login, app):
+    """Saving asks nothing of the host: a form must not probe any host and port. Check asks saved printers."""
     login(Role.ORGANIZER)
     page = client.get("/admin/printers/new")
     assert page.status_code == 200 and 'name="type"' in page.text
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # nothing listens there once closed
+    listening = socket.create_server(("127.0.0.1", 0))
+    listening.settimeout(0.3)
+    port = listening.getsockname()[1]
     response = client.post(
         "/admin/printers/new",
         data={
@@ -55,15 +56,17 @@ def test_add_a_printer_then_check_it(client, login, app):
         },
     )
     assert response.status_code == 302
+    with pytest.raises(TimeoutError):
+        listening.accept()  # nobody knocked
+    listening.close()  # nothing listens there any more
     with app.app_context():
         printer = db.session.execute(db.select(Printer)).scalar_one()
         assert printer.connection == {"type": "network", "host": "127.0.0.1", "port": port}
-        assert printer.kiosk_names == ["Kiosk 1", "Kiosk 2"] and printer.reachable is False
+        assert printer.kiosk_names == ["Kiosk 1", "Kiosk 2"] and printer.reachable is None
     listing = client.get("/admin/printers/")
-    assert "Kiosk 1 receipts" in listing.text and "Not reachable" in listing.text
-    assert "refused the connection" in listing.text
+    assert "Kiosk 1 receipts" in listing.text and "Not checked" in listing.text
     checked = client.post("/admin/printers/check", follow_redirects=True)
-    assert "Not reachable: Kiosk 1 receipts." in checked.text
+    assert "Not reachable: Kiosk 1 receipts." in checked.text and "refused the connection" in checked.text
 
 
 def test_invalid_printer_settings_are_shown(client, login):

@@ -52,23 +52,51 @@ def fail(client, email: str, address: str = "192.0.2.1"):
     )
 
 
-def test_failed_sign_ins_are_limited_per_account(app, client, make_user):
-    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per minute"
-    user = make_user(Role.ORGANIZER)
-    for n in range(3):
-        assert fail(client, user.email, f"192.0.2.{n}").status_code == 200
-    refused = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.9"}
+def sign_in(client, email: str, address: str):
+    return client.post(
+        "/login", data={"email": email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": address}
     )
+
+
+@pytest.fixture
+def pauses(monkeypatch) -> list[float]:
+    """The waits imposed on sign-ins (recorded, not slept)."""
+    waited: list[float] = []
+    monkeypatch.setattr("kiosk.views.auth._pause", waited.append, raising=False)
+    return waited
+
+
+def test_failed_sign_ins_are_limited_per_account_and_address(app, client, make_user, pauses):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"] = "3 per minute"
+    user = make_user(Role.ORGANIZER)
+    for _n in range(3):
+        assert fail(client, user.email, "192.0.2.66").status_code == 200
+    refused = sign_in(client, user.email, "192.0.2.66")  # the right password, from that address
     assert refused.status_code == 429
     assert "Too many sign-in attempts. Wait a few minutes, then try again." in refused.text
     assert 0 < int(refused.headers["Retry-After"]) <= 60
-    # Another account is not affected.
+    # Another account from that address, and the account from another address, are not refused.
     other = make_user(Role.DESK)
-    response = client.post(
-        "/login", data={"email": other.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.9"}
-    )
-    assert response.status_code == 302
+    assert sign_in(client, other.email, "192.0.2.66").status_code == 302
+    assert sign_in(client, user.email, "192.0.2.9").status_code == 302
+
+
+def test_an_attacker_failing_many_times_does_not_lock_the_owner_out(app, client, make_user, pauses):
+    app.config["LOGIN_SLOWDOWN_SECONDS"] = 2.5
+    user = make_user(Role.SECURITY)
+    # Five wrong passwords a minute from one address (the default limits), then more from others.
+    for _n in range(5):
+        assert fail(client, user.email, "203.0.113.66").status_code == 200
+    assert fail(client, user.email, "203.0.113.66").status_code == 429
+    for n in range(10):
+        assert fail(client, user.email, f"203.0.113.{100 + n}").status_code == 200
+    assert pauses == [2.5] * 10  # beyond 5 failures a minute on the account, every attempt waits
+    pauses.clear()
+    owner = sign_in(client, user.email, "192.0.2.10")
+    assert owner.status_code == 302 and owner.headers["Location"] == "/door/"
+    assert pauses == [2.5]  # slowed down, not refused
+    assert fail(client, "someone.else@example.org", "203.0.113.200").status_code == 200
+    assert pauses == [2.5]  # other accounts are not slowed
 
 
 def test_failed_sign_ins_are_limited_per_address(app, client, make_user):
@@ -79,12 +107,14 @@ def test_failed_sign_ins_are_limited_per_address(app, client, make_user):
     assert fail(client, "someone.else@example.org", "198.51.100.8").status_code == 200
 
 
-def test_successful_sign_ins_do_not_count(app, client, make_user):
+def test_successful_sign_ins_do_not_count(app, client, make_user, pauses):
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"] = "2 per minute"
     user = make_user(Role.ORGANIZER)
     for _n in range(4):
         ok = client.post("/login", data={"email": user.email, "password": PASSWORD})
         assert ok.status_code == 302
+    assert pauses == []
 
 
 def test_limits_live_in_redis_when_redis_url_is_set(database, tmp_path, monkeypatch):
@@ -96,7 +126,7 @@ def test_limits_live_in_redis_when_redis_url_is_set(database, tmp_path, monkeypa
         location = str(tmp_path / "redis.sqlite")
     uri = f"sqlite:///{location}" if backend == "sqlite" else location
     config = {**base_config(uri, tmp_path), "REDIS_URL": "redis://127.0.0.1:6379/0"}
-    config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
+    config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"] = "2 per minute"
     email = f"redis-{uuid.uuid4().hex}@example.org"
     first, second = create_app(config), create_app(config)  # two workers
     try:
