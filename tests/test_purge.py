@@ -88,6 +88,13 @@ def world(app, make_event, make_delegation, make_participant, make_token, delega
             kind="badge",
             connection={"type": "png_folder", "path": str(printed)},
         )
+        printing.save_printer(
+            db.session,
+            None,
+            name="Receipts",
+            kind="receipt",
+            connection={"type": "folder", "path": str(printed / "receipts")},
+        )
         db.session.add(
             OutgoingMail(
                 recipient="zelinda.q@example.org", subject="Zelinda Quartermaine", message=b"Dear Zelinda"
@@ -104,6 +111,9 @@ def world(app, make_event, make_delegation, make_participant, make_token, delega
     printed.mkdir(exist_ok=True)
     badge = printed / "Zelinda-QUARTERMAINE-20250101-101010-0123abcd.png"
     badge.write_bytes(b"png of Zelinda")
+    (printed / "receipts").mkdir()
+    receipt = printed / "receipts" / "receipt-7-20250101-101011-4567abcd.escpos"
+    receipt.write_bytes(b"\x1b@Zelinda QUARTERMAINE")
     other = printed / "README.txt"  # not a badge this app wrote
     other.write_text("keep")
     outbox = tmp_path / "outbox"
@@ -112,13 +122,14 @@ def world(app, make_event, make_delegation, make_participant, make_token, delega
     mailed.write_text("To: zelinda.q@example.org")
     fresh = outbox / "fresh.eml"
     fresh.write_text("To: ignatius@example.org")
-    for path in (badge, other, mailed):
+    for path in (badge, receipt, other, mailed):
         age(path, 100)
     return {
         "old": old,
         "recent": recent,
         "reference": reference,
         "badge": badge,
+        "receipt": receipt,
         "other": other,
         "mailed": mailed,
         "fresh": fresh,
@@ -133,6 +144,7 @@ def test_dry_run_says_what_would_go_and_changes_nothing(app, runner, world):
     assert "2 participants anonymised (1 photos), 1 delegations' focal points" in result.output
     assert "E-mail messages kept in the database: 1" in result.output
     assert str(world["badge"]) in result.output and str(world["mailed"]) in result.output
+    assert str(world["receipt"]) in result.output
     assert world["recent"].slug not in result.output
     assert "Dry run: nothing was changed." in result.output
     assert everything_stored(app) == before
@@ -167,8 +179,9 @@ def test_purge_keeps_the_counts_and_no_name(app, runner, world):
             select(AuditEntry).where(AuditEntry.action == PURGED, AuditEntry.event_id == old_id)
         ).scalar_one()
         assert entry.actor == "cli" and entry.changes["participants"] == 2 and entry.changes["days"] == 90
-        assert db.session.query(Printer).count() == 1
+        assert db.session.query(Printer).count() == 2
     assert not world["badge"].exists() and not world["mailed"].exists()
+    assert not world["receipt"].exists()  # one receipt per file, from a "folder" receipt printer
     assert world["other"].exists() and world["fresh"].exists()
 
     again = runner.invoke(args=["purge-personal-data"])

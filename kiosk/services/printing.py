@@ -74,7 +74,7 @@ _PRINTER_KIND = {JobKind.BADGE: PrinterKind.BADGE, JobKind.RECEIPT: PrinterKind.
 
 
 #: Connection types that write files on this server: confined to PRINTER_FILES_DIR.
-FILE_TYPES = frozenset({"file", "hot_folder", "png_folder"})
+FILE_TYPES = frozenset({"file", "folder", "hot_folder", "png_folder"})
 #: Where serial printers' devices are.
 DEVICES = Path("/dev")
 

@@ -39,8 +39,9 @@ from kiosk.services.audit import Actor, record
 
 #: The action of the audit entry a purge writes for each event (and by which it is not purged twice).
 PURGED = "personal_data.purged"
-#: Files written by folder printers (badges): name-YYYYMMDD-HHMMSS-xxxxxxxx.png|pdf (badges.printers).
-PRINTED_FILE = re.compile(r".+-\d{8}-\d{6}-[0-9a-f]{8}\.(png|pdf)$")
+#: Files written by folder printers (badges.printers): badges, NAME-YYYYMMDD-HHMMSS-xxxxxxxx.png|pdf,
+#: and receipts, receipt-NUMBER-YYYYMMDD-HHMMSS-xxxxxxxx.escpos.
+PRINTED_FILE = re.compile(r".+-\d{8}-\d{6}-[0-9a-f]{8}\.(png|pdf|escpos)$")
 
 
 @dataclass
@@ -114,7 +115,7 @@ def _files(session: Session, outbox: Path, before: datetime) -> list[Path]:
         kind, path = connection.get("type"), connection.get("path")
         if not path or printing.connection_problem(printer.kind, connection):
             continue  # nothing is removed outside PRINTER_FILES_DIR, even for a printer saved before the rule
-        if kind in ("png_folder", "hot_folder"):
+        if kind in ("png_folder", "hot_folder", "folder"):
             found += _old_files(Path(path), before, PRINTED_FILE)
         elif kind == "file":  # receipts appended to one file
             receipt = Path(path)

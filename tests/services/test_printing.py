@@ -544,6 +544,7 @@ def test_file_printers_write_only_inside_printer_files_dir(app, confined):
         ("receipt", {"type": "file", "path": str(printed / "escape" / "victim.txt")}),  # a symlink out
         ("receipt", {"type": "file", "path": "victim.txt"}),  # relative: to where the server runs
         ("receipt", {"type": "file", "path": str(printed)}),  # the folder itself is not a file
+        ("receipt", {"type": "folder", "path": str(victim.parent)}),  # one file per receipt
         ("badge", {"type": "hot_folder", "path": str(victim.parent)}),
         ("badge", {"type": "png_folder", "path": "/etc"}),
         ("badge", {"type": "png_folder", "path": str(printed / "escape")}),
