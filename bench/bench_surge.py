@@ -885,6 +885,9 @@ def run(args, tmp: Path, uri: str, redis_url: str, processes: list[subprocess.Po
         "REDIS_URL": redis_url,
         "LIVE_CHANNEL": f"bench-surge:{uuid.uuid4().hex}",
         "SESSION_COOKIE_SECURE": "0",
+        # Every process writes badges into the hot folders under tmp/printed (file printers are
+        # confined to PRINTER_FILES_DIR).
+        "PRINTER_FILES_DIR": str(tmp / "printed"),
     }
     if args.workers:
         base_env["GUNICORN_WORKERS"] = str(args.workers)
@@ -897,6 +900,7 @@ def run(args, tmp: Path, uri: str, redis_url: str, processes: list[subprocess.Po
             "SECRET_KEY": base_env["SECRET_KEY"],
             "SQLALCHEMY_DATABASE_URI": database_url(uri),
             "KEYS_DIR": str(shared_instance / "keys"),
+            "PRINTER_FILES_DIR": base_env["PRINTER_FILES_DIR"],
         }
     )
     began = time.perf_counter()

@@ -683,8 +683,18 @@ class Lane:
         self.in_hand = None
         return outcome.status
 
-    def next_due(self, session: Session) -> datetime | None:
-        """When this printer may have work: its earliest queued job, or the end of another worker's lease."""
+    def next_due(self, session: Session, now: datetime | None = None) -> datetime | None:
+        """When this printer may have work: its earliest queued job, or the end of another worker's lease.
+
+        While another worker holds the printer, that worker drains its queue: this lane looks
+        again when the lease would run out (renewed, it looks again then), not at every due job.
+        """
+        now = now or utcnow()
+        holder = session.execute(
+            select(Printer.busy_until, Printer.leased_by).where(Printer.id == self.printer_id)
+        ).one_or_none()
+        if holder and holder.busy_until and holder.busy_until > now and holder.leased_by != self.worker:
+            return holder.busy_until
         due = session.execute(
             select(func.min(PrintJob.next_attempt_at)).where(
                 PrintJob.printer_id == self.printer_id, PrintJob.status == JobStatus.QUEUED
