@@ -37,6 +37,7 @@ from kiosk.models.printing import (
     PrintJob,
     PrintWorker,
 )
+from kiosk.models.server import WebServer
 from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User, UserSession
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "Status",
     "User",
     "UserSession",
+    "WebServer",
     "Venue",
     "JOB_TRANSITIONS",
     "JobKind",
