@@ -20,7 +20,7 @@ from kiosk.extensions import csrf, db
 from kiosk.inputs import MAX_ID
 from kiosk.models import Kiosk, Role
 from kiosk.services import kiosks
-from kiosk.services.auth import Principal, authenticate, session_user
+from kiosk.services.auth import Principal, SessionRules, authenticate, session_user
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import label
 
@@ -107,10 +107,11 @@ def still_signed_in() -> Callable[[Session], bool]:
     if secret:
         return lambda session: authenticate(session, secret) == principal
     user_id, key = current_user.id, current_user.session_key
-    lifetime = current_app.permanent_session_lifetime
+    rules = SessionRules.from_config(current_app.config)
 
     def check(session: Session) -> bool:
-        user = session_user(session, user_id, key, lifetime)
+        # An open stream is not activity: it does not keep an idle sign-in alive.
+        user = session_user(session, user_id, key, rules, touch=False)
         return user is not None and user.is_active
 
     return check

@@ -38,7 +38,15 @@ from kiosk.models.printing import (
     PrintWorker,
 )
 from kiosk.models.server import WebServer
-from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User, UserSession
+from kiosk.models.user import (
+    STAFF_ROLES,
+    ApiToken,
+    DelegationSession,
+    RecoveryCode,
+    Role,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -60,6 +68,7 @@ __all__ = [
     "ScanResult",
     "Counter",
     "Delegation",
+    "DelegationSession",
     "Event",
     "EventKey",
     "Gender",
@@ -70,6 +79,7 @@ __all__ = [
     "NameKey",
     "OutgoingMail",
     "Participant",
+    "RecoveryCode",
     "Role",
     "Status",
     "User",

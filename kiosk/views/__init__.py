@@ -19,11 +19,13 @@ from kiosk.views import (
     languages,
     printers,
     registration,
+    second_factor,
 )
 
 BLUEPRINTS = (
     health.bp,
     auth.bp,
+    second_factor.bp,
     registration.link_bp,
     registration.bp,
     admin.bp,

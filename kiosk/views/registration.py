@@ -29,9 +29,15 @@ from kiosk.extensions import db
 from kiosk.models import Mode, Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
-from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
+from kiosk.services.auth import (
+    delegation_for_secret,
+    delegation_for_session,
+    end_delegation_session,
+    start_delegation_session,
+)
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
+from kiosk.views.auth import session_rules
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
 #: The private link itself: signs in and redirects.
@@ -48,7 +54,9 @@ def enter(secret: str) -> Response:
     delegation = delegation_for_secret(db.session, secret)
     if delegation is None:
         abort(404, _("This link is not valid. Ask the secretariat for your delegation's current link."))
-    session[SESSION_KEY] = [delegation.id, link_version(delegation)]
+    key = start_delegation_session(db.session, delegation, session_rules())
+    db.session.commit()
+    session[SESSION_KEY] = key
     lang = request.args.get("lang")
     if lang not in current_app.config["LANGUAGES"]:
         lang = None
@@ -59,10 +67,7 @@ def enter(secret: str) -> Response:
 @bp.before_request
 def load_delegation() -> None:
     """Every page of the blueprint belongs to the delegation the focal point signed in to."""
-    held = session.get(SESSION_KEY)
-    delegation = None
-    if isinstance(held, list) and len(held) == 2:
-        delegation = delegation_for_session(db.session, held[0], held[1])
+    delegation = delegation_for_session(db.session, session.get(SESSION_KEY), session_rules())
     if delegation is None:
         session.pop(SESSION_KEY, None)
         abort(
@@ -143,7 +148,8 @@ def delegation():
 def sign_out():
     if not CsrfForm().validate_on_submit():
         abort(400)
-    session.pop(SESSION_KEY, None)
+    end_delegation_session(db.session, session.pop(SESSION_KEY, None))
+    db.session.commit()
     message = _("You are signed out. Open your delegation's private link to come back.")
     return render_template("error.html", title=_("Signed out"), message=message)
 
