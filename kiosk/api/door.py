@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
-from kiosk.api.registration import event_or_404, json_body, participant_or_404, visible_event
-from kiosk.api.spec import route
+from kiosk.api.registration import event_or_404, participant_or_404, visible_event
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID
 from kiosk.models import Reason, Role, ScanResult
 from kiosk.services import door
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.vocabulary import CATEGORY_LABELS
+from kiosk.web.api import COMPONENTS, operation, parse_moment, validate
 
 bp = Blueprint("api_door", __name__, url_prefix="/api/v1")
 
@@ -25,8 +25,8 @@ SCAN_REQUEST: dict[str, Any] = {
     "type": "object",
     "required": ["code", "checkpoint", "direction", "nonce"],
     "properties": {
-        "code": {"type": "string", "description": "The badge's QR code as read"},
-        "checkpoint": {"type": "integer"},
+        "code": {"type": "string", "maxLength": 1000, "description": "The badge's QR code as read"},
+        "checkpoint": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "direction": {"type": "string", "enum": ["in", "out"]},
         "nonce": {
             "type": "string",
@@ -37,6 +37,23 @@ SCAN_REQUEST: dict[str, Any] = {
         "device": {"type": "string", "maxLength": 80, "description": "The scanner's own name"},
     },
 }
+#: A scan decided by a scanner while offline, uploaded later in a batch.
+OFFLINE_SCAN: dict[str, Any] = COMPONENTS["schemas"].setdefault(
+    "OfflineScan",
+    {
+        **SCAN_REQUEST,
+        "required": [*SCAN_REQUEST["required"], "scanned_at", "result"],
+        "properties": {
+            **SCAN_REQUEST["properties"],
+            "result": {"type": "string", "enum": [r.value for r in ScanResult]},
+            "reason": {
+                "type": ["string", "null"],
+                "enum": [None, *(r.value for r in Reason)],
+                "description": "Required when refused",
+            },
+        },
+    },
+)
 SCAN_RESPONSE: dict[str, Any] = {
     "type": "object",
     "required": ["result", "reason", "participant", "inside_now"],
@@ -69,48 +86,24 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-def _moment(value: Any, field: str) -> datetime | None:
-    """A time sent as ISO 8601 with an offset, or a 422."""
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationFailed(
-            _("Send times in ISO 8601 with an offset."), {field: [_("Not a time with an offset.")]}
-        )
-    return moment
-
-
 def _scan_input(data: dict[str, Any], *, offline: bool) -> door.ScanInput:
-    """The scan described by a request's JSON."""
-    code = data.get("code")
-    if not isinstance(code, str) or len(code) > 1000:
-        raise ValidationFailed(_("Send the code that was scanned."), {"code": [_("Send a string.")]})
-    nonce = data.get("nonce")
-    if not isinstance(nonce, str):
-        raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    result = reason = None
-    if offline:
-        try:
-            result = ScanResult(data.get("result"))
-            reason = Reason(data["reason"]) if result is ScanResult.REFUSED else None
-        except (ValueError, KeyError):
+    """The scan a validated request (SCAN_REQUEST, or a batch item) describes."""
+    result = ScanResult(data["result"]) if offline else None
+    reason = None
+    if result is ScanResult.REFUSED:
+        if data.get("reason") is None:
             raise ValidationFailed(
                 _("Say what the scanner decided."),
                 {"result": [_("Send accepted, or refused with a reason.")]},
-            ) from None
-    device = data.get("device")
-    label = f"{g.principal.label} {device if isinstance(device, str) else ''}".strip()
+            )
+        reason = Reason(data["reason"])
     return door.ScanInput(
-        code=code,
-        checkpoint_id=data.get("checkpoint"),
-        direction=door.parse_direction(data.get("direction")),
-        nonce=nonce.strip(),
-        scanned_at=_moment(data.get("scanned_at"), "scanned_at"),
-        device=label,
+        code=data["code"],
+        checkpoint_id=data["checkpoint"],
+        direction=door.parse_direction(data["direction"]),
+        nonce=data["nonce"].strip(),
+        scanned_at=parse_moment(data["scanned_at"]) if "scanned_at" in data else None,
+        device=f"{g.principal.label} {data.get('device', '')}".strip(),
         officer_id=g.principal.user_id,
         offline_result=result,
         offline_reason=reason,
@@ -148,7 +141,7 @@ def _event_at_door(slug: str) -> door.EventRef:
     return visible_event(door.event_ref(db.session, slug), slug)
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/scans",
     "POST",
@@ -158,15 +151,16 @@ def _event_at_door(slug: str) -> door.EventRef:
     response=SCAN_RESPONSE,
     errors=(NotFound, ValidationFailed),
     tag="door",
+    find=_event_at_door,
+    commit=False,  # the service commits: on SQLite, concurrent scans in one transaction
 )
-def scan(slug: str):
-    event = _event_at_door(slug)
-    read = _scan_input(json_body(), offline=False)
+def scan(event: door.EventRef, body: dict[str, Any]):
+    read = _scan_input(body, offline=False)
     verdict = door.record_and_commit(db.session, event, read, db.session.commit)
     return jsonify(verdict_json(verdict))
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/scans/batch",
     "POST",
@@ -180,13 +174,9 @@ def scan(slug: str):
                 "type": "array",
                 "maxItems": door.MAX_BATCH,
                 "items": {
-                    **SCAN_REQUEST,
-                    "required": [*SCAN_REQUEST["required"], "scanned_at", "result"],
-                    "properties": {
-                        **SCAN_REQUEST["properties"],
-                        "result": {"type": "string", "enum": [r.value for r in ScanResult]},
-                        "reason": {"type": ["string", "null"]},
-                    },
+                    "type": "object",
+                    "description": "An OfflineScan. Each is checked on its own: one that does not match "
+                    "OfflineScan is answered with `error` (code `invalid`), and the others are recorded",
                 },
             }
         },
@@ -212,17 +202,18 @@ def scan(slug: str):
     },
     errors=(NotFound, ValidationFailed),
     tag="door",
+    find=_event_at_door,
+    commit=False,  # committed inside the writer's turn, which is held from the decision to the commit
 )
-def scan_batch(slug: str):
-    event = _event_at_door(slug)
-    items = json_body().get("scans")
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ValidationFailed(_("Send a list of scans."), {"scans": [_("Send a list of scans.")]})
-    scans = [_scan_input(item, offline=True) for item in items]
-    if any(s.scanned_at is None for s in scans):
-        raise ValidationFailed(
-            _("Offline scans need the time they happened."), {"scanned_at": [_("Required.")]}
-        )
+def scan_batch(event: door.EventRef, body: dict[str, Any]):
+    scans, refused = [], []
+    for item in body["scans"]:
+        try:
+            validate(OFFLINE_SCAN, item)
+            scans.append(_scan_input(item, offline=True))
+        except ValidationFailed as error:  # one bad scan fails alone: the scanner has no way to fix it
+            nonce = item.get("nonce")
+            refused.append(door.Rejected(nonce if isinstance(nonce, str) else "", error))
     with door.writer_turn(db.session):
         try:
             verdicts = door.record_offline_batch(db.session, event, scans)
@@ -230,7 +221,7 @@ def scan_batch(slug: str):
             db.session.rollback()
             verdicts = door.record_offline_batch(db.session, event, scans)
         db.session.commit()
-    return jsonify({"results": [_batch_answer(v) for v in verdicts]})
+    return jsonify({"results": [_batch_answer(v) for v in [*refused, *verdicts]]})
 
 
 def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
@@ -244,7 +235,7 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
     return verdict_json(answer)
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/offline-bundle",
     "GET",
@@ -310,7 +301,7 @@ def _gzipped(tag: str, body: str) -> bytes:
     return found
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/photo",
     "GET",

@@ -20,13 +20,14 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
 
 from kiosk.api.registration import event_or_404
-from kiosk.api.schemas import COMPONENTS, ref
-from kiosk.api.spec import route, still_signed_in
+from kiosk.api.schemas import ref
 from kiosk.extensions import db
 from kiosk.models import Event, Role
 from kiosk.services import headcount
 from kiosk.services.errors import NotFound
 from kiosk.services.live import Broker
+from kiosk.web.api import COMPONENTS, operation
+from kiosk.web.callers import still_signed_in
 
 bp = Blueprint("api_headcount", __name__, url_prefix="/api/v1")
 
@@ -105,7 +106,7 @@ def figures(event: Event) -> dict[str, Any]:
     return body
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/headcount",
     "GET",
@@ -119,7 +120,7 @@ def get_headcount(slug: str):
     return jsonify(figures(event_or_404(slug)))
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/stream",
     "GET",

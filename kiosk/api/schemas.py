@@ -8,6 +8,7 @@ from typing import Any
 from kiosk.inputs import MAX_ID
 from kiosk.models import Category, Delegation, Event, Participant, Status
 from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.web.api import COMPONENTS
 
 
 def ref(name: str) -> dict[str, str]:
@@ -88,9 +89,8 @@ _participant_input = {
     "required": [f.name for f in PARTICIPANT_FIELDS if f.required],
 }
 
-COMPONENTS: dict[str, Any] = {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-    "schemas": {
+COMPONENTS["schemas"].update(
+    {
         "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "detail", "code"],
@@ -177,5 +177,5 @@ COMPONENTS: dict[str, Any] = {
             "allOf": [ref("Delegation")],
             "properties": {"participants": array_of("Participant"), "event": ref("Event")},
         },
-    },
-}
+    }
+)
