@@ -34,7 +34,20 @@ FORMAT_QUERY = (
 
 PRINT_JOB_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "printer", "kind", "status"],
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "printer",
+        "printer_id",
+        "kind",
+        "status",
+        "attempts",
+        "error",
+        "participant_id",
+        "badge_serial",
+        "next_attempt_at",
+        "updated_at",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "printer": {"type": "string"},
@@ -142,6 +155,7 @@ def badge_pdf(participant: Participant, query: dict[str, Any]):
     roles=(ORGANIZER, DESK),
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["participant_id", "badge_serial"],
         "properties": {"participant_id": {"type": "integer"}, "badge_serial": {"type": "integer"}},
     },
@@ -183,6 +197,7 @@ def reissue_badge(participant_id: int):
     },
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["print_jobs"],
         "properties": {"print_jobs": {"type": "array", "items": PRINT_JOB_SCHEMA}},
     },

@@ -52,7 +52,20 @@ CHECKIN_ERRORS = (
 
 CHECKIN_PARTICIPANT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "name", "delegation", "category"],
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "name",
+        "title",
+        "given_name",
+        "family_name",
+        "function",
+        "delegation",
+        "delegation_id",
+        "category",
+        "status",
+        "photo",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string", "description": "The name as printed on the badge"},
@@ -99,7 +112,8 @@ CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
 }
 CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["participant", "badge_serial", "print_jobs"],
+    "additionalProperties": False,
+    "required": ["participant", "badge_serial", "print_jobs", "checked_in_at", "kiosk", "replayed"],
     "properties": {
         "participant": CHECKIN_PARTICIPANT_SCHEMA,
         "badge_serial": {"type": "integer"},
@@ -205,6 +219,7 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
     request_body=CHECKIN_REQUEST_SCHEMA,
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["participant"],
         "properties": {"participant": CHECKIN_PARTICIPANT_SCHEMA},
     },
@@ -276,12 +291,15 @@ def create_checkin(event: Event, body: dict[str, Any]):
     query=(("family_name", "string", "At least two letters; nothing is listed for fewer"),),
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["delegations"],
         "properties": {
             "delegations": {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name", "people"],
                     "properties": {
                         "id": {"type": "integer"},
                         "name": {"type": "string"},
@@ -289,6 +307,8 @@ def create_checkin(event: Event, body: dict[str, Any]):
                             "type": "array",
                             "items": {
                                 "type": "object",
+                                "additionalProperties": False,
+                                "required": ["id", "name", "function"],
                                 "properties": {
                                     "id": {"type": "integer"},
                                     "name": {"type": "string"},

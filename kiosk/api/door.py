@@ -56,13 +56,26 @@ OFFLINE_SCAN: dict[str, Any] = COMPONENTS["schemas"].setdefault(
 )
 SCAN_RESPONSE: dict[str, Any] = {
     "type": "object",
-    "required": ["result", "reason", "participant", "inside_now"],
+    "additionalProperties": False,
+    "required": [
+        "result",
+        "reason",
+        "detail",
+        "participant",
+        "inside_now",
+        "nonce",
+        "scanned_at",
+        "replayed",
+        "conflict",
+    ],
     "properties": {
         "result": {"type": "string", "enum": [r.value for r in ScanResult]},
         "reason": {"type": ["string", "null"], "enum": [None, *(r.value for r in Reason)]},
         "detail": {"type": ["string", "null"], "description": "The refusal in words"},
         "participant": {
             "type": ["object", "null"],
+            "additionalProperties": False,
+            "required": ["id", "name", "delegation", "category", "category_label", "photo_url"],
             "properties": {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
@@ -183,17 +196,39 @@ def scan(event: door.EventRef, body: dict[str, Any]):
     },
     response={
         "type": "object",
+        "additionalProperties": False,
+        "required": ["results"],
         "properties": {
             "results": {
                 "type": "array",
-                "description": "In the order applied; a scan that cannot be recorded has `error` instead",
+                "description": "The scans refused as they were sent, then the others in the order applied "
+                "(a scan that cannot be recorded has `error` instead of a verdict)",
                 "items": {
                     "oneOf": [
                         SCAN_RESPONSE,
                         {
                             "type": "object",
+                            "additionalProperties": False,
                             "required": ["nonce", "error"],
-                            "properties": {"nonce": {"type": "string"}, "error": {"type": "object"}},
+                            "properties": {
+                                "nonce": {"type": "string"},
+                                "error": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["code", "detail", "errors"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "detail": {"type": "string"},
+                                        "errors": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
                         },
                     ]
                 },
@@ -243,14 +278,42 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
     roles=DOOR_ROLES,
     response={
         "type": "object",
-        "required": ["public_keys", "revoked", "checkpoints", "generated_at"],
+        "additionalProperties": False,
+        "required": [
+            "event",
+            "public_keys",
+            "inside",
+            "checkpoints",
+            "category_labels",
+            "delegation_labels",
+            "not_accredited",
+            "participants",
+            "revoked",
+            "generated_at",
+        ],
         "properties": {
-            "public_keys": {"type": "object", "description": "Raw Ed25519 public keys in hex, by key id"},
+            "event": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "slug", "venue_id"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "venue_id": {"type": "integer", "description": "0 when the event has no venue"},
+                },
+            },
+            "public_keys": {
+                "type": "object",
+                "description": "Raw Ed25519 public keys in hex, by key id",
+                "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
             "revoked": {
                 "type": "array",
                 "description": "Badges with a serial below below_serial are revoked",
                 "items": {
                     "type": "object",
+                    "additionalProperties": False,
+                    "required": ["participant_id", "below_serial"],
                     "properties": {
                         "participant_id": {"type": "integer"},
                         "below_serial": {"type": "integer"},
@@ -258,13 +321,61 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
                 },
             },
             "not_accredited": {"type": "array", "items": {"type": "integer"}},
-            "participants": {"type": "object", "description": "Accredited holders to show, by id"},
-            "inside": {"type": "object", "description": "Participant ids inside, by venue id"},
-            "checkpoints": {"type": "array", "items": {"type": "object"}},
-            "category_labels": {"type": "object"},
+            "participants": {
+                "type": "object",
+                "description": "Accredited holders to show, by id",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "delegation", "category", "serial", "photo_url"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "delegation": {"type": "string"},
+                        "category": {"type": "string"},
+                        "serial": {"type": "integer"},
+                        "photo_url": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "inside": {
+                "type": "object",
+                "description": "Participant ids inside, by venue id",
+                "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+            },
+            "checkpoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name", "venue_id", "direction", "anti_passback", "meetings"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "venue_id": {"type": ["integer", "null"]},
+                        "direction": {"type": "string"},
+                        "anti_passback": {"type": "boolean"},
+                        "meetings": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["id", "title", "opens_at", "ends_at"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "opens_at": {"type": "string", "format": "date-time"},
+                                    "ends_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "category_labels": {"type": "object", "additionalProperties": {"type": "string"}},
             "delegation_labels": {
                 "type": "object",
                 "description": "Delegations' names in the reader's language, by registered name",
+                "additionalProperties": {"type": "string"},
             },
             "generated_at": {"type": "string", "format": "date-time"},
         },

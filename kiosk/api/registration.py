@@ -118,6 +118,15 @@ def list_delegations(slug: str):
     summary="List and search participants",
     roles=(ORGANIZER, DESK),
     response=array_of("Participant"),
+    headers={
+        200: {
+            "X-Total-Count": {
+                "description": "How many participants match, limit and offset aside",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    },
     errors=(NotFound, ValidationFailed),
     query=(
         ("delegation_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this delegation"),

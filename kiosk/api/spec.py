@@ -39,6 +39,8 @@ def openapi_document() -> dict[str, Any]:
                 **({"content": {op.media_type: {"schema": op.response}}} if op.response else {}),
             },
         }
+        for status, headers in op.headers.items():
+            responses.setdefault(str(status), {"description": "Success"})["headers"] = headers
         for status, (description, schema) in sorted(op.other_responses.items()):
             responses[str(status)] = {
                 "description": description,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import func, select
 
 from kiosk.extensions import db
 from kiosk.models import Participant, Role, Status
 from kiosk.models.base import utcnow
 from tests.conftest import bearer
+from tests.door.test_api import _setup, scan
 
 
 @pytest.fixture
@@ -130,3 +132,47 @@ def test_an_id_written_as_a_whole_float_is_that_id(client, chile, organizer):
     response = client.post("/api/v1/events/im2024/participants", json=body, headers=organizer)
     assert response.status_code == 201, response.text
     assert response.json["delegation_id"] == chile.id
+
+
+def test_answers_with_data_in_every_part_match_the_document(app, client, make_token):
+    """The door's, the headcount's and the registration's answers, with venues, checkpoints,
+    scans and refusals in them, match the schemas the document gives for them exactly."""
+    slug, _event_id, _venue, pid, main, _side, _exit, code = _setup(app)
+    security, organizer = make_token(Role.SECURITY), bearer(make_token(Role.ORGANIZER))
+    document = client.get("/api/v1/openapi.json").json
+    at = (utcnow() - timedelta(minutes=1)).isoformat()
+    offline = {"code": code, "checkpoint": main, "direction": "out", "nonce": "o1", "scanned_at": at}
+    answers = {
+        ("/api/v1/events/{slug}/scans", "post"): scan(client, security, slug, code, main),
+        ("/api/v1/events/{slug}/scans/batch", "post"): client.post(
+            f"/api/v1/events/{slug}/scans/batch",
+            json={"scans": [{**offline, "result": "accepted"}, {"nonce": "bad"}]},
+            headers=bearer(security),
+        ),
+        ("/api/v1/events/{slug}/offline-bundle", "get"): client.get(
+            f"/api/v1/events/{slug}/offline-bundle", headers=bearer(security)
+        ),
+        ("/api/v1/events/{slug}/headcount", "get"): client.get(
+            f"/api/v1/events/{slug}/headcount", headers=organizer
+        ),
+        ("/api/v1/events", "get"): client.get("/api/v1/events", headers=organizer),
+        ("/api/v1/events/{slug}/participants", "get"): client.get(
+            f"/api/v1/events/{slug}/participants", headers=organizer
+        ),
+        ("/api/v1/events/{slug}/delegations", "get"): client.get(
+            f"/api/v1/events/{slug}/delegations", headers=organizer
+        ),
+        ("/api/v1/participants/{participant_id}/badge/reissue", "post"): client.post(
+            f"/api/v1/participants/{pid}/badge/reissue", headers=organizer
+        ),
+    }
+    for (path, method), response in answers.items():
+        assert response.status_code == 200, (path, response.text)
+        schema = document["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        validator = Draft202012Validator(
+            {**schema, "components": document["components"]}, format_checker=FormatChecker()
+        )
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(response.json)]
+        assert errors == [], (path, errors)
+    assert answers[("/api/v1/events/{slug}/headcount", "get")].json["by_checkpoint"]
+    assert answers[("/api/v1/events/{slug}/offline-bundle", "get")].json["participants"]
