@@ -15,11 +15,13 @@ from kiosk.api.schemas import local_iso
 from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, names, ratelimit
+from kiosk.services import badging, checkin, countries, kiosk_codes, mail, names, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
+    CodeExpired,
     CodeReplaced,
     InvalidCode,
+    NoAddress,
     NotAccredited,
     NotFound,
     ProofMismatch,
@@ -44,6 +46,7 @@ CHECKIN_ERRORS = (
     AlreadyCheckedIn,
     CodeReplaced,
     ProofMismatch,
+    CodeExpired,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -73,8 +76,9 @@ CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
         "participant_id": {"type": "integer"},
         "proof": {
             "type": "string",
-            "description": "For a kiosk finding someone by name: the reference from the e-mail, "
-            "or the e-mail address in full",
+            "description": "For a kiosk finding someone by name: the reference from the confirmation "
+            "e-mail, or the one-time code of six digits e-mailed by `POST …/checkins/codes`. "
+            "An e-mail address is not a proof.",
         },
         "request_id": {
             "type": "string",
@@ -100,6 +104,9 @@ CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
 
 #: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
 LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
+#: Limits on one-time codes: e-mails a kiosk may ask for, e-mails one participant may receive (per
+#: hour), and wrong tries of one code (within its lifetime).
+LIMITS |= {"code_kiosk": (20, 3600.0), "code_participant": (3, 3600.0), "code_attempts": (5, 600.0)}
 
 
 def limit(name: str) -> SharedRateLimit:
@@ -170,15 +177,41 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
     person_key = f"{event.id}:{participant_id}"
     if per_kiosk.exceeded(g.principal.label) or per_person.exceeded(person_key):
         raise too_many()
+    proof = str(data.get("proof") or "")
     try:
-        participant = checkin.participant_for_proof(
-            db.session, event, participant_id, str(data.get("proof") or "")
-        )
+        if kiosk_codes.is_code(proof):
+            participant = participant_for_kiosk_code(event, participant_id, proof, data)
+        else:
+            participant = checkin.participant_for_proof(db.session, event, participant_id, proof)
     except (ProofMismatch, UnknownCode):
         per_kiosk.hit(g.principal.label)
         per_person.hit(person_key)
         raise
     return participant, CheckInMethod.NAME
+
+
+def request_id_of(data: dict[str, Any]) -> str:
+    """The idempotency key of a check-in request (body or Idempotency-Key header)."""
+    return str(data.get("request_id") or request.headers.get("Idempotency-Key") or "")
+
+
+def code_key() -> bytes:
+    return kiosk_codes.hash_key(current_app.config["SECRET_KEY"])
+
+
+def participant_for_kiosk_code(
+    event: Event, participant_id: int, code: str, data: dict[str, Any]
+) -> Participant:
+    """The participant whose one-time code this is (wrong tries counted per code, on every server)."""
+    return kiosk_codes.participant_for_code(
+        db.session,
+        event,
+        participant_id,
+        code,
+        code_key(),
+        limit("code_attempts"),
+        request_id=request_id_of(data).strip()[:64] or None,
+    )
 
 
 @route(
@@ -219,6 +252,8 @@ def create_checkin(slug: str):
     event = event_or_404(slug)
     data = json_body()
     participant, method = resolve(event, data)
+    if method == CheckInMethod.NAME:
+        kiosk_codes.spend(db.session, participant, str(data.get("proof") or ""), request_id_of(data))
     kiosk = caller_kiosk()
     printers = {}
     if g.principal.role != KIOSK:
@@ -232,7 +267,7 @@ def create_checkin(slug: str):
         method=method,
         kiosk=kiosk,
         user_id=g.principal.user_id,
-        request_id=str(data.get("request_id") or request.headers.get("Idempotency-Key") or ""),
+        request_id=request_id_of(data),
         badge_printer=printers.get("badge_printer_id"),
         receipt_printer=printers.get("receipt_printer_id"),
         # A kiosk's delegate reads the receipt in the language they chose on its screen; the
@@ -317,3 +352,54 @@ def find_participants(slug: str):
             }
         )
     return jsonify({"delegations": sorted(groups.values(), key=lambda group: sort_key(group["name"]))})
+
+
+@route(
+    bp,
+    "/events/<slug>/checkins/codes",
+    "POST",
+    summary="Send me a code: e-mail a one-time code (six digits) to the address registered for a "
+    "participant found by name, to give as `proof`; the address is never shown",
+    roles=(KIOSK,),
+    status=202,
+    request_body={
+        "type": "object",
+        "required": ["participant_id"],
+        "properties": {"participant_id": {"type": "integer"}},
+    },
+    response={
+        "type": "object",
+        "required": ["sent", "minutes"],
+        "properties": {
+            "sent": {"type": "boolean"},
+            "minutes": {"type": "integer", "description": "How long the code works"},
+        },
+    },
+    errors=(NotFound, UnknownCode, NoAddress, TooManyAttempts, ValidationFailed),
+    tag="check-in",
+)
+def send_checkin_code(slug: str):
+    event = event_or_404(slug)
+    participant_id = json_body().get("participant_id")
+    if not isinstance(participant_id, int) or isinstance(participant_id, bool):
+        raise ValidationFailed(
+            _("Choose the participant."), {"participant_id": [_("Send the participant's id.")]}
+        )
+    # Per kiosk and per participant, so that no kiosk can be used to fill a mailbox.
+    if not limit("code_kiosk").allowed(g.principal.label) or not limit("code_participant").allowed(
+        f"{event.id}:{participant_id}"
+    ):
+        raise too_many()
+    minutes = int(current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES))
+    kiosk_codes.send_code(
+        db.session,
+        event,
+        participant_id,
+        code_key(),
+        g.principal.actor,
+        minutes=minutes,
+        kiosk=caller_kiosk(),
+    )
+    db.session.commit()
+    mail.deliver_if_queued(db.session, current_app.config)
+    return jsonify({"sent": True, "minutes": minutes}), 202
