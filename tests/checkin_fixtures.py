@@ -173,8 +173,10 @@ def revoke_kiosk(app: Flask, kiosk_id: int) -> None:
 
 __all__ = [
     "Role",
+    "code_in_mail",
     "code_of",
     "kiosk_client",
+    "mailed_code",
     "make_kiosk",
     "print_worker",
     "reference_of",
