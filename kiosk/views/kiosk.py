@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from kiosk.api.spec import KIOSK_COOKIE, kiosk_from_cookie
 from kiosk.extensions import db
 from kiosk.models import Event, Kiosk, Printer, PrinterKind, Role
-from kiosk.services import kiosks
+from kiosk.services import kiosk_codes, kiosks
 from kiosk.services.errors import DomainError
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
@@ -116,6 +116,7 @@ def flow():
         keyboards=keyboard_layouts(get_locale().language if get_locale() else "en"),
         keyboard_common=KEYBOARD_COMMON,
         strings=flow_strings(),
+        code_minutes=current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES),
     )
 
 
@@ -137,6 +138,7 @@ def flow_strings() -> dict[str, str]:
         "nobody": _("No one found. Check the spelling, or please go to the registration desk."),
         "people_in": _("%(delegation)s: choose your name"),
         "camera_off": _("No camera: use the scanner below the screen."),
+        "code_again": _("We sent you a new code. Type the newest one."),
     }
 
 
