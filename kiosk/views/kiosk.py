@@ -45,6 +45,8 @@ LANGUAGES = (
 )
 #: Seconds without a touch before the kiosk returns to the start.
 IDLE_SECONDS = 45
+#: Seconds without a touch on the screen where the person types the code e-mailed (reading mail takes time).
+CODE_IDLE_SECONDS = 180
 #: Seconds the "printed" screen stays before the kiosk returns to the start by itself.
 DONE_SECONDS = 10
 #: A cookie that outlives the meeting: about 400 days, the most browsers keep.
@@ -117,6 +119,7 @@ def flow():
         keyboard_common=KEYBOARD_COMMON,
         strings=flow_strings(),
         code_minutes=current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES),
+        code_idle_seconds=current_app.config.get("KIOSK_CODE_IDLE_SECONDS", CODE_IDLE_SECONDS),
     )
 
 

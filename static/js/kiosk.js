@@ -38,16 +38,19 @@ function restart({ forget = true } = {}) {
 }
 
 const idleMs = Number(root.dataset.idle || 45) * 1000;
+// Someone reading their mail for the code is given longer before the kiosk gives up on them.
+const codeIdleMs = Number(root.dataset.codeIdle || 180) * 1000;
 let idleTimer = 0;
 function touched() {
   clearTimeout(idleTimer);
+  const waiting = document.body.dataset.kioskScreen === "code" ? codeIdleMs : idleMs;
   idleTimer = setTimeout(() => {
     if (root.hasAttribute("data-kiosk")) restart();
     else if (sessionStorage.getItem(ACCESSIBLE)) {
       sessionStorage.removeItem(ACCESSIBLE);
       applyAccessible();
     }
-  }, idleMs);
+  }, waiting);
 }
 for (const type of ["pointerdown", "keydown", "touchstart", "input"]) {
   document.addEventListener(type, touched, { capture: true, passive: true });
@@ -90,6 +93,7 @@ function flow() {
     if (name === "scan") openCamera();
     else closeCamera();
     document.body.dataset.kioskScreen = name;
+    touched();
   }
 
   function refuse(text) {

@@ -626,6 +626,19 @@ def test_find_me_then_send_me_a_code_by_e_mail(
         assert db.session.query(KioskCode).one().used_at is not None
 
 
+def test_the_code_screen_waits_longer_for_someone_reading_their_mail(app, setting, kiosk):
+    app.config.update(KIOSK_IDLE_SECONDS=2, KIOSK_CODE_IDLE_SECONDS=5)
+    page = kiosk
+    choose_language(page, "English")
+    choose_ana(page)
+    page.locator("#proof-send").click()
+    expect(page.locator("#code-title")).to_be_visible()
+    page.wait_for_timeout(3000)
+    expect(page.locator("#code-title")).to_be_visible()  # past the 2 s of the other screens
+    expect(page.locator("[data-lang]")).to_have_count(6, timeout=6000)  # then back to the start
+    assert "PÉREZ" not in page.content()
+
+
 def test_an_expired_code_asks_for_a_new_one_and_too_many_go_to_the_desk(
     app, setting, kiosk, mailed_code, shots
 ):
