@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_kiosk_codes"
-down_revision = "0013_web_servers"
+down_revision = "0014_session_timeouts"
 branch_labels = None
 depends_on = None
 
