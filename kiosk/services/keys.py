@@ -56,14 +56,19 @@ def signing_key(session: Session, event: Event) -> tuple[int, Ed25519PrivateKey]
     return key.key_id, _load(key.private_key_path)
 
 
-def public_keys(session: Session, event: Event) -> dict[int, bytes]:
-    """Every active public key of `event`, by key id."""
+def read_public_keys(session: Session, event_id: int) -> dict[int, bytes]:
+    """Every active public key of an event, by key id: the one place they are read."""
     rows = session.execute(
         select(EventKey.key_id, EventKey.public_key).where(
-            EventKey.event_id == event.id, EventKey.active.is_(True)
+            EventKey.event_id == event_id, EventKey.active.is_(True)
         )
     )
     return {key_id: bytes(public) for key_id, public in rows}
+
+
+def public_keys(session: Session, event: Event) -> dict[int, bytes]:
+    """Every active public key of `event`, by key id."""
+    return read_public_keys(session, event.id)
 
 
 def confirmation_window(event: Event) -> tuple[datetime, datetime]:

@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import EventKey
 from kiosk.models.door import (
     Checkpoint,
     CheckpointDirection,
     Direction,
 )
+from kiosk.services.keys import read_public_keys
 
 #: A checkpoint that admits to given meetings opens this long before the first one starts.
 MEETING_DOORS_OPEN = timedelta(minutes=60)
@@ -37,12 +36,7 @@ def _keys(
     cached = _key_cache.get(event_id)
     if cached and now - cached[0] < _KEY_CACHE_SECONDS and (need is None or need in cached[1]):
         return cached[1], cached[2]
-    rows = session.execute(
-        select(EventKey.key_id, EventKey.public_key).where(
-            EventKey.event_id == event_id, EventKey.active.is_(True)
-        )
-    )
-    raw = {key_id: bytes(public) for key_id, public in rows}
+    raw = read_public_keys(session, event_id)
     objects = {key_id: Ed25519PublicKey.from_public_bytes(public) for key_id, public in raw.items()}
     with _key_lock:
         _key_cache[event_id] = (now, raw, objects)
