@@ -56,7 +56,7 @@ from kiosk.services.errors import (
     UnknownCode,
     WrongEvent,
 )
-from kiosk.services.keys import public_keys
+from kiosk.services.keys import CodeProblem, check_code, read_public_keys
 
 
 @dataclass(frozen=True)
@@ -80,39 +80,49 @@ def participant_for_code(
     session: Session, event: Event, code: str, now: datetime | None = None
 ) -> Participant:
     """The participant whose confirmation code this is; refuses forged, foreign or stale codes."""
-    payload = codes.decode_unverified(code or "")
-    if payload is None:
+
+    def serial_of(participant_id: int) -> int | None:
+        participant = session.get(Participant, participant_id)
+        return participant.badge_serial if participant and participant.event_id == event.id else None
+
+    checked = check_code(
+        code,
+        event_id=event.id,
+        kind=codes.CodeKind.CONFIRMATION,
+        now=now or utcnow(),
+        keys_of=lambda event_id, _key_id: read_public_keys(session, event_id),
+        serial_of=serial_of,
+    )
+    problem, payload = checked.problem, checked.payload
+    genuine_not = _("This code cannot be read as a genuine code.") + " " + _desk()
+    if problem is CodeProblem.UNREADABLE:
         raise UnknownCode(
             _("This code is not a confirmation code of ours. Scan the QR code in your e-mail.")
             + " "
             + _("If it still does not work, please go to the registration desk.")
         )
-    if payload.event_id != event.id:
+    if problem is CodeProblem.WRONG_EVENT:
+        assert payload is not None
         other = session.get(Event, payload.event_id)
-        genuine = other is not None and codes.verify(code, public_keys(session, other), now=now).ok
-        if genuine:
-            raise WrongEvent(
-                _("This code is for another event: %(event)s.", event=other.title) + " " + _desk()
-            )
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
-    result = codes.verify(code, public_keys(session, event), event_id=event.id, now=now)
-    if result.reason == "not_valid_now":
-        raise InvalidCode(_("This code is no longer valid.") + " " + _desk())
-    if not result.ok:
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
-    if payload.kind is not codes.CodeKind.CONFIRMATION:
+        title = other.title if other else ""
+        raise WrongEvent(_("This code is for another event: %(event)s.", event=title) + " " + _desk())
+    if problem is CodeProblem.INVALID:
+        raise InvalidCode(genuine_not)
+    if problem is CodeProblem.WRONG_KIND:
         raise InvalidCode(
             _("This is the code of a badge, not of a confirmation: a badge needs no check-in.")
             + " "
             + _("To replace a badge, please go to the registration desk.")
         )
-    participant = session.get(Participant, payload.participant_id)
-    if participant is None or participant.event_id != event.id:
+    if problem is CodeProblem.NOT_VALID_NOW:
+        raise InvalidCode(_("This code is no longer valid.") + " " + _desk())
+    if problem is CodeProblem.UNKNOWN_HOLDER:
         raise UnknownCode(_("We cannot find the registration of this code.") + " " + _desk())
-    if payload.serial < participant.badge_serial:
+    assert payload is not None
+    participant = session.get(Participant, payload.participant_id)
+    assert participant is not None
+    if problem is CodeProblem.REPLACED:
         raise _replaced(session, participant)
-    if payload.serial > participant.badge_serial:
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
     return participant
 
 

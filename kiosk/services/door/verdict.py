@@ -35,6 +35,7 @@ from kiosk.models.door import (
 from kiosk.services import countries, live
 from kiosk.services.door.caches import Gate, _gate, _gates, _keys
 from kiosk.services.errors import ValidationFailed
+from kiosk.services.keys import CodeProblem, check_code
 
 #: What each refusal means, in words the officer reads (translated when shown).
 REASON_TEXT: dict[str, Any] = {
@@ -282,36 +283,45 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     return shown, status, serial
 
 
+#: The door's word for each of the code ladder's problems (keys.check_code).
+_DOOR_REASON = {
+    CodeProblem.UNREADABLE: Reason.INVALID_CODE,
+    CodeProblem.INVALID: Reason.INVALID_CODE,
+    CodeProblem.WRONG_EVENT: Reason.WRONG_EVENT,
+    CodeProblem.WRONG_KIND: Reason.NOT_A_BADGE,
+    CodeProblem.NOT_VALID_NOW: Reason.NOT_VALID_NOW,
+    CodeProblem.UNKNOWN_HOLDER: Reason.NOT_ACCREDITED,
+    CodeProblem.REPLACED: Reason.REVOKED,
+}
+#: The problems after which the officer still sees whose code it is.
+_HOLDER_SHOWN = {None, CodeProblem.WRONG_KIND, CodeProblem.NOT_VALID_NOW, CodeProblem.REPLACED}
+
+
 def judge_code(
     session: Session, event: EventRef, code: str, moment: datetime
 ) -> tuple[Reason | None, codes.CodePayload | None, tuple[Shown, Status, int] | None]:
-    """Check a code's signature, kind, event, validity, serial and holder's status (no state)."""
-    payload = codes.decode_unverified(code)
-    if payload is None:
-        return Reason.INVALID_CODE, None, None
-    if payload.event_id != event.id:
-        other = _keys(session, payload.event_id, payload.key_id)[1]
-        checked = codes.verify(code, other)  # type: ignore[arg-type]
-        wrong = checked.ok or checked.reason == "not_valid_now"
-        return (Reason.WRONG_EVENT if wrong else Reason.INVALID_CODE), checked.payload, None
-    public = _keys(session, event.id, payload.key_id)[1]
-    checked = codes.verify(code, public, event_id=event.id, now=moment)  # type: ignore[arg-type]
-    if checked.payload is None:
-        return Reason.INVALID_CODE, None, None
+    """Check a code (keys.check_code's ladder) and its holder's status, reading only."""
+    holders: dict[int, tuple[Shown, Status, int] | None] = {}
+
+    def serial_of(participant_id: int) -> int | None:
+        holder = holders[participant_id] = _shown(session, participant_id, event.id)
+        return holder[2] if holder else None
+
+    checked = check_code(
+        code,
+        event_id=event.id,
+        kind=codes.CodeKind.BADGE,
+        now=moment,
+        keys_of=lambda event_id, key_id: _keys(session, event_id, key_id)[1],
+        serial_of=serial_of,
+    )
     payload = checked.payload
-    holder = _shown(session, payload.participant_id, event.id)
-    if payload.kind is not codes.CodeKind.BADGE:
-        return Reason.NOT_A_BADGE, payload, holder
-    if checked.reason == "not_valid_now":
-        return Reason.NOT_VALID_NOW, payload, holder
-    if holder is None:
-        return Reason.NOT_ACCREDITED, payload, None
-    _who, status, serial = holder
-    if payload.serial < serial:
-        return Reason.REVOKED, payload, holder
-    if payload.serial > serial:
-        return Reason.INVALID_CODE, payload, None
-    if status != Status.ACCREDITED:
+    holder = holders.get(payload.participant_id) if payload else None
+    if checked.problem is not None:
+        shown = holder if checked.problem in _HOLDER_SHOWN else None
+        return _DOOR_REASON[checked.problem], payload, shown
+    assert holder is not None
+    if holder[1] != Status.ACCREDITED:
         return Reason.NOT_ACCREDITED, payload, holder
     return None, payload, holder
 
