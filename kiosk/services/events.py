@@ -215,16 +215,22 @@ def _parse_date(value: Any) -> date:
     return day
 
 
-def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
-    """Create an event with its venue and registration settings; raise ValidationFailed with field errors."""
-    errors: dict[str, list[str]] = {}
+def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
+    """The title of an event or a meeting, spaces tidied; a problem goes to `errors` (`message`: none)."""
     title = " ".join(str(data.get("title") or "").split())
     if not title:
-        errors["title"] = [_("The event needs a title.")]
+        errors["title"] = [message]
     elif has_unsafe_characters(str(data.get("title"))):
         errors["title"] = [_("The title contains characters that are not allowed.")]
     elif len(title) > 300:
         errors["title"] = [_("The title is too long (at most 300 characters).")]
+    return title
+
+
+def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
+    """Create an event with its venue and registration settings; raise ValidationFailed with field errors."""
+    errors: dict[str, list[str]] = {}
+    title = _clean_title(data, errors, _("The event needs a title."))
     slug = str(data.get("slug") or "").strip().lower()
     if not SLUG_RE.match(slug) or slug == "new":
         errors["slug"] = [_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. im2024.")]
@@ -331,17 +337,6 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
 
 
 # Event details, meetings and venues, as the secretariat edits them
-
-
-def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
-    title = " ".join(str(data.get("title") or "").split())
-    if not title:
-        errors["title"] = [message]
-    elif len(title) > 300:
-        errors["title"] = [_("The title is too long (at most 300 characters).")]
-    elif has_unsafe_characters(str(data.get("title"))):
-        errors["title"] = [_("The title contains characters that are not allowed.")]
-    return title
 
 
 def update_event_details(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Event:
