@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badges.render import BADGE_LANGUAGES
-from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Participant, Status, Venue
 from kiosk.services import live
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
@@ -71,16 +71,12 @@ def headcounts(session: Session, event_ids: Iterable[int]) -> dict[int, Headcoun
 
 def places_used_by_delegation(session: Session, event_id: int) -> dict[int, int]:
     """In-person pending or accredited participants per delegation of an event (absent means 0)."""
-    holds = case(
-        (Participant.mode == Mode.IN_PERSON, 1),
-        else_=0,
-    )
     rows = session.execute(
-        select(Participant.delegation_id, func.sum(holds))
-        .where(Participant.event_id == event_id, Participant.status.in_(ACTIVE_STATUSES))
+        select(Participant.delegation_id, func.count())
+        .where(Participant.event_id == event_id, Participant.holds_place)
         .group_by(Participant.delegation_id)
     ).all()
-    return {delegation_id: int(used or 0) for delegation_id, used in rows}
+    return dict(rows)
 
 
 def parse_local_datetime(value: Any, tz: ZoneInfo) -> datetime | None:

@@ -67,11 +67,7 @@ def ensure_open(event: Event, actor: Actor, now: datetime | None = None) -> None
 
 def places_used(session: Session, delegation_id: int, *, exclude_id: int | None = None) -> int:
     """In-person participants, pending or accredited, who hold a place in the delegation."""
-    query = select(func.count()).where(
-        Participant.delegation_id == delegation_id,
-        Participant.mode == Mode.IN_PERSON,
-        Participant.status.in_(ACTIVE_STATUSES),
-    )
+    query = select(func.count()).where(Participant.delegation_id == delegation_id, Participant.holds_place)
     if exclude_id is not None:
         query = query.where(Participant.id != exclude_id)
     return session.execute(query).scalar_one()
