@@ -183,11 +183,11 @@ def find_by_family_name(session: Session, event: Event, text: str, limit: int = 
     passer-by who has arrived, and would leave the person wondering. After their proof the kiosk
     tells them they have checked in and sends them to the desk (`ensure_can_check_in`).
     """
-    ids = names.find_ids(
+    ids = names.search_ids(
         session,
         event.id,
         text,
-        limit,
+        limit=limit,
         family_only=True,
         where=(Participant.status == Status.ACCREDITED, Participant.mode == Mode.IN_PERSON),
     )
@@ -367,23 +367,8 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 
 
 def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
-    """Anyone of the event (any status) by reference, or by given or family name, accents and case aside."""
-    if not names.searchable(text):
-        return []
-    reference = normalise_reference(text)
-    if len(reference) == 9 and reference[4] == "-":
-        by_reference = (
-            session.execute(
-                select(Participant).where(
-                    Participant.event_id == event.id, Participant.reference == reference
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if by_reference:
-            return list(by_reference)
-    ids = names.find_ids(session, event.id, text, limit)
+    """Anyone of the event (any status), found by the one search (names.search_ids)."""
+    ids = names.search_ids(session, event.id, text, limit=limit)
     return _people(session, ids, Participant.family_name, Participant.given_name, Delegation.name)
 
 

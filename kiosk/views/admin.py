@@ -30,7 +30,7 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, delegations, events, mail, printing, registration
+from kiosk.services import badging, countries, delegations, events, mail, names, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
@@ -381,16 +381,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
     if args.get("mode") in {m.value for m in Mode}:
         query = query.where(Participant.mode == Mode(args["mode"]))
     if search := args.get("q", "").strip():
-        for word in search.lower().split():
-            pattern = f"%{word}%"
-            query = query.where(
-                or_(
-                    func.lower(Participant.given_name).like(pattern),
-                    func.lower(Participant.family_name).like(pattern),
-                    func.lower(Participant.badge_name).like(pattern),
-                    func.lower(Participant.email).like(pattern),
-                )
-            )
+        query = query.where(Participant.id.in_(names.search_ids(db.session, event.id, search)))
     return query
 
 
