@@ -98,30 +98,10 @@ CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
     },
 }
 
-#: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
-LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
-
 
 def limit(name: str) -> SharedRateLimit:
-    """The rate limit `name` of this application (KIOSK_RATE_LIMITS overrides the defaults).
-
-    Counted where the sign-in limits are (`RATELIMIT_STORAGE_URI`): in Redis when REDIS_URL is
-    set, so that a kiosk's attempts count the same on every worker and server.
-    """
-    app = current_app._get_current_object()
-    limits = app.extensions.setdefault("kiosk_rate_limits", {})
-    if name not in limits:
-        if "storage" not in limits:
-            limits["storage"] = ratelimit.storage_for(app.config)
-        events, seconds = {**LIMITS, **app.config.get("KIOSK_RATE_LIMITS", {})}[name]
-        limits[name] = SharedRateLimit(
-            name, events, seconds, limits["storage"], app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk"
-        )
-    return limits[name]
-
-
-def too_many() -> TooManyAttempts:
-    return TooManyAttempts(_("Too many attempts.") + " " + _("Please go to the registration desk."))
+    """This application's kiosk rate limit `name` (checkin.KIOSK_LIMITS)."""
+    return ratelimit.app_limit(current_app._get_current_object(), name, checkin.KIOSK_LIMITS)
 
 
 def participant_summary(participant: Participant) -> dict[str, Any]:
@@ -165,19 +145,10 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
         )
     if g.principal.role != KIOSK:
         return checkin.participant_by_id(db.session, event, participant_id), CheckInMethod.DESK
-    # A kiosk never checks anyone in by name alone: the person proves it is them.
-    per_kiosk, per_person = limit("proof_kiosk"), limit("proof_participant")
-    person_key = f"{event.id}:{participant_id}"
-    if per_kiosk.exceeded(g.principal.label) or per_person.exceeded(person_key):
-        raise too_many()
-    try:
-        participant = checkin.participant_for_proof(
-            db.session, event, participant_id, str(data.get("proof") or "")
-        )
-    except (ProofMismatch, UnknownCode):
-        per_kiosk.hit(g.principal.label)
-        per_person.hit(person_key)
-        raise
+    proof = str(data.get("proof") or "")
+    participant = checkin.participant_for_kiosk_proof(
+        db.session, event, participant_id, proof, kiosk=g.principal.label, limits=limit
+    )
     return participant, CheckInMethod.NAME
 
 
@@ -296,8 +267,8 @@ def find_participants(slug: str):
     text = request.args.get("family_name", "")
     if not names.searchable(text):
         return jsonify({"delegations": []})
-    if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
-        raise too_many()
+    if g.principal.role == KIOSK:
+        checkin.kiosk_may_find(limit, g.principal.label)
     groups: dict[int, dict[str, Any]] = {}
     for person in checkin.find_by_family_name(db.session, event, text):
         delegation = person.delegation

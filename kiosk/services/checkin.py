@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hmac
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,10 +53,12 @@ from kiosk.services.errors import (
     NoPrinter,
     NotAccredited,
     ProofMismatch,
+    TooManyAttempts,
     UnknownCode,
     WrongEvent,
 )
 from kiosk.services.keys import CodeProblem, check_code, read_public_keys
+from kiosk.services.ratelimit import SharedRateLimit
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,43 @@ def participant_for_proof(session: Session, event: Event, participant_id: int, p
             + _("Check it and try again, or please go to the registration desk.")
         )
     return participant
+
+
+#: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
+KIOSK_LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
+#: The kiosk's limit of a name in KIOSK_LIMITS (kiosk.services.ratelimit.app_limit).
+Limits = Callable[[str], SharedRateLimit]
+
+
+def too_many() -> TooManyAttempts:
+    """The refusal once a kiosk or a person has used up their attempts."""
+    return TooManyAttempts(_("Too many attempts.") + " " + _("Please go to the registration desk."))
+
+
+def kiosk_may_find(limits: Limits, kiosk: str) -> None:
+    """Count one "find me" search of a kiosk; too many in a minute and it is refused."""
+    if not limits("find").allowed(kiosk):
+        raise too_many()
+
+
+def participant_for_kiosk_proof(
+    session: Session, event: Event, participant_id: int, proof: str, *, kiosk: str, limits: Limits
+) -> Participant:
+    """A kiosk's check-in by name: never by name alone, the person proves it is them.
+
+    Wrong proofs are counted per kiosk and per participant; past either limit the kiosk sends
+    the person to the desk, even with the right proof.
+    """
+    per_kiosk, per_person = limits("proof_kiosk"), limits("proof_participant")
+    person_key = f"{event.id}:{participant_id}"
+    if per_kiosk.exceeded(kiosk) or per_person.exceeded(person_key):
+        raise too_many()
+    try:
+        return participant_for_proof(session, event, participant_id, proof)
+    except (ProofMismatch, UnknownCode):
+        per_kiosk.hit(kiosk)
+        per_person.hit(person_key)
+        raise
 
 
 def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
