@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,10 @@ from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.errors import (
     DelegationFull,
+    DomainError,
     DuplicateParticipant,
     InvalidTransition,
+    NotFound,
     RegistrationClosed,
 )
 from kiosk.services.fields import BADGE_FIELDS, IDENTITY_FIELDS, clean_participant, comparable_name
@@ -368,6 +370,49 @@ def change_status(
     ):
         ensure_place(session, delegation, exclude_id=participant.id)
     _set_status(participant, new, actor, session)
+    return participant
+
+
+class StatusChangeRefused(DomainError):
+    """One of several status changes was refused (`cause`, for `participant`): commit none."""
+
+    def __init__(self, participant: Participant, cause: DomainError) -> None:
+        super().__init__(cause.detail, cause.errors)
+        self.participant, self.cause = participant, cause
+        self.code, self.status, self.title = cause.code, cause.status, cause.title
+
+
+def change_statuses(
+    session: Session, event_id: int, participant_ids: Iterable[int], new: Status, actor: Actor
+) -> list[Participant]:
+    """Move these participants of the event to `new` (accredit or reject a selection), all or none.
+
+    NotFound if one is not of the event; StatusChangeRefused for the first refused, after which
+    the caller rolls back, so that none is changed.
+    """
+    ids = sorted(set(participant_ids))
+    chosen = list(
+        session.execute(
+            select(Participant)
+            .where(Participant.event_id == event_id, Participant.id.in_(ids))
+            .order_by(Participant.delegation_id, Participant.id)
+        ).scalars()
+    )
+    if len(chosen) != len(ids):
+        raise NotFound(_("Some of the selected participants are not of this event."))
+    for participant in chosen:
+        try:
+            change_status(session, participant, new, actor)
+        except DomainError as error:
+            raise StatusChangeRefused(participant, error) from error
+    return chosen
+
+
+def participant_of_delegation(session: Session, delegation_id: int, participant_id: int) -> Participant:
+    """A participant of this delegation, or NotFound: a focal point acts on their own people only."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.delegation_id != delegation_id:
+        raise NotFound(_("There is no participant %(id)d.", id=participant_id))
     return participant
 
 

@@ -30,7 +30,7 @@ from kiosk.models import Mode, Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
-from kiosk.services.errors import DomainError
+from kiosk.services.errors import DomainError, NotFound
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 
@@ -78,10 +78,10 @@ def load_delegation() -> None:
 
 def own_participant(participant_id: int) -> Participant:
     """A participant of this delegation, or 404."""
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.delegation_id != g.delegation.id:
+    try:
+        return registration.participant_of_delegation(db.session, g.delegation.id, participant_id)
+    except NotFound:
         abort(404)
-    return participant
 
 
 def back_to_review(participant: Participant) -> str:
