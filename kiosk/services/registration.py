@@ -17,11 +17,11 @@ from kiosk.models import (
     TRANSITIONS,
     Delegation,
     Event,
-    Mode,
     Participant,
     Status,
 )
 from kiosk.models.base import utcnow
+from kiosk.models.participant import holds_a_place
 from kiosk.services import live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
@@ -243,7 +243,7 @@ def add_participant(
     ensure_open(event, actor, now)
     lock_delegation(session, delegation)
     _ensure_not_duplicate(session, delegation, values, None)
-    if values["mode"] == Mode.IN_PERSON:
+    if holds_a_place(Status.PENDING, values["mode"]):  # a new participant starts pending
         ensure_place(session, delegation)
     participant = Participant(
         event_id=event.id,
@@ -296,7 +296,8 @@ def update_participant(
     }
     if {"given_name", "family_name", "email"} & set(values):
         _ensure_not_duplicate(session, delegation, merged, participant.id)
-    if values.get("mode") == Mode.IN_PERSON and participant.mode != Mode.IN_PERSON:
+    takes_a_place = holds_a_place(participant.status, values.get("mode", participant.mode))
+    if takes_a_place and not participant.holds_place:
         ensure_place(session, delegation, exclude_id=participant.id)
     changes: dict[str, Any] = {}
     for name, value in values.items():
@@ -363,11 +364,7 @@ def change_status(
     reread(session, participant)
     if only_from is not None and participant.status not in only_from:
         raise _cannot_change(participant.status, new)
-    if (
-        new in ACTIVE_STATUSES
-        and participant.mode == Mode.IN_PERSON
-        and new in TRANSITIONS[participant.status]
-    ):
+    if holds_a_place(new, participant.mode) and new in TRANSITIONS[participant.status]:
         ensure_place(session, delegation, exclude_id=participant.id)
     _set_status(participant, new, actor, session)
     return participant
