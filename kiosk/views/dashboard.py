@@ -64,7 +64,6 @@ from kiosk.services.fields import CHOICE_LABELS, PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import CATEGORY_LABELS, FUNCTIONS, JOB_STATUS_LABELS, STATUS_LABELS
 from kiosk.views.admin import (
     admin_context,
-    check_csrf,
     delegation_or_404,
     event_or_404,
     local_input,
@@ -342,7 +341,6 @@ def participant(slug: str, participant_id: int):
 def edit_participant(slug: str, participant_id: int):
     event = event_or_404(slug)
     someone = participant_of(event, participant_id)
-    check_csrf()
     values = submitted_fields()
     try:
         registration.update_participant(db.session, someone, values, current_actor())
@@ -361,7 +359,6 @@ def edit_participant(slug: str, participant_id: int):
 def participant_status(slug: str, participant_id: int):
     event = event_or_404(slug)
     someone = participant_of(event, participant_id)
-    check_csrf()
     try:
         new = Status(request.form.get("status", ""))
     except ValueError:
@@ -508,7 +505,6 @@ def import_participants(slug: str):
 @staff_required(Role.ORGANIZER)
 def preview_import(slug: str):
     event = event_or_404(slug)
-    check_csrf()
     upload = request.files.get("file")
     delegation_id = request.form.get("delegation_id", "")
     try:
@@ -529,7 +525,6 @@ def preview_import(slug: str):
 @staff_required(Role.ORGANIZER)
 def confirm_import(slug: str):
     event = event_or_404(slug)
-    check_csrf()
     token = request.form.get("token", "")
     delegation_id = request.form.get("delegation_id", "")
     target = None
@@ -588,7 +583,6 @@ def confirm_new_link(slug: str, delegation_id: int):
         return render_template(
             "dashboard/link_confirm.html", event=event, delegation=delegation, form=CsrfForm()
         )
-    check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
     link = url_for("link.enter", secret=secret, _external=True)
     sent = request.form.get("send_email") == "yes" and mail.queue_private_link(
@@ -636,7 +630,6 @@ def event_details(slug: str):
     event = event_or_404(slug)
     if request.method == "GET":
         return render_details(event)
-    check_csrf()
     values = {name: request.form.get(name, "") for name in EVENT_FIELDS}
     try:
         events.update_event_details(db.session, event, values, current_actor())
@@ -660,7 +653,6 @@ def meeting_of(event: Event, meeting_id: int) -> Meeting:
 def edit_meeting(slug: str, meeting_id: int):
     event = event_or_404(slug)
     meeting = meeting_of(event, meeting_id)
-    check_csrf()
     if request.form.get("delete") == "yes":
         title = meeting.title
         events.delete_meeting(db.session, meeting, current_actor())
@@ -694,7 +686,6 @@ def render_venues(status: int = 200, **context):
 def venues():
     if request.method == "GET":
         return render_venues()
-    check_csrf()
     venue = None
     if (ident := request.form.get("venue_id", "")).isdigit():
         venue = db.session.get(Venue, int(ident))

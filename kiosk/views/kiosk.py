@@ -69,11 +69,6 @@ def keyboard_layouts(language: str) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(name, KEYBOARD_NAMES[name], KEYBOARDS[name]) for name in names]
 
 
-def check_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-
-
 @bp.after_request
 def no_store(response):
     """Kiosk pages show names: never keep them in a cache."""
@@ -147,7 +142,6 @@ def enrol(secret: str):
     except DomainError as exc:
         return render_template("kiosk/enrol.html", error=exc.detail, kiosk=None), 404
     if request.method == "POST":
-        check_csrf()
         device_secret = kiosks.enrol(db.session, kiosk)
         db.session.commit()
         response = redirect(url_for("kiosk.start"))
@@ -213,7 +207,6 @@ def index():
 @admin_bp.post("/")
 @staff_required(Role.ORGANIZER)
 def create():
-    check_csrf()
     event = db.session.get(Event, request.form.get("event_id", type=int) or 0)
     if event is None:
         return render_admin(422, error=_("Choose the event of the kiosk."), values=request.form)
@@ -230,7 +223,6 @@ def create():
 @admin_bp.post("/<int:kiosk_id>")
 @staff_required(Role.ORGANIZER)
 def update(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
     try:
         kiosks.save_kiosk(db.session, kiosk, kiosk.event, request.form, current_actor())
@@ -245,7 +237,6 @@ def update(kiosk_id: int):
 @admin_bp.post("/<int:kiosk_id>/link")
 @staff_required(Role.ORGANIZER)
 def new_link(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
     secret = kiosks.enrolment_link_secret(db.session, kiosk, current_actor())
     db.session.commit()
@@ -255,7 +246,6 @@ def new_link(kiosk_id: int):
 @admin_bp.post("/<int:kiosk_id>/revoke")
 @staff_required(Role.ORGANIZER)
 def revoke(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
     kiosks.revoke(db.session, kiosk, current_actor())
     db.session.commit()
