@@ -82,7 +82,6 @@ def seed_demo(dates_from_letters: bool, base_url: str) -> None:
     """Load the demo event (slug im2024), running from today; once there, keep it with new sign-ins."""
     result = demo.seed(db.session, dates_from_letters=dates_from_letters, base_url=base_url)
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     event, base = result.event, base_url.rstrip("/")
     dates = f"{event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}"
     counts = f"{result.delegations} delegations, {result.participants} participants"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from kiosk.api.registration import json_body, participant_or_404
@@ -12,7 +12,7 @@ from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, whole_number
 from kiosk.models import JobKind, JobStatus, Printer, PrintJob, Role
-from kiosk.services import badging, mail, printing
+from kiosk.services import badging, printing
 from kiosk.services.errors import (
     InvalidTransition,
     NoPrinter,
@@ -147,7 +147,6 @@ def reissue_badge(participant_id: int):
     participant = participant_or_404(participant_id)
     serial = badging.reissue_badge(db.session, participant, g.principal.actor)
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)  # before check-in, a new confirmation e-mail
     return jsonify({"participant_id": participant.id, "badge_serial": serial})
 
 

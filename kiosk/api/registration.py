@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -14,7 +14,7 @@ from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, json_object, optional_number
 from kiosk.models import Delegation, Event, Participant, Role, Status
-from kiosk.services import events, mail, registration
+from kiosk.services import events, registration
 from kiosk.services.door import EventRef
 from kiosk.services.errors import (
     DelegationFull,
@@ -64,9 +64,8 @@ def participant_or_404(participant_id: int) -> Participant:
 
 
 def commit() -> None:
-    """Commit the request's work, then hand any queued e-mail to the mail server."""
+    """Commit the request's work (queued e-mail is handed to the mail server after the commit)."""
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
 
 
 @route(

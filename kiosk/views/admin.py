@@ -30,7 +30,7 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, delegations, events, mail, printing, registration
+from kiosk.services import badging, countries, delegations, events, printing, registration
 from kiosk.services.errors import DomainError, ImportFailed
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
@@ -460,7 +460,6 @@ def change_status(slug: str):
         except DomainError as exc:
             name, failed_id = participant.full_name, participant.id
             db.session.rollback()
-            db.session.info.pop("mail_queued", None)
             if new == Status.ACCREDITED:
                 failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=exc.detail)
             else:
@@ -477,7 +476,6 @@ def change_status(slug: str):
                 event, request.form, exc.status, error=message, selected=set(ids), failed_id=failed_id
             )
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     if new == Status.ACCREDITED:
         done = ngettext("%(num)d participant accredited.", "%(num)d participants accredited.", len(chosen))
     else:
@@ -528,7 +526,6 @@ def badge_action(slug: str, participant_id: int, act: Callable[[Participant], st
         flash(exc.detail, "error")
         return back_to_list(event)
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)  # a reissue before check-in sends a new code
     flash(message, "success")
     return back_to_list(event)
 

@@ -378,10 +378,8 @@ def participant_status(slug: str, participant_id: int):
         registration.change_status(db.session, someone, new, current_actor())
     except DomainError as exc:
         db.session.rollback()
-        db.session.info.pop("mail_queued", None)
         return render_participant(event, someone, exc.status, error=exc.detail)
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     flash(
         _("%(name)s is now %(status)s.", name=someone.full_name, status=STATUS_LABELS[new.value]),
         "success",
@@ -550,7 +548,6 @@ def confirm_import(slug: str):
         )
     except DomainError as exc:
         db.session.rollback()
-        db.session.info.pop("mail_queued", None)
         return render_import(
             event,
             exc.status,
@@ -561,7 +558,6 @@ def confirm_import(slug: str):
             delegation_id=delegation_id,
         )
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     participant_import.upload_path(import_folder(), token).unlink(missing_ok=True)
     flash(
         ngettext("%(num)d participant was imported.", "%(num)d participants were imported.", len(created)),
@@ -589,7 +585,6 @@ def confirm_new_link(slug: str, delegation_id: int):
         db.session, delegation, link, get_locale().language if get_locale() else "en"
     )
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     if sent:
         flash(_("The new link was e-mailed to %(email)s.", email=delegation.focal_point_email), "success")
     response = render_template("admin/link.html", event=event, delegation=delegation, link=link)

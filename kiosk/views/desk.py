@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -26,7 +26,7 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, checkin, mail, printing, printworker, registration
+from kiosk.services import badging, checkin, printing, printworker, registration
 from kiosk.services import events as events_service
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
@@ -168,7 +168,6 @@ def act(slug: str, participant_id: int, action) -> Any:
         flash(exc.detail, "error")
         return back_to(db.session.get(Participant, participant_id))
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     flash(message, "success")
     return back_to(person)
 
@@ -346,6 +345,5 @@ def job_action(slug: str, job_id: int, action: str):
         flash(exc.detail, "error")
     else:
         db.session.commit()
-        mail.deliver_if_queued(db.session, current_app.config)
         flash(message, "success")
     return redirect(url_for("desk.jobs", slug=event.slug))

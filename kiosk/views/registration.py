@@ -129,7 +129,6 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
 def commit_and_flash(message: str) -> Response:
     """Commit, deliver any queued mail, confirm to the user, and go back to the list."""
     db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     flash(message, "success")
     return redirect(url_for(".delegation"))
 
