@@ -31,12 +31,13 @@ from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import badging, countries, delegations, events, printing, registration
-from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.errors import ImportFailed
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.views.languages import set_page_url
+from kiosk.web.pages import attempt, delegation_or_404, event_or_404, participant_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -66,17 +67,6 @@ def admin_context() -> dict[str, Any]:
 def local_input(moment: datetime | None, event: Event) -> str:
     """A moment as an input value (ISO, "2024-06-18 09:00") in the event's time zone."""
     return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).filter_by(slug=slug))
-
-
-def delegation_or_404(event: Event, delegation_id: int) -> Delegation:
-    delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None or delegation.event_id != event.id:
-        abort(404)
-    return delegation
 
 
 # Events
@@ -141,12 +131,10 @@ def event(slug: str):
         "mail_sender": request.form.get("mail_sender", ""),
         "badge_language": request.form.get("badge_language", ""),
     }
-    try:
+    with attempt() as tried:
         events.update_event_settings(db.session, event, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_event(event, exc.status, values=values, errors=exc.errors, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        return render_event(event, refused.status, values=values, errors=refused.errors, error=refused.detail)
     flash(_("The settings of %(event)s are saved.", event=event.title), "success")
     return redirect(url_for(".event", slug=event.slug))
 
@@ -164,13 +152,11 @@ def new_event():
             "auto_accredit": "auto_accredit" in request.form,
         }
         values.pop("csrf_token", None)
-        try:
+        with attempt() as tried:
             created = events.create_event(db.session, values, current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
+        if refused := tried.error:
+            error, errors, status = refused.detail, refused.errors, refused.status
         else:
-            db.session.commit()
             flash(
                 _("The event %(title)s is created. Now add its delegations.", title=created.title), "success"
             )
@@ -185,13 +171,13 @@ def new_event():
 def add_meeting(slug: str):
     event = event_or_404(slug)
     values = {name: request.form.get(name, "") for name in ("meeting_title", "starts_at", "ends_at", "room")}
-    try:
+    with attempt() as tried:
         events.add_meeting(db.session, event, {**values, "title": values["meeting_title"]}, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        errors = {("meeting_title" if k == "title" else k): v for k, v in exc.errors.items()}
-        return render_event(event, exc.status, meeting_values=values, meeting_errors=errors, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        errors = {("meeting_title" if k == "title" else k): v for k, v in refused.errors.items()}
+        return render_event(
+            event, refused.status, meeting_values=values, meeting_errors=errors, error=refused.detail
+        )
     flash(_("The meeting %(title)s is added.", title=values["meeting_title"]), "success")
     return redirect(url_for(".event", slug=event.slug))
 
@@ -259,12 +245,12 @@ def delegation_list(slug: str):
 def add_delegation(slug: str):
     event = event_or_404(slug)
     data = {name: request.form.get(name, "") for name, _label in DELEGATION_FIELDS}
-    try:
+    with attempt() as tried:
         delegation = delegations.add_delegation(db.session, event, data, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_delegations(event, exc.status, error=exc.detail, errors=exc.errors, values=data)
-    db.session.commit()
+    if refused := tried.error:
+        return render_delegations(
+            event, refused.status, error=refused.detail, errors=refused.errors, values=data
+        )
     flash(_("The delegation of %(name)s is added.", name=delegation.name), "success")
     return redirect(url_for(".delegation_list", slug=event.slug))
 
@@ -274,7 +260,7 @@ def add_delegation(slug: str):
 def import_delegations(slug: str):
     event = event_or_404(slug)
     upload = request.files.get("file")
-    try:
+    with attempt() as tried:
         if upload is None or not upload.filename:
             raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
         rows = delegations.read_rows(
@@ -284,13 +270,13 @@ def import_delegations(slug: str):
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
         )
         created = delegations.import_delegations(db.session, event, rows, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        detail = exc.detail if exc.errors else _("Nothing was imported. %(detail)s", detail=exc.detail)
-        return render_delegations(
-            event, exc.status, error=detail, import_errors=exc.errors, import_failed=True
+    if refused := tried.error:
+        detail = (
+            refused.detail if refused.errors else _("Nothing was imported. %(detail)s", detail=refused.detail)
         )
-    db.session.commit()
+        return render_delegations(
+            event, refused.status, error=detail, import_errors=refused.errors, import_failed=True
+        )
     message = ngettext(
         "%(num)d delegation was imported from %(file)s.",
         "%(num)d delegations were imported from %(file)s.",
@@ -306,12 +292,10 @@ def import_delegations(slug: str):
 def set_cap(slug: str, delegation_id: int):
     event = event_or_404(slug)
     delegation = delegation_or_404(event, delegation_id)
-    try:
+    with attempt() as tried:
         delegations.set_cap_override(db.session, delegation, request.form.get("cap", ""), current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_delegations(event, exc.status, error=f"{delegation.name}: {exc.detail}")
-    db.session.commit()
+    if refused := tried.error:
+        return render_delegations(event, refused.status, error=f"{delegation.name}: {refused.detail}")
     flash(_("The cap of %(name)s is now %(cap)d.", name=delegation.name, cap=delegation.cap), "success")
     used = registration.places_used(db.session, delegation.id)
     if event.cap_in_person and used > delegation.cap:
@@ -454,28 +438,26 @@ def change_status(slug: str):
     if len(chosen) != len(ids):
         abort(404)
     actor = current_actor()
-    for participant in chosen:
-        try:
-            registration.change_status(db.session, participant, new, actor)
-        except DomainError as exc:
+    with attempt() as tried:  # all or none
+        for participant in chosen:
             name, failed_id = participant.full_name, participant.id
-            db.session.rollback()
-            if new == Status.ACCREDITED:
-                failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=exc.detail)
-            else:
-                failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=exc.detail)
-            message = failed
-            if len(chosen) > 1:
-                message = ngettext(
-                    "Nothing was changed: the %(num)d selected participant was not updated. %(failed)s",
-                    "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
-                    len(chosen),
-                    failed=failed,
-                )
-            return render_participants(
-                event, request.form, exc.status, error=message, selected=set(ids), failed_id=failed_id
+            registration.change_status(db.session, participant, new, actor)
+    if refused := tried.error:
+        if new == Status.ACCREDITED:
+            failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=refused.detail)
+        else:
+            failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=refused.detail)
+        message = failed
+        if len(chosen) > 1:
+            message = ngettext(
+                "Nothing was changed: the %(num)d selected participant was not updated. %(failed)s",
+                "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
+                len(chosen),
+                failed=failed,
             )
-    db.session.commit()
+        return render_participants(
+            event, request.form, refused.status, error=message, selected=set(ids), failed_id=failed_id
+        )
     if new == Status.ACCREDITED:
         done = ngettext("%(num)d participant accredited.", "%(num)d participants accredited.", len(chosen))
     else:
@@ -485,14 +467,6 @@ def change_status(slug: str):
 
 
 # Badges of accredited participants
-
-
-def participant_of(event: Event, participant_id: int) -> Participant:
-    """A participant of `event`, or 404."""
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
-    return participant
 
 
 def back_to_list(event: Event) -> Response:
@@ -506,26 +480,23 @@ def back_to_list(event: Event) -> Response:
 @bp.get("/events/<slug>/participants/<int:participant_id>/badge.png")
 @staff_required(Role.ORGANIZER)
 def badge_png(slug: str, participant_id: int):
-    participant = participant_of(event_or_404(slug), participant_id)
-    try:
+    participant = participant_or_404(event_or_404(slug), participant_id)
+    with attempt() as tried:
         png = badging.badge_png(db.session, participant)
-    except DomainError as exc:
-        abort(409, exc.detail)
-    db.session.commit()  # the event's first key may just have been created
+    if refused := tried.error:
+        abort(409, refused.detail)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 def badge_action(slug: str, participant_id: int, act: Callable[[Participant], str]) -> Response:
     """Run one badge action for a participant, commit, and show its message (or the refusal)."""
     event = event_or_404(slug)
-    participant = participant_of(event, participant_id)
-    try:
+    participant = participant_or_404(event, participant_id)
+    with attempt() as tried:
         message = act(participant)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
         return back_to_list(event)
-    db.session.commit()
     flash(message, "success")
     return back_to_list(event)
 

@@ -59,18 +59,13 @@ from kiosk.services import (
 from kiosk.services.audit import record
 from kiosk.services.delegations import read_rows
 from kiosk.services.door import REASON_TEXT
-from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.errors import ImportFailed
 from kiosk.services.fields import CHOICE_LABELS, PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import CATEGORY_LABELS, FUNCTIONS, JOB_STATUS_LABELS, STATUS_LABELS
-from kiosk.views.admin import (
-    admin_context,
-    delegation_or_404,
-    event_or_404,
-    local_input,
-    participant_of,
-)
+from kiosk.views.admin import admin_context, local_input
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web.pages import attempt, delegation_or_404, event_or_404, participant_or_404
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
 bp.context_processor(admin_context)
@@ -333,23 +328,21 @@ def render_participant(event: Event, participant: Participant, status: int = 200
 @staff_required(Role.ORGANIZER)
 def participant(slug: str, participant_id: int):
     event = event_or_404(slug)
-    return render_participant(event, participant_of(event, participant_id))
+    return render_participant(event, participant_or_404(event, participant_id))
 
 
 @bp.post("/events/<slug>/participants/<int:participant_id>")
 @staff_required(Role.ORGANIZER)
 def edit_participant(slug: str, participant_id: int):
     event = event_or_404(slug)
-    someone = participant_of(event, participant_id)
+    someone = participant_or_404(event, participant_id)
     values = submitted_fields()
-    try:
+    with attempt() as tried:
         registration.update_participant(db.session, someone, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
+    if refused := tried.error:
         return render_participant(
-            event, someone, exc.status, error=exc.detail, errors=exc.errors, values=values
+            event, someone, refused.status, error=refused.detail, errors=refused.errors, values=values
         )
-    db.session.commit()
     flash(_("The changes to %(name)s are saved.", name=someone.full_name), "success")
     return redirect(url_for(".participant", slug=event.slug, participant_id=someone.id))
 
@@ -358,7 +351,7 @@ def edit_participant(slug: str, participant_id: int):
 @staff_required(Role.ORGANIZER)
 def participant_status(slug: str, participant_id: int):
     event = event_or_404(slug)
-    someone = participant_of(event, participant_id)
+    someone = participant_or_404(event, participant_id)
     try:
         new = Status(request.form.get("status", ""))
     except ValueError:
@@ -374,12 +367,10 @@ def participant_status(slug: str, participant_id: int):
                 name=someone.full_name,
             ),
         )
-    try:
+    with attempt() as tried:
         registration.change_status(db.session, someone, new, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_participant(event, someone, exc.status, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        return render_participant(event, someone, refused.status, error=refused.detail)
     flash(
         _("%(name)s is now %(status)s.", name=someone.full_name, status=STATUS_LABELS[new.value]),
         "success",
@@ -390,7 +381,7 @@ def participant_status(slug: str, participant_id: int):
 @bp.get("/events/<slug>/participants/<int:participant_id>/photo")
 @staff_required(Role.ORGANIZER)
 def participant_photo(slug: str, participant_id: int):
-    someone = participant_of(event_or_404(slug), participant_id)
+    someone = participant_or_404(event_or_404(slug), participant_id)
     if someone.photo is None:
         abort(404)
     return Response(
@@ -505,14 +496,14 @@ def preview_import(slug: str):
     event = event_or_404(slug)
     upload = request.files.get("file")
     delegation_id = request.form.get("delegation_id", "")
-    try:
+    with attempt() as tried:
         if upload is None or not upload.filename:
             raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
         content = upload.read()
         rows = read_rows(upload.filename, content)
         shown = participant_import.preview(rows)
-    except DomainError as exc:
-        return render_import(event, exc.status, error=exc.detail, delegation_id=delegation_id)
+    if refused := tried.error:
+        return render_import(event, refused.status, error=refused.detail, delegation_id=delegation_id)
     token = participant_import.store_upload(import_folder(), upload.filename, content)
     return render_import(
         event, preview=shown, token=token, delegation_id=delegation_id, filename=upload.filename
@@ -531,7 +522,7 @@ def confirm_import(slug: str):
         if target is None or target.event_id != event.id:
             abort(404)
     shown = None
-    try:
+    with attempt() as tried:
         rows = participant_import.load_upload(import_folder(), token)
         mapping = (
             {
@@ -546,18 +537,16 @@ def confirm_import(slug: str):
         created = participant_import.import_participants(
             db.session, event, rows, mapping, current_actor(), delegation=target
         )
-    except DomainError as exc:
-        db.session.rollback()
+    if refused := tried.error:
         return render_import(
             event,
-            exc.status,
-            error=exc.detail,
-            import_errors=exc.errors,
+            refused.status,
+            error=refused.detail,
+            import_errors=refused.errors,
             preview=shown,
             token=token if shown else "",
             delegation_id=delegation_id,
         )
-    db.session.commit()
     participant_import.upload_path(import_folder(), token).unlink(missing_ok=True)
     flash(
         ngettext("%(num)d participant was imported.", "%(num)d participants were imported.", len(created)),
@@ -626,12 +615,12 @@ def event_details(slug: str):
     if request.method == "GET":
         return render_details(event)
     values = {name: request.form.get(name, "") for name in EVENT_FIELDS}
-    try:
+    with attempt() as tried:
         events.update_event_details(db.session, event, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_details(event, exc.status, values=values, errors=exc.errors, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        return render_details(
+            event, refused.status, values=values, errors=refused.errors, error=refused.detail
+        )
     flash(_("The details of %(event)s are saved.", event=event.title), "success")
     return redirect(url_for(".event_details", slug=event.slug))
 
@@ -655,12 +644,12 @@ def edit_meeting(slug: str, meeting_id: int):
         flash(_("The meeting %(title)s is removed.", title=title), "success")
         return redirect(url_for(".event_details", slug=event.slug))
     values = {name: request.form.get(name, "") for name in MEETING_FIELDS}
-    try:
+    with attempt() as tried:
         events.update_meeting(db.session, meeting, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_details(event, exc.status, error=exc.detail, meeting_errors={meeting_id: exc.errors})
-    db.session.commit()
+    if refused := tried.error:
+        return render_details(
+            event, refused.status, error=refused.detail, meeting_errors={meeting_id: refused.errors}
+        )
     flash(_("The meeting %(title)s is saved.", title=meeting.title), "success")
     return redirect(url_for(".event_details", slug=event.slug))
 
@@ -687,11 +676,11 @@ def venues():
         if venue is None:
             abort(404)
     values = {name: request.form.get(name, "") for name in ("name", "address", "capacity")}
-    try:
+    with attempt() as tried:
         saved = events.save_venue(db.session, venue, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_venues(exc.status, error=exc.detail, errors=exc.errors, values=values, failed_id=ident)
-    db.session.commit()
+    if refused := tried.error:
+        return render_venues(
+            refused.status, error=refused.detail, errors=refused.errors, values=values, failed_id=ident
+        )
     flash(_("The venue %(name)s is saved.", name=saved.name), "success")
     return redirect(url_for(".venues"))

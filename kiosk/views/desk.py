@@ -33,26 +33,13 @@ from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web.pages import attempt, event_or_404, participant_or_404
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 DESK_ROLES = (Role.DESK, Role.ORGANIZER)
 #: A queued job that has not printed within this time is shown as stuck.
 STUCK_AFTER = timedelta(seconds=30)
-
-
-def event_or_404(slug: str) -> Event:
-    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
-    if event is None:
-        abort(404)
-    return event
-
-
-def participant_or_404(event: Event, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
-    return participant
 
 
 def printers_of(kind: PrinterKind) -> list[Printer]:
@@ -161,14 +148,12 @@ def act(slug: str, participant_id: int, action) -> Any:
     """Run one desk action on a participant: commit and say what happened, or say why not."""
     event = event_or_404(slug)
     person = participant_or_404(event, participant_id)
-    try:
+    with attempt() as tried:
         message = action(person)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
-        return back_to(db.session.get(Participant, participant_id))
-    db.session.commit()
-    flash(message, "success")
+    if tried.error:
+        flash(tried.error.detail, "error")
+    else:
+        flash(message, "success")
     return back_to(person)
 
 
@@ -259,19 +244,16 @@ def walk_in(slug: str):
     if request.method == "POST":
         values = {**values, **submitted_fields()}
         delegation = db.session.get(Delegation, delegation_id or 0)
-        try:
+        with attempt() as tried:
             if delegation is None or delegation.event_id != event.id:
                 raise DomainError(_("Choose the delegation of the walk-in."))
             person = registration.add_participant(db.session, delegation, values, current_actor())
             if request.form.get("accredit") == "yes" and person.status != Status.ACCREDITED:
                 registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors = exc.detail, exc.errors
-        else:
-            db.session.commit()
+        if not tried.error:
             flash(_("%(name)s has been registered.", name=person.full_name), "success")
             return back_to(person)
+        error, errors = tried.error.detail, tried.error.errors
     return render_desk(
         "desk/walk_in.html",
         event,
@@ -314,7 +296,7 @@ def job_action(slug: str, job_id: int, action: str):
     job = db.session.get(PrintJob, job_id)
     if job is None or job.participant.event_id != event.id:
         abort(404)
-    try:
+    with attempt() as tried:
         if action == "retry":
             printing.retry_job(db.session, job)
             message = _("Print job %(id)d will be tried again now.", id=job.id)
@@ -340,10 +322,8 @@ def job_action(slug: str, job_id: int, action: str):
                 raise DomainError(_("Choose a printer."))
             printing.move_job(db.session, job, printer)
             message = _("Print job %(id)d moved to %(printer)s.", id=job.id, printer=printer.name)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if tried.error:
+        flash(tried.error.detail, "error")
     else:
-        db.session.commit()
         flash(message, "success")
     return redirect(url_for("desk.jobs", slug=event.slug))

@@ -27,9 +27,9 @@ from kiosk.extensions import db
 from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
 from kiosk.services import counters, dates, door
-from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import staff_required
+from kiosk.web.pages import attempt, event_or_404
 
 bp = Blueprint("door", __name__, url_prefix="/door")
 admin_bp = Blueprint("door_admin", __name__, url_prefix="/admin/events/<slug>/door")
@@ -40,10 +40,6 @@ DIRECTION_LABELS = {
     CheckpointDirection.BOTH.value: _l("Entrance and exit"),
 }
 WORKER = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "door-sw.js"
-
-
-def event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).filter_by(slug=slug))
 
 
 def plural_forms(render: Callable[[int], str]) -> dict[str, str]:
@@ -167,7 +163,7 @@ def _save(slug: str, checkpoint_id: int | None):
     event = event_or_404(slug)
     checkpoint = door.get_checkpoint(db.session, event, checkpoint_id) if checkpoint_id else None
     form = request.form
-    try:
+    with attempt() as tried:
         saved = door.save_checkpoint(
             db.session,
             event,
@@ -179,11 +175,9 @@ def _save(slug: str, checkpoint_id: int | None):
             venue_id=int(form["venue"]) if form.get("venue", "").isdigit() else None,
             active="1" in form.getlist("active"),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+    if error := tried.error:
+        flash(error.detail + " " + " ".join(m for ms in error.errors.values() for m in ms), "error")
         return redirect(url_for("door_admin.checkpoints", slug=slug))
-    db.session.commit()
     flash(_("Checkpoint “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("door_admin.checkpoints", slug=slug))
 

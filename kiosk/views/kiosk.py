@@ -27,9 +27,9 @@ from kiosk.api.spec import KIOSK_COOKIE, kiosk_from_cookie
 from kiosk.extensions import db
 from kiosk.models import Event, Kiosk, Printer, PrinterKind, Role
 from kiosk.services import kiosks
-from kiosk.services.errors import DomainError
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.web.pages import attempt
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 admin_bp = Blueprint("kiosk_admin", __name__, url_prefix="/admin/kiosks")
@@ -137,10 +137,10 @@ def flow_strings() -> dict[str, str]:
 
 @bp.route("/enrol/<secret>", methods=["GET", "POST"])
 def enrol(secret: str):
-    try:
+    with attempt() as tried:
         kiosk = kiosks.kiosk_for_enrolment(db.session, secret)
-    except DomainError as exc:
-        return render_template("kiosk/enrol.html", error=exc.detail, kiosk=None), 404
+    if tried.error:
+        return render_template("kiosk/enrol.html", error=tried.error.detail, kiosk=None), 404
     if request.method == "POST":
         device_secret = kiosks.enrol(db.session, kiosk)
         db.session.commit()
@@ -210,13 +210,11 @@ def create():
     event = db.session.get(Event, request.form.get("event_id", type=int) or 0)
     if event is None:
         return render_admin(422, error=_("Choose the event of the kiosk."), values=request.form)
-    try:
+    with attempt() as tried:
         kiosk = kiosks.save_kiosk(db.session, None, event, request.form, current_actor())
         secret = kiosks.enrolment_link_secret(db.session, kiosk, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_admin(422, error=exc.detail, errors=exc.errors, values=request.form)
-    db.session.commit()
+    if tried.error:
+        return render_admin(422, error=tried.error.detail, errors=tried.error.errors, values=request.form)
     return render_admin(link=url_for("kiosk.enrol", secret=secret, _external=True), link_kiosk=kiosk)
 
 
@@ -224,12 +222,10 @@ def create():
 @staff_required(Role.ORGANIZER)
 def update(kiosk_id: int):
     kiosk = kiosk_or_404(kiosk_id)
-    try:
+    with attempt() as tried:
         kiosks.save_kiosk(db.session, kiosk, kiosk.event, request.form, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_admin(422, error=exc.detail)
-    db.session.commit()
+    if tried.error:
+        return render_admin(422, error=tried.error.detail)
     flash(_("%(name)s saved.", name=kiosk.name), "success")
     return redirect(url_for("kiosk_admin.index"))
 

@@ -19,6 +19,7 @@ from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.web.pages import attempt
 
 bp = Blueprint("printers", __name__, url_prefix="/admin/printers")
 
@@ -165,7 +166,7 @@ def _edit(printer: Printer | None):
     values = _form_values(printer)
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
-        try:
+        with attempt() as tried:
             saved = printing.save_printer(
                 db.session,
                 printer,
@@ -176,14 +177,12 @@ def _edit(printer: Printer | None):
                 kiosks=request.form.get("kiosks", ""),
                 enabled=bool(request.form.get("enabled")),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors
-            flash(exc.detail, "error")
-        else:  # not asked now: the form would probe any host and port (Check printers asks saved ones)
-            db.session.commit()
+        # Not probed now: the form would probe any host and port (Check printers asks saved ones).
+        if not tried.error:
             flash(_("Printer %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("printers.index"))
+        errors = tried.error.errors
+        flash(tried.error.detail, "error")
     return render_template(
         "admin/printers_form.html",
         printer=printer,
@@ -218,19 +217,17 @@ def test_page(printer_id: int):
         flash(getattr(exc, "detail", str(exc)), "error")
     else:
         flash(_("A test page was sent to %(name)s.", name=printer.name), "success")
-    db.session.commit()
+    db.session.commit()  # either way: whether the printer answered is recorded on it
     return redirect(url_for("printers.index"))
 
 
 def _job_action(job_id: int, action) -> Any:
     job = job_or_404(job_id)
-    try:
+    with attempt() as tried:
         action(job)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if tried.error:
+        flash(tried.error.detail, "error")
     else:
-        db.session.commit()
         flash(_("Print job %(id)d: %(status)s.", id=job.id, status=JOB_STATUS_LABELS[job.status]), "success")
     return redirect(url_for("printers.index") + "#queue")
 

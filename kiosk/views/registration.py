@@ -30,9 +30,9 @@ from kiosk.models import Mode, Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
-from kiosk.services.errors import DomainError
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web.pages import attempt
 
 #: The private link itself: signs in and redirects.
 link_bp = Blueprint("link", __name__)
@@ -126,9 +126,8 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
     ), status
 
 
-def commit_and_flash(message: str) -> Response:
-    """Commit, deliver any queued mail, confirm to the user, and go back to the list."""
-    db.session.commit()
+def done(message: str) -> Response:
+    """Confirm to the user and go back to the list."""
     flash(message, "success")
     return redirect(url_for(".delegation"))
 
@@ -148,12 +147,11 @@ def sign_out():
 @bp.post("/participants")
 def add():
     data = submitted_fields()
-    try:
+    with attempt() as tried:
         participant = registration.add_participant(db.session, g.delegation, data, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail, errors=exc.errors, values=data, open_add=True)
-    return commit_and_flash(_("%(name)s has been registered.", name=participant.full_name))
+    if error := tried.error:
+        return render_page(error.status, error=error.detail, errors=error.errors, values=data, open_add=True)
+    return done(_("%(name)s has been registered.", name=participant.full_name))
 
 
 def participant_form(
@@ -164,11 +162,11 @@ def participant_form(
     errors, error, status = {}, None, 200
     if request.method == "POST":
         values = submitted_fields()
-        try:
-            return commit_and_flash(save(values))
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
+        with attempt() as tried:
+            message = save(values)
+        if not tried.error:
+            return done(message)
+        error, errors, status = tried.error.detail, tried.error.errors, tried.error.status
     return render_template(
         "registration/participant_form.html",
         mode=mode,
@@ -213,30 +211,28 @@ def substitute(participant_id: int):
 @bp.post("/participants/<int:participant_id>/withdraw")
 def withdraw(participant_id: int):
     participant = own_participant(participant_id)
-    try:
+    with attempt() as tried:
         registration.change_status(db.session, participant, Status.WITHDRAWN, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail)
-    return commit_and_flash(_("%(name)s has been withdrawn.", name=participant.full_name))
+    if tried.error:
+        return render_page(tried.error.status, error=tried.error.detail)
+    return done(_("%(name)s has been withdrawn.", name=participant.full_name))
 
 
 @bp.post("/participants/<int:participant_id>/photo")
 def upload_photo(participant_id: int):
     participant = own_participant(participant_id)
     upload = request.files.get("photo")
-    try:
+    was = participant.status
+    with attempt() as tried:
         data, kind = photos.clean_photo(
             upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
         )
-        was = participant.status
         registration.set_photo(db.session, participant, data, kind, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail)
+    if tried.error:
+        return render_page(tried.error.status, error=tried.error.detail)
     if was == Status.ACCREDITED and participant.status == Status.PENDING:
-        return commit_and_flash(back_to_review(participant))
-    return commit_and_flash(_("The photo of %(name)s is saved.", name=participant.full_name))
+        return done(back_to_review(participant))
+    return done(_("The photo of %(name)s is saved.", name=participant.full_name))
 
 
 @bp.get("/participants/<int:participant_id>/photo")
