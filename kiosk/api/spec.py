@@ -14,7 +14,6 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import Session
 
-from kiosk.api.problems import problem
 from kiosk.api.schemas import COMPONENTS
 from kiosk.extensions import csrf, db
 from kiosk.inputs import MAX_ID
@@ -23,6 +22,7 @@ from kiosk.services import kiosks
 from kiosk.services.auth import Principal, authenticate, session_user
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import label
+from kiosk.web.responses import problem
 
 PREFIX = "/api/v1"
 #: The cookie that holds an enrolled kiosk's device secret.

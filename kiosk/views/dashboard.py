@@ -65,6 +65,7 @@ from kiosk.services.vocabulary import CATEGORY_LABELS, FUNCTIONS, JOB_STATUS_LAB
 from kiosk.views.admin import admin_context, local_input
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web import responses
 from kiosk.web.pages import attempt, delegation_or_404, event_or_404, participant_or_404
 
 bp = Blueprint("dashboard", __name__, url_prefix="/admin")
@@ -381,14 +382,7 @@ def participant_status(slug: str, participant_id: int):
 @bp.get("/events/<slug>/participants/<int:participant_id>/photo")
 @staff_required(Role.ORGANIZER)
 def participant_photo(slug: str, participant_id: int):
-    someone = participant_or_404(event_or_404(slug), participant_id)
-    if someone.photo is None:
-        abort(404)
-    return Response(
-        someone.photo,
-        mimetype=someone.photo_type or "image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return responses.photo(participant_or_404(event_or_404(slug), participant_id))
 
 
 # The List of participants

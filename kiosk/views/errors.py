@@ -13,11 +13,11 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from kiosk.api.problems import from_domain_error, problem
 from kiosk.extensions import db
 from kiosk.models import Role
 from kiosk.services.errors import DomainError
 from kiosk.views.auth import landing_page
+from kiosk.web.responses import from_domain_error, problem
 
 #: The link back to each role's own pages, on a refusal.
 HOME_LABELS = {

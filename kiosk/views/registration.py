@@ -32,6 +32,7 @@ from kiosk.services.audit import Actor
 from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web import responses
 from kiosk.web.pages import attempt
 
 #: The private link itself: signs in and redirects.
@@ -237,14 +238,7 @@ def upload_photo(participant_id: int):
 
 @bp.get("/participants/<int:participant_id>/photo")
 def photo(participant_id: int):
-    participant = own_participant(participant_id)
-    if participant.photo is None:
-        abort(404)
-    return Response(
-        participant.photo,
-        mimetype=participant.photo_type or "image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return responses.photo(own_participant(participant_id))
 
 
 @bp.get("/participants/<int:participant_id>/qr.png")

@@ -1,10 +1,12 @@
-"""RFC 9457 problem details: the one shape of every API error."""
+"""Responses built one way for pages and API alike: RFC 9457 problem details, a participant's photo."""
 
 from __future__ import annotations
 
 from flask import Response, jsonify
+from flask_babel import gettext as _
 
-from kiosk.services.errors import DomainError
+from kiosk.models import Participant
+from kiosk.services.errors import DomainError, NotFound
 
 
 def problem(
@@ -30,3 +32,18 @@ def problem(
 def from_domain_error(exc: DomainError) -> Response:
     """The problem response for a broken business rule."""
     return problem(exc.status, exc.code, exc.title, exc.detail, exc.errors or None)
+
+
+def photo(participant: Participant) -> Response:
+    """The participant's photo, or NotFound; each route keeps its own access rule.
+
+    Kept in no cache: desk screens and door phones are shared (the door's service worker keeps
+    the last few hundred photos itself, for scanning offline).
+    """
+    if participant.photo is None:
+        raise NotFound(_("There is no photo of this participant."))
+    return Response(
+        participant.photo,
+        mimetype=participant.photo_type or "image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )
