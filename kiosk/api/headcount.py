@@ -14,7 +14,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from kiosk.api.schemas import COMPONENTS, ref
 from kiosk.api.spec import route, still_signed_in
 from kiosk.extensions import db
 from kiosk.models import Event, Role
-from kiosk.services import headcount
+from kiosk.services import live_figures
 from kiosk.services.errors import NotFound
 from kiosk.services.live import Broker
 
@@ -89,20 +88,14 @@ class LatestFigures:
                     event = db.session.get(Event, event_id)
                     if event is None:
                         raise NotFound("gone")
-                    body = json.dumps(figures(event), separators=(",", ":"), sort_keys=True)
+                    body = json.dumps(
+                        live_figures.with_health(db.session, event), separators=(",", ":"), sort_keys=True
+                    )
                 finally:
                     db.session.remove()
             digest = hashlib.sha256(body.encode()).hexdigest()[:20]
             self._bodies[event_id] = (version, time.monotonic(), body, digest)
             return body, digest
-
-
-def figures(event: Event) -> dict[str, Any]:
-    """The headcount of `event` with its printing health."""
-    body = headcount.snapshot(db.session, event)
-    body["printing"] = headcount.printing_health(db.session, event.id)
-    body["kiosks"] = headcount.kiosk_health(db.session, event.id)
-    return body
 
 
 @route(
@@ -116,7 +109,7 @@ def figures(event: Event) -> dict[str, Any]:
     tag="headcount",
 )
 def get_headcount(slug: str):
-    return jsonify(figures(event_or_404(slug)))
+    return jsonify(live_figures.with_health(db.session, event_or_404(slug)))
 
 
 @route(

@@ -7,10 +7,9 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import select
 
-from kiosk.api.headcount import figures
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Gender, Role
-from kiosk.services import countries
+from kiosk.services import countries, live_figures
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import staff_required
@@ -53,7 +52,7 @@ def page_texts() -> dict[str, object]:
 @staff_required(Role.ORGANIZER)
 def live(slug: str):
     event = event_or_404(slug)
-    initial = figures(event)
+    initial = live_figures.with_health(db.session, event)
     db.session.commit()
     config = {
         "stream": url_for("api_headcount.stream", slug=event.slug),
