@@ -15,7 +15,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.api.spec import route
 from kiosk.extensions import db
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, names, ratelimit
+from kiosk.services import badging, checkin, countries, name_search, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
@@ -294,7 +294,7 @@ def create_checkin(slug: str):
 def find_participants(slug: str):
     event = event_or_404(slug)
     text = request.args.get("family_name", "")
-    if not names.searchable(text):
+    if not name_search.searchable(text):
         return jsonify({"delegations": []})
     if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
         raise too_many()
