@@ -52,7 +52,10 @@ def plural_forms(render: Callable[[int], str]) -> dict[str, str]:
 
 
 def scanner_strings() -> dict[str, Any]:
-    """Every word the scanner page shows from JavaScript, in the officer's language."""
+    """Every word the scanner page shows from JavaScript, in the officer's language.
+
+    Placeholders stay %(name)s, as gettext writes them; static/js/messages.js fills them in.
+    """
     return {
         "accepted": _("ACCEPTED"),
         "refused": _("REFUSED"),
@@ -67,26 +70,27 @@ def scanner_strings() -> dict[str, Any]:
                 "%(count)s scan waiting to be sent.",
                 "%(count)s scans waiting to be sent.",
                 n,
-                count="{count}",
+                count="%(count)s",
             )
         ),
-        "bundle_at": _("Badge list updated at {time}."),
+        "bundle_at": _("Badge list updated at %(time)s."),
         "bundle_never": _("The badge list has not been loaded yet: badges cannot be checked offline."),
         "inside_now": plural_forms(
             lambda n: ngettext(
-                "%(count)s person inside now", "%(count)s people inside now", n, count="{count}"
+                "%(count)s person inside now", "%(count)s people inside now", n, count="%(count)s"
             )
         ),
         "camera_failed": _("The camera could not be started. Use a hand scanner or allow the camera."),
         "ready": _("Ready: show the next badge."),
-        "server_error": _("The server refused the scan: {detail}"),
+        "server_error": _("The server refused the scan: %(detail)s"),
         "signed_out": _("You are signed out: this device no longer checks badges. Sign in again."),
         "evacuation_note": plural_forms(
             lambda n: ngettext(
-                "%(count)s person inside, from the badge list of {time} and this device’s scans since.",
-                "%(count)s people inside, from the badge list of {time} and this device’s scans since.",
+                "%(count)s person inside, from the badge list of %(time)s and this device’s scans since.",
+                "%(count)s people inside, from the badge list of %(time)s and this device’s scans since.",
                 n,
-                count="{count}",
+                count="%(count)s",
+                time="%(time)s",
             )
         ),
     }
