@@ -58,8 +58,8 @@ def create_user():
         user = accounts.create_user(
             db.session, values["email"], values["role"], request.form.get("password", ""), current_actor()
         )
-    if tried.error:
-        return render(tried.error.status, error=tried.error.detail, errors=tried.error.errors, values=values)
+    if refused := tried.error:
+        return render(refused.status, error=refused.detail, errors=refused.errors, values=values)
     flash(
         _("%(email)s can now sign in with the role “%(role)s”.", email=user.email, role=label(user.role)),
         "success",
@@ -97,8 +97,8 @@ def create_token():
             optional_number(request.form, "event_id", minimum=1),
             current_actor(),
         )
-    if tried.error:
-        return render(tried.error.status, error=tried.error.detail, errors=tried.error.errors, values=values)
+    if refused := tried.error:
+        return render(refused.status, error=refused.detail, errors=refused.errors, values=values)
     return render(new_token=token, new_secret=secret)
 
 

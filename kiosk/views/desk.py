@@ -150,8 +150,8 @@ def act(slug: str, participant_id: int, action) -> Any:
     person = participant_or_404(event, participant_id)
     with attempt() as tried:
         message = action(person)
-    if tried.error:
-        flash(tried.error.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
     else:
         flash(message, "success")
     return back_to(person)
@@ -250,10 +250,11 @@ def walk_in(slug: str):
             person = registration.add_participant(db.session, delegation, values, current_actor())
             if request.form.get("accredit") == "yes" and person.status != Status.ACCREDITED:
                 registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
-        if not tried.error:
+        if refused := tried.error:
+            error, errors = refused.detail, refused.errors
+        else:
             flash(_("%(name)s has been registered.", name=person.full_name), "success")
             return back_to(person)
-        error, errors = tried.error.detail, tried.error.errors
     return render_desk(
         "desk/walk_in.html",
         event,
@@ -322,8 +323,8 @@ def job_action(slug: str, job_id: int, action: str):
                 raise DomainError(_("Choose a printer."))
             printing.move_job(db.session, job, printer)
             message = _("Print job %(id)d moved to %(printer)s.", id=job.id, printer=printer.name)
-    if tried.error:
-        flash(tried.error.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
     else:
         flash(message, "success")
     return redirect(url_for("desk.jobs", slug=event.slug))

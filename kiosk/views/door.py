@@ -179,8 +179,8 @@ def _save(slug: str, checkpoint_id: int | None):
             venue_id=int(form["venue"]) if form.get("venue", "").isdigit() else None,
             active="1" in form.getlist("active"),
         )
-    if error := tried.error:
-        flash(error.detail + " " + " ".join(m for ms in error.errors.values() for m in ms), "error")
+    if refused := tried.error:
+        flash(refused.detail + " " + " ".join(m for ms in refused.errors.values() for m in ms), "error")
         return redirect(url_for("door_admin.checkpoints", slug=slug))
     flash(_("Checkpoint “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("door_admin.checkpoints", slug=slug))

@@ -139,8 +139,8 @@ def flow_strings() -> dict[str, str]:
 def enrol(secret: str):
     with attempt() as tried:
         kiosk = kiosks.kiosk_for_enrolment(db.session, secret)
-    if tried.error:
-        return render_template("kiosk/enrol.html", error=tried.error.detail, kiosk=None), 404
+    if refused := tried.error:
+        return render_template("kiosk/enrol.html", error=refused.detail, kiosk=None), 404
     if request.method == "POST":
         device_secret = kiosks.enrol(db.session, kiosk)
         db.session.commit()
@@ -213,8 +213,8 @@ def create():
     with attempt() as tried:
         kiosk = kiosks.save_kiosk(db.session, None, event, request.form, current_actor())
         secret = kiosks.enrolment_link_secret(db.session, kiosk, current_actor())
-    if tried.error:
-        return render_admin(422, error=tried.error.detail, errors=tried.error.errors, values=request.form)
+    if refused := tried.error:
+        return render_admin(422, error=refused.detail, errors=refused.errors, values=request.form)
     return render_admin(link=url_for("kiosk.enrol", secret=secret, _external=True), link_kiosk=kiosk)
 
 
@@ -224,8 +224,8 @@ def update(kiosk_id: int):
     kiosk = kiosk_or_404(kiosk_id)
     with attempt() as tried:
         kiosks.save_kiosk(db.session, kiosk, kiosk.event, request.form, current_actor())
-    if tried.error:
-        return render_admin(422, error=tried.error.detail)
+    if refused := tried.error:
+        return render_admin(422, error=refused.detail)
     flash(_("%(name)s saved.", name=kiosk.name), "success")
     return redirect(url_for("kiosk_admin.index"))
 

@@ -177,12 +177,12 @@ def _edit(printer: Printer | None):
                 kiosks=request.form.get("kiosks", ""),
                 enabled=bool(request.form.get("enabled")),
             )
-        # Not probed now: the form would probe any host and port (Check printers asks saved ones).
-        if not tried.error:
+        if refused := tried.error:
+            errors = refused.errors
+            flash(refused.detail, "error")
+        else:  # not probed now: the form would probe any host and port (Check printers asks saved ones)
             flash(_("Printer %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("printers.index"))
-        errors = tried.error.errors
-        flash(tried.error.detail, "error")
     return render_template(
         "admin/printers_form.html",
         printer=printer,
@@ -225,8 +225,8 @@ def _job_action(job_id: int, action) -> Any:
     job = job_or_404(job_id)
     with attempt() as tried:
         action(job)
-    if tried.error:
-        flash(tried.error.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
     else:
         flash(_("Print job %(id)d: %(status)s.", id=job.id, status=JOB_STATUS_LABELS[job.status]), "success")
     return redirect(url_for("printers.index") + "#queue")

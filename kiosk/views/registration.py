@@ -150,8 +150,10 @@ def add():
     data = submitted_fields()
     with attempt() as tried:
         participant = registration.add_participant(db.session, g.delegation, data, g.actor)
-    if error := tried.error:
-        return render_page(error.status, error=error.detail, errors=error.errors, values=data, open_add=True)
+    if refused := tried.error:
+        return render_page(
+            refused.status, error=refused.detail, errors=refused.errors, values=data, open_add=True
+        )
     return done(_("%(name)s has been registered.", name=participant.full_name))
 
 
@@ -165,9 +167,10 @@ def participant_form(
         values = submitted_fields()
         with attempt() as tried:
             message = save(values)
-        if not tried.error:
+        if refused := tried.error:
+            error, errors, status = refused.detail, refused.errors, refused.status
+        else:
             return done(message)
-        error, errors, status = tried.error.detail, tried.error.errors, tried.error.status
     return render_template(
         "registration/participant_form.html",
         mode=mode,
@@ -214,8 +217,8 @@ def withdraw(participant_id: int):
     participant = own_participant(participant_id)
     with attempt() as tried:
         registration.change_status(db.session, participant, Status.WITHDRAWN, g.actor)
-    if tried.error:
-        return render_page(tried.error.status, error=tried.error.detail)
+    if refused := tried.error:
+        return render_page(refused.status, error=refused.detail)
     return done(_("%(name)s has been withdrawn.", name=participant.full_name))
 
 
@@ -229,8 +232,8 @@ def upload_photo(participant_id: int):
             upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
         )
         registration.set_photo(db.session, participant, data, kind, g.actor)
-    if tried.error:
-        return render_page(tried.error.status, error=tried.error.detail)
+    if refused := tried.error:
+        return render_page(refused.status, error=refused.detail)
     if was == Status.ACCREDITED and participant.status == Status.PENDING:
         return done(back_to_review(participant))
     return done(_("The photo of %(name)s is saved.", name=participant.full_name))

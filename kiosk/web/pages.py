@@ -8,8 +8,8 @@ A handler runs its service inside `attempt()`::
 
     with attempt() as tried:
         registration.update_participant(db.session, someone, values, actor)
-    if tried.error:
-        return render_form(error=tried.error.detail, errors=tried.error.errors), tried.error.status
+    if refused := tried.error:
+        return render_form(error=refused.detail, errors=refused.errors), refused.status
     return redirect(...)
 
 The session commits once when the block ends without error (after-commit effects follow:
