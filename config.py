@@ -13,6 +13,20 @@ def database_url(url: str) -> str:
     return url
 
 
+def minutes_by_role(name: str, default: str) -> dict[str, int]:
+    """A setting like "organizer=30,desk=120": minutes per role (roles left out keep the default)."""
+    values = dict(pair.split("=") for pair in default.split(","))
+    for pair in filter(None, os.environ.get(name, "").replace(" ", "").split(",")):
+        role, _sep, minutes = pair.partition("=")
+        values[role] = minutes
+    return {role: int(minutes) for role, minutes in values.items()}
+
+
+def roles_setting(name: str, default: str) -> tuple[str, ...]:
+    """A setting like "organizer,desk": a list of roles (empty: none)."""
+    return tuple(filter(None, os.environ.get(name, default).replace(" ", "").split(",")))
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -74,6 +88,19 @@ class Config:
     #: who knows a staff address cannot lock its owner out.
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute; 20 per hour")
     LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", 2))
+    #: Staff sign-ins end after this many minutes without a request (idle) and after this many
+    #: minutes in all (absolute), per role: a desk or door device lasts a shift, an organizer's
+    #: sign-in idles out sooner. Pages warn five minutes before (kiosk/services/auth.py).
+    STAFF_IDLE_MINUTES = minutes_by_role("STAFF_IDLE_MINUTES", "organizer=30,desk=120,security=120,kiosk=120")
+    STAFF_MAX_MINUTES = minutes_by_role("STAFF_MAX_MINUTES", "organizer=720,desk=840,security=840,kiosk=840")
+    #: A focal point's sign-in through the private link: idle and absolute minutes.
+    FOCAL_POINT_IDLE_MINUTES = int(os.environ.get("FOCAL_POINT_IDLE_MINUTES", 60))
+    FOCAL_POINT_MAX_MINUTES = int(os.environ.get("FOCAL_POINT_MAX_MINUTES", 24 * 60))
+    #: Staff roles that must sign in with a second factor (a code from an authenticator app);
+    #: any staff user may enrol from "Second factor". Production requires it of organizers.
+    SECOND_FACTOR_ROLES: tuple[str, ...] = ()
+    #: The name authenticator apps show beside the account.
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Accreditation")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "kiosk"
     #: Largest delegation import accepted, in bytes and in rows.
@@ -96,12 +123,14 @@ class DevelopmentConfig(Config):
     """Local demo: a fixed secret key is acceptable here and only here."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+    SECOND_FACTOR_ROLES = roles_setting("SECOND_FACTOR_ROLES", "")
 
 
 class ProductionConfig(Config):
     """Venue servers: SECRET_KEY must come from the environment."""
 
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    SECOND_FACTOR_ROLES = roles_setting("SECOND_FACTOR_ROLES", "organizer")
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

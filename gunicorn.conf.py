@@ -46,9 +46,23 @@ SEVERAL_WORKERS_NEED_REDIS = (
 
 
 def on_starting(server):
-    """Refuse to start several workers without Redis (also when -w or WEB_CONCURRENCY asked for them)."""
+    """Refuse to start several workers without Redis (also when -w or WEB_CONCURRENCY asked for them),
+    or beside another server on the same database when either has no Redis (kiosk.services.servers).
+    """
     if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
         raise RuntimeError(SEVERAL_WORKERS_NEED_REDIS.format(workers=server.cfg.workers))
+    from kiosk import database_uri
+    from kiosk.services.servers import Heartbeat
+
+    server.heartbeat = Heartbeat(database_uri(), uses_redis=bool(os.environ.get("REDIS_URL")))
+    server.heartbeat.start()  # raises SecondServerWithoutRedis, with its sentence
+
+
+def on_exit(server):
+    """A clean stop removes this server's heartbeat row, so a restart is not taken for a second server."""
+    heartbeat = getattr(server, "heartbeat", None)
+    if heartbeat is not None:
+        heartbeat.stop()
 
 
 def post_worker_init(worker):

@@ -23,7 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config` overrides settings (tests pass their own)."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("KIOSK_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_path=instance_path(),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
@@ -53,12 +53,24 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def instance_path() -> str:
+    """The instance folder: the SQLite database, keys, outbox and printers' folder by default."""
+    return os.environ.get("KIOSK_INSTANCE_PATH", str(ROOT / "instance"))
+
+
+def database_uri(configured: str | None = None, instance: str | None = None) -> str:
+    """The database of DATABASE_URL, else the SQLite file in the instance folder."""
+    configured = configured if configured is not None else CONFIGS["production"].SQLALCHEMY_DATABASE_URI
+    return configured or f"sqlite:///{Path(instance or instance_path()) / 'kiosk.sqlite'}"
+
+
 def configure_paths(app: Flask) -> None:
     """Default the database, keys, outbox and printers' folder to the instance folder."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'kiosk.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        app.config.get("SQLALCHEMY_DATABASE_URI") or "", str(instance)
+    )
     app.config.setdefault("KEYS_DIR", str(instance / "keys"))
     app.config.setdefault("MAIL_OUTBOX", str(instance / "outbox"))
     if not app.config.get("PRINTER_FILES_DIR"):

@@ -23,6 +23,7 @@ from kiosk.models import (
     Printer,
     PrinterKind,
     Role,
+    User,
 )
 from kiosk.services import (
     accounts,
@@ -40,6 +41,7 @@ from kiosk.services import (
     printing,
     printworker,
     retention,
+    second_factor,
 )
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
@@ -151,6 +153,19 @@ def create_user(email: str, role: str, password: str) -> None:
     with attempt():
         accounts.create_user(db.session, email, role, password, CLI_ACTOR)
     click.echo(f"User {email.strip().lower()} created with role {role}.")
+
+
+@click.command("reset-second-factor")
+@with_appcontext
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Remove a staff user's second factor (a lost phone): they set it up again at their next sign-in."""
+    user = db.session.execute(select(User).filter_by(email=email.strip().lower())).scalar_one_or_none()
+    if user is None:
+        fail(f"There is no user {email.strip().lower()}.")
+    second_factor.reset(db.session, user, CLI_ACTOR)
+    db.session.commit()
+    click.echo(f"The second factor of {user.email} is removed: they set it up again at their next sign-in.")
 
 
 @click.command("create-token")
@@ -431,7 +446,7 @@ COMMANDS = (
     worker,
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
-COMMANDS += (backup, restore, purge_personal_data)
+COMMANDS += (backup, restore, purge_personal_data, reset_second_factor)
 
 
 def init_app(app: Flask) -> None:

@@ -69,6 +69,9 @@ def base_config(uri: str, tmp: Path) -> dict[str, Any]:
         "MAIL_OUTBOX": str(tmp / "outbox"),
         "PRINTER_FILES_DIR": str(tmp),  # file printers of the tests write in their tmp_path
         "MAIL_SERVER": None,
+        # Tests sign staff in with a password; the second factor has tests of its own
+        # (tests/views/test_second_factor.py), which ask for it.
+        "SECOND_FACTOR_ROLES": (),
     }
 
 

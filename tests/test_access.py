@@ -48,7 +48,14 @@ ACCESS: dict[str, frozenset[str]] = {
     # Sign-in
     "auth.home": EVERYONE,
     "auth.login": EVERYONE,
+    # Steps of a sign-in: without the right password given in this browser in the last five
+    # minutes they only send back to /login (tests/views/test_second_factor.py).
+    "second_factor.code": EVERYONE,
+    "second_factor.enrol": EVERYONE,
+    "second_factor.account": STAFF,
+    "second_factor.reset": frozenset({ORGANIZER}),
     "auth.logout": STAFF,
+    "auth.keep_alive": STAFF,
     # The private link signs anyone who holds it in; the pages need that session.
     "link.enter": EVERYONE,
     "registration.delegation": FOCAL_POINTS,

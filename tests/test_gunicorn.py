@@ -4,6 +4,7 @@ and a restart ends open dashboard streams at once."""
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import socket
 import subprocess
@@ -257,3 +258,33 @@ def test_several_workers_with_redis_start(app, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=40)
+
+
+def test_a_second_server_on_the_same_database_without_redis_is_refused(served, app, tmp_path):
+    base, _log, first = served
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "gunicorn-test-secret",
+        "KIOSK_INSTANCE_PATH": str(tmp_path / "instance2"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_ERROR_LOG": str(tmp_path / "second.log"),
+    }
+    env.pop("KIOSK_ENV", None)
+    env.pop("REDIS_URL", None)
+    second = subprocess.run(
+        [str(GUNICORN), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode != 0
+    said = (tmp_path / "second.log").read_text() + second.stderr
+    assert "is serving this database without Redis" in said and "Set the same REDIS_URL" in said
+    assert first.poll() is None  # the first server serves on
+    with urllib.request.urlopen(f"{base}/readyz") as ready:
+        assert json.load(ready)["checks"]["servers"]["ok"] is True

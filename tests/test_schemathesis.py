@@ -1,9 +1,11 @@
 """schemathesis against /api/v1/openapi.json: no 5xx, and every response matches the document.
 
-Each operation of the document gets a bounded number of generated requests with a fixed seed
-(hypothesis `derandomize`), valid ones and invalid ones, sent with an organizer's token;
-schemathesis checks each answer: no server error, a documented status code and content type,
-a body matching its schema, valid data accepted and invalid data refused.
+Each operation of the document gets its coverage cases (schemathesis's coverage phase: each
+boundary of each schema, missing and null values, methods the path does not have) and a bounded
+number of generated requests with a fixed seed (hypothesis `derandomize`), valid ones and invalid
+ones, sent with an organizer's token; every check schemathesis has judges each answer: no server
+error, a documented status code, content type and headers, a body matching its schema, valid data
+accepted and invalid data refused, 405 with `Allow` for other methods, authentication enforced.
 The operations run in one test: schemathesis's pytest plugin does not work with pytest 9 yet.
 """
 
@@ -15,10 +17,17 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks
 
 from kiosk.models import Role, Status
 
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 50
+
+
+def all_checks() -> list:
+    """Every check schemathesis has (not only those it runs by default)."""
+    load_all_checks()
+    return list(CHECKS.get_all())
 
 
 @pytest.fixture
@@ -36,7 +45,21 @@ def test_every_operation_conforms_to_the_document(api_schema):
     schema, headers = api_schema
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 19
+    checks = all_checks()
+    assert len(checks) >= 14
     failures, calls = [], []
+    for operation in operations:
+        config = schema.config.generation_for(operation=operation)
+        cases = schema.iter_coverage_cases(
+            operation, generation_modes=list(GenerationMode), generation_config=config
+        )
+        for case in cases:
+            try:
+                case.call_and_validate(headers=headers, checks=checks)
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 — collected, so one report names every failing operation
+                failures.append(f"{case.method} {operation.path} (coverage): {exc}")
+            calls.append(case.method)
+    coverage_calls = len(calls)
     for operation, mode in itertools.product(operations, GenerationMode):
         raw = operation.definition.raw
         if mode == GenerationMode.NEGATIVE and not raw.get("parameters") and "requestBody" not in raw:
@@ -51,12 +74,14 @@ def test_every_operation_conforms_to_the_document(api_schema):
             suppress_health_check=list(HealthCheck),
         )
         def run(case) -> None:
-            case.call_and_validate(headers=headers)
+            case.call_and_validate(headers=headers, checks=checks)
             calls.append(case.method)
 
         try:
             run()
-        except Exception as exc:  # noqa: BLE001 — collected, so one report names every failing operation
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 — collected, so one report names every failing operation
             failures.append(f"{operation.method.upper()} {operation.path} ({mode.value} data): {exc}")
-    assert len(calls) >= len(operations) * 2 * 10  # every operation was really exercised
+    assert len(calls) - coverage_calls >= len(operations) * 2 * 10  # every operation was really exercised
+    generated = len(calls) - coverage_calls
+    print(f"{len(operations)} operations, {coverage_calls} coverage calls, {generated} generated")
     assert not failures, "\n\n".join(failures)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from kiosk.api import badges, checkin, door, headcount, meta, registration
 from kiosk.extensions import csrf
+from kiosk.web import api as entry
 
 BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp, headcount.bp)
 
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
         csrf.exempt(bp)
         app.register_blueprint(bp)
     headcount.init_app(app)
+    entry.init_app(app)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify
 from flask_babel import gettext as _
 
-from kiosk.api.registration import json_body, participant_or_404
-from kiosk.api.spec import route
+from kiosk.api.registration import participant_or_404
 from kiosk.extensions import db
-from kiosk.inputs import MAX_ID, whole_number
-from kiosk.models import JobKind, JobStatus, Printer, PrintJob, Role
+from kiosk.inputs import MAX_ID
+from kiosk.models import JobKind, JobStatus, Participant, Printer, PrintJob, Role
 from kiosk.services import badging, printing
 from kiosk.services.errors import (
     InvalidTransition,
@@ -20,6 +19,7 @@ from kiosk.services.errors import (
     NotFound,
     ValidationFailed,
 )
+from kiosk.web.api import operation
 
 bp = Blueprint("api_badges", __name__, url_prefix="/api/v1")
 
@@ -34,7 +34,20 @@ FORMAT_QUERY = (
 
 PRINT_JOB_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "printer", "kind", "status"],
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "printer",
+        "printer_id",
+        "kind",
+        "status",
+        "attempts",
+        "error",
+        "participant_id",
+        "badge_serial",
+        "next_attempt_at",
+        "updated_at",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "printer": {"type": "string"},
@@ -76,28 +89,31 @@ def job_or_404(job_id: int) -> PrintJob:
     return job
 
 
-def printer_or_422(printer_id: Any) -> Printer:
-    """The printer named by `printer_id` in the request body."""
-    printer = db.session.get(Printer, whole_number(printer_id, "printer_id", minimum=1, text=False))
+def printer_or_409(printer_id: int) -> Printer:
+    """The printer named by `printer_id` in the request body, or the problem `no_printer`.
+
+    Not a 422: the body is valid as documented; which printers exist is the state of the server.
+    """
+    printer = db.session.get(Printer, printer_id)
     if printer is None:
-        raise ValidationFailed(
+        raise NoPrinter(
             _("There is no printer %(id)s.", id=printer_id), {"printer_id": [_("Unknown printer.")]}
         )
     return printer
 
 
-def _badge_file(participant_id: int, render, mimetype: str, suffix: str) -> Response:
-    participant = participant_or_404(participant_id)
-    fmt = badging.badge_format(request.args.get("format"))
-    content = render(db.session, participant, fmt)
-    db.session.commit()  # the event's signing key is created on first use
+def _badge_file(
+    participant: Participant, query: dict[str, Any], render, mimetype: str, suffix: str
+) -> Response:
+    fmt = badging.badge_format(query.get("format"))
+    content = render(db.session, participant, fmt)  # the event's signing key is created on first use
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="badge-{participant.id}.{suffix}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/badge.png",
     "GET",
@@ -108,12 +124,13 @@ def _badge_file(participant_id: int, render, mimetype: str, suffix: str) -> Resp
     errors=(NotFound, NotAccredited, ValidationFailed),
     query=FORMAT_QUERY,
     tag="badges",
+    find=participant_or_404,
 )
-def badge_png(participant_id: int):
-    return _badge_file(participant_id, badging.badge_png, "image/png", "png")
+def badge_png(participant: Participant, query: dict[str, Any]):
+    return _badge_file(participant, query, badging.badge_png, "image/png", "png")
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/badge.pdf",
     "GET",
@@ -124,12 +141,13 @@ def badge_png(participant_id: int):
     errors=(NotFound, NotAccredited, ValidationFailed),
     query=FORMAT_QUERY,
     tag="badges",
+    find=participant_or_404,
 )
-def badge_pdf(participant_id: int):
-    return _badge_file(participant_id, badging.badge_pdf, "application/pdf", "pdf")
+def badge_pdf(participant: Participant, query: dict[str, Any]):
+    return _badge_file(participant, query, badging.badge_pdf, "application/pdf", "pdf")
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/badge/reissue",
     "POST",
@@ -137,6 +155,7 @@ def badge_pdf(participant_id: int):
     roles=(ORGANIZER, DESK),
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["participant_id", "badge_serial"],
         "properties": {"participant_id": {"type": "integer"}, "badge_serial": {"type": "integer"}},
     },
@@ -145,12 +164,13 @@ def badge_pdf(participant_id: int):
 )
 def reissue_badge(participant_id: int):
     participant = participant_or_404(participant_id)
-    serial = badging.reissue_badge(db.session, participant, g.principal.actor)
-    db.session.commit()
+    serial = badging.reissue_badge(
+        db.session, participant, g.principal.actor
+    )  # and a new confirmation e-mail
     return jsonify({"participant_id": participant.id, "badge_serial": serial})
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/print",
     "POST",
@@ -177,27 +197,22 @@ def reissue_badge(participant_id: int):
     },
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["print_jobs"],
         "properties": {"print_jobs": {"type": "array", "items": PRINT_JOB_SCHEMA}},
     },
     errors=(NotFound, NotAccredited, NoPrinter, ValidationFailed),
     tag="badges",
+    find=participant_or_404,
 )
-def print_participant(participant_id: int):
-    participant = participant_or_404(participant_id)
-    data = json_body(allowed=("kinds", "printer_id"))
-    kinds = data.get("kinds", [JobKind.BADGE.value, JobKind.RECEIPT.value])
-    if not isinstance(kinds, list) or not kinds or not all(isinstance(k, str) for k in kinds):
-        raise ValidationFailed(
-            _("Say what to print."), {"kinds": [_('Send a list such as ["badge", "receipt"].')]}
-        )
-    printer = printer_or_422(data["printer_id"]) if data.get("printer_id") is not None else None
+def print_participant(participant: Participant, body: dict[str, Any]):
+    kinds = body.get("kinds", [JobKind.BADGE.value, JobKind.RECEIPT.value])
+    printer = printer_or_409(body["printer_id"]) if "printer_id" in body else None
     jobs = [printing.queue_print(db.session, participant, kind, printer) for kind in dict.fromkeys(kinds)]
-    db.session.commit()
     return jsonify({"print_jobs": [job_json(job) for job in jobs]}), 201
 
 
-@route(
+@operation(
     bp,
     "/print-jobs/<int:job_id>",
     "GET",
@@ -211,7 +226,7 @@ def get_print_job(job_id: int):
     return jsonify(job_json(job_or_404(job_id)))
 
 
-@route(
+@operation(
     bp,
     "/print-jobs/<int:job_id>/retry",
     "POST",
@@ -223,11 +238,10 @@ def get_print_job(job_id: int):
 )
 def retry_print_job(job_id: int):
     job = printing.retry_job(db.session, job_or_404(job_id))
-    db.session.commit()
     return jsonify(job_json(job))
 
 
-@route(
+@operation(
     bp,
     "/print-jobs/<int:job_id>/cancel",
     "POST",
@@ -239,11 +253,10 @@ def retry_print_job(job_id: int):
 )
 def cancel_print_job(job_id: int):
     job = printing.cancel_job(db.session, job_or_404(job_id))
-    db.session.commit()
     return jsonify(job_json(job))
 
 
-@route(
+@operation(
     bp,
     "/print-jobs/<int:job_id>/move",
     "POST",
@@ -256,12 +269,10 @@ def cancel_print_job(job_id: int):
         "additionalProperties": False,
     },
     response=PRINT_JOB_SCHEMA,
-    errors=(NotFound, InvalidTransition, ValidationFailed),
+    errors=(NotFound, InvalidTransition, NoPrinter, ValidationFailed),
     tag="badges",
+    find=job_or_404,
 )
-def move_print_job(job_id: int):
-    job = job_or_404(job_id)
-    printer = printer_or_422(json_body(allowed=("printer_id",)).get("printer_id"))
-    printing.move_job(db.session, job, printer)
-    db.session.commit()
+def move_print_job(job: PrintJob, body: dict[str, Any]):
+    printing.move_job(db.session, job, printer_or_409(body["printer_id"]))
     return jsonify(job_json(job))

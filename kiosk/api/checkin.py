@@ -9,17 +9,18 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from kiosk.api.badges import PRINT_JOB_SCHEMA, job_json, printer_or_422
-from kiosk.api.registration import event_or_404, json_body
+from kiosk.api.badges import PRINT_JOB_SCHEMA, job_json, printer_or_409
+from kiosk.api.registration import event_or_404
 from kiosk.api.schemas import local_iso
-from kiosk.api.spec import route
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
 from kiosk.services import badging, checkin, countries, name_search, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeReplaced,
     InvalidCode,
+    NoPrinter,
     NotAccredited,
     NotFound,
     ProofMismatch,
@@ -31,6 +32,7 @@ from kiosk.services.errors import (
 from kiosk.services.participant_list import sort_key
 from kiosk.services.ratelimit import SharedRateLimit
 from kiosk.services.vocabulary import function_label
+from kiosk.web.api import operation
 
 bp = Blueprint("api_checkin", __name__, url_prefix="/api/v1")
 
@@ -50,7 +52,20 @@ CHECKIN_ERRORS = (
 
 CHECKIN_PARTICIPANT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "name", "delegation", "category"],
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "name",
+        "title",
+        "given_name",
+        "family_name",
+        "function",
+        "delegation",
+        "delegation_id",
+        "category",
+        "status",
+        "photo",
+    ],
     "properties": {
         "id": {"type": "integer"},
         "name": {"type": "string", "description": "The name as printed on the badge"},
@@ -70,7 +85,7 @@ CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
     "description": "Either `code`, or `participant_id` (kiosks must add `proof`).",
     "properties": {
         "code": {"type": "string", "description": "The confirmation code (QR code of the e-mail)"},
-        "participant_id": {"type": "integer"},
+        "participant_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "proof": {
             "type": "string",
             "description": "For a kiosk finding someone by name: the reference from the e-mail, "
@@ -81,13 +96,24 @@ CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
             "description": "Idempotency key (also as the Idempotency-Key header): "
             "the same request sent again gets the first answer",
         },
-        "badge_printer_id": {"type": "integer", "description": "Desk and organizers only"},
-        "receipt_printer_id": {"type": "integer", "description": "Desk and organizers only"},
+        "badge_printer_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "Desk and organizers only",
+        },
+        "receipt_printer_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "Desk and organizers only",
+        },
     },
 }
 CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["participant", "badge_serial", "print_jobs"],
+    "additionalProperties": False,
+    "required": ["participant", "badge_serial", "print_jobs", "checked_in_at", "kiosk", "replayed"],
     "properties": {
         "participant": CHECKIN_PARTICIPANT_SCHEMA,
         "badge_serial": {"type": "integer"},
@@ -153,12 +179,15 @@ def caller_kiosk() -> Kiosk | None:
 
 
 def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMethod]:
-    """The participant the request names, by code or by id (with a proof for kiosks)."""
+    """The participant the request names, by code or by id (with a proof for kiosks).
+
+    `data` is the validated request body (CHECKIN_REQUEST_SCHEMA).
+    """
     code = data.get("code")
     if isinstance(code, str) and code.strip():
         return checkin.participant_for_code(db.session, event, code), CheckInMethod.CODE
     participant_id = data.get("participant_id")
-    if not isinstance(participant_id, int) or isinstance(participant_id, bool):
+    if participant_id is None:
         raise ValidationFailed(
             _("Send a confirmation code or a participant."),
             {"code": [_("Send the code of the QR code, or participant_id.")]},
@@ -181,7 +210,7 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
     return participant, CheckInMethod.NAME
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/checkins/preview",
     "POST",
@@ -190,20 +219,21 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
     request_body=CHECKIN_REQUEST_SCHEMA,
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["participant"],
         "properties": {"participant": CHECKIN_PARTICIPANT_SCHEMA},
     },
     errors=(NotFound, *CHECKIN_ERRORS),
     tag="check-in",
+    find=event_or_404,
 )
-def preview_checkin(slug: str):
-    event = event_or_404(slug)
-    participant, _method = resolve(event, json_body())
+def preview_checkin(event: Event, body: dict[str, Any]):
+    participant, _method = resolve(event, body)
     checkin.ensure_can_check_in(db.session, participant)
     return jsonify({"participant": participant_summary(participant)})
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/checkins",
     "POST",
@@ -212,19 +242,18 @@ def preview_checkin(slug: str):
     status=201,
     request_body=CHECKIN_REQUEST_SCHEMA,
     response=CHECKIN_RESPONSE_SCHEMA,
-    errors=(NotFound, *CHECKIN_ERRORS),
+    errors=(NotFound, NoPrinter, *CHECKIN_ERRORS),
     tag="check-in",
+    find=event_or_404,
 )
-def create_checkin(slug: str):
-    event = event_or_404(slug)
-    data = json_body()
-    participant, method = resolve(event, data)
+def create_checkin(event: Event, body: dict[str, Any]):
+    participant, method = resolve(event, body)
     kiosk = caller_kiosk()
     printers = {}
     if g.principal.role != KIOSK:
         for field in ("badge_printer_id", "receipt_printer_id"):
-            if data.get(field) is not None:
-                printers[field] = printer_or_422(data[field])
+            if field in body:
+                printers[field] = printer_or_409(body[field])
     arrival = checkin.check_in(
         db.session,
         participant,
@@ -232,14 +261,13 @@ def create_checkin(slug: str):
         method=method,
         kiosk=kiosk,
         user_id=g.principal.user_id,
-        request_id=str(data.get("request_id") or request.headers.get("Idempotency-Key") or ""),
+        request_id=body.get("request_id") or request.headers.get("Idempotency-Key") or "",
         badge_printer=printers.get("badge_printer_id"),
         receipt_printer=printers.get("receipt_printer_id"),
         # A kiosk's delegate reads the receipt in the language they chose on its screen; the
         # desk's staff work in theirs, so there the participant's own language stays.
         language=get_locale().language if g.principal.role == KIOSK and get_locale() else None,
     )
-    db.session.commit()
     row = arrival.checkin
     return jsonify(
         {
@@ -253,7 +281,7 @@ def create_checkin(slug: str):
     ), 201
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/checkins/find",
     "GET",
@@ -263,12 +291,15 @@ def create_checkin(slug: str):
     query=(("family_name", "string", "At least two letters; nothing is listed for fewer"),),
     response={
         "type": "object",
+        "additionalProperties": False,
         "required": ["delegations"],
         "properties": {
             "delegations": {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name", "people"],
                     "properties": {
                         "id": {"type": "integer"},
                         "name": {"type": "string"},
@@ -276,6 +307,8 @@ def create_checkin(slug: str):
                             "type": "array",
                             "items": {
                                 "type": "object",
+                                "additionalProperties": False,
+                                "required": ["id", "name", "function"],
                                 "properties": {
                                     "id": {"type": "integer"},
                                     "name": {"type": "string"},
@@ -290,10 +323,10 @@ def create_checkin(slug: str):
     },
     errors=(NotFound, TooManyAttempts),
     tag="check-in",
+    find=event_or_404,
 )
-def find_participants(slug: str):
-    event = event_or_404(slug)
-    text = request.args.get("family_name", "")
+def find_participants(event: Event, query: dict[str, Any]):
+    text = query.get("family_name", "")
     if not name_search.searchable(text):
         return jsonify({"delegations": []})
     if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):

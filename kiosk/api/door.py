@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import gzip
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
-from kiosk.api.registration import event_or_404, json_body, participant_or_404, visible_event
-from kiosk.api.spec import route
+from kiosk.api.registration import event_or_404, participant_or_404, visible_event
 from kiosk.extensions import db
+from kiosk.inputs import MAX_ID
 from kiosk.models import Reason, Role, ScanResult
 from kiosk.services import door
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.web import responses
+from kiosk.web.api import COMPONENTS, operation, parse_moment, validate
 
 bp = Blueprint("api_door", __name__, url_prefix="/api/v1")
 
@@ -26,8 +26,8 @@ SCAN_REQUEST: dict[str, Any] = {
     "type": "object",
     "required": ["code", "checkpoint", "direction", "nonce"],
     "properties": {
-        "code": {"type": "string", "description": "The badge's QR code as read"},
-        "checkpoint": {"type": "integer"},
+        "code": {"type": "string", "maxLength": 1000, "description": "The badge's QR code as read"},
+        "checkpoint": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "direction": {"type": "string", "enum": ["in", "out"]},
         "nonce": {
             "type": "string",
@@ -38,15 +38,45 @@ SCAN_REQUEST: dict[str, Any] = {
         "device": {"type": "string", "maxLength": 80, "description": "The scanner's own name"},
     },
 }
+#: A scan decided by a scanner while offline, uploaded later in a batch.
+OFFLINE_SCAN: dict[str, Any] = COMPONENTS["schemas"].setdefault(
+    "OfflineScan",
+    {
+        **SCAN_REQUEST,
+        "required": [*SCAN_REQUEST["required"], "scanned_at", "result"],
+        "properties": {
+            **SCAN_REQUEST["properties"],
+            "result": {"type": "string", "enum": [r.value for r in ScanResult]},
+            "reason": {
+                "type": ["string", "null"],
+                "enum": [None, *(r.value for r in Reason)],
+                "description": "Required when refused",
+            },
+        },
+    },
+)
 SCAN_RESPONSE: dict[str, Any] = {
     "type": "object",
-    "required": ["result", "reason", "participant", "inside_now"],
+    "additionalProperties": False,
+    "required": [
+        "result",
+        "reason",
+        "detail",
+        "participant",
+        "inside_now",
+        "nonce",
+        "scanned_at",
+        "replayed",
+        "conflict",
+    ],
     "properties": {
         "result": {"type": "string", "enum": [r.value for r in ScanResult]},
         "reason": {"type": ["string", "null"], "enum": [None, *(r.value for r in Reason)]},
         "detail": {"type": ["string", "null"], "description": "The refusal in words"},
         "participant": {
             "type": ["object", "null"],
+            "additionalProperties": False,
+            "required": ["id", "name", "delegation", "category", "category_label", "photo_url"],
             "properties": {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
@@ -70,48 +100,24 @@ def category_label(category: str) -> str:
     return str(CATEGORY_LABELS.get(category, category))
 
 
-def _moment(value: Any, field: str) -> datetime | None:
-    """A time sent as ISO 8601 with an offset, or a 422."""
-    if value in (None, ""):
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise ValidationFailed(
-            _("Send times in ISO 8601 with an offset."), {field: [_("Not a time with an offset.")]}
-        )
-    return moment
-
-
 def _scan_input(data: dict[str, Any], *, offline: bool) -> door.ScanInput:
-    """The scan described by a request's JSON."""
-    code = data.get("code")
-    if not isinstance(code, str) or len(code) > 1000:
-        raise ValidationFailed(_("Send the code that was scanned."), {"code": [_("Send a string.")]})
-    nonce = data.get("nonce")
-    if not isinstance(nonce, str):
-        raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    result = reason = None
-    if offline:
-        try:
-            result = ScanResult(data.get("result"))
-            reason = Reason(data["reason"]) if result is ScanResult.REFUSED else None
-        except (ValueError, KeyError):
+    """The scan a validated request (SCAN_REQUEST, or a batch item) describes."""
+    result = ScanResult(data["result"]) if offline else None
+    reason = None
+    if result is ScanResult.REFUSED:
+        if data.get("reason") is None:
             raise ValidationFailed(
                 _("Say what the scanner decided."),
                 {"result": [_("Send accepted, or refused with a reason.")]},
-            ) from None
-    device = data.get("device")
-    label = f"{g.principal.label} {device if isinstance(device, str) else ''}".strip()
+            )
+        reason = Reason(data["reason"])
     return door.ScanInput(
-        code=code,
-        checkpoint_id=data.get("checkpoint"),
-        direction=door.parse_direction(data.get("direction")),
-        nonce=nonce.strip(),
-        scanned_at=_moment(data.get("scanned_at"), "scanned_at"),
-        device=label,
+        code=data["code"],
+        checkpoint_id=data["checkpoint"],
+        direction=door.parse_direction(data["direction"]),
+        nonce=data["nonce"].strip(),
+        scanned_at=parse_moment(data["scanned_at"]) if "scanned_at" in data else None,
+        device=f"{g.principal.label} {data.get('device', '')}".strip(),
         officer_id=g.principal.user_id,
         offline_result=result,
         offline_reason=reason,
@@ -149,7 +155,7 @@ def _event_at_door(slug: str) -> door.EventRef:
     return visible_event(door.event_ref(db.session, slug), slug)
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/scans",
     "POST",
@@ -159,15 +165,16 @@ def _event_at_door(slug: str) -> door.EventRef:
     response=SCAN_RESPONSE,
     errors=(NotFound, ValidationFailed),
     tag="door",
+    find=_event_at_door,
+    commit=False,  # the service commits: on SQLite, concurrent scans in one transaction
 )
-def scan(slug: str):
-    event = _event_at_door(slug)
-    read = _scan_input(json_body(), offline=False)
+def scan(event: door.EventRef, body: dict[str, Any]):
+    read = _scan_input(body, offline=False)
     verdict = door.record_and_commit(db.session, event, read, db.session.commit)
     return jsonify(verdict_json(verdict))
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/scans/batch",
     "POST",
@@ -181,30 +188,48 @@ def scan(slug: str):
                 "type": "array",
                 "maxItems": door.MAX_BATCH,
                 "items": {
-                    **SCAN_REQUEST,
-                    "required": [*SCAN_REQUEST["required"], "scanned_at", "result"],
-                    "properties": {
-                        **SCAN_REQUEST["properties"],
-                        "result": {"type": "string", "enum": [r.value for r in ScanResult]},
-                        "reason": {"type": ["string", "null"]},
-                    },
+                    "type": "object",
+                    "description": "An OfflineScan. Each is checked on its own: one that does not match "
+                    "OfflineScan is answered with `error` (code `invalid`), and the others are recorded",
                 },
             }
         },
     },
     response={
         "type": "object",
+        "additionalProperties": False,
+        "required": ["results"],
         "properties": {
             "results": {
                 "type": "array",
-                "description": "In the order applied; a scan that cannot be recorded has `error` instead",
+                "description": "The scans refused as they were sent, then the others in the order applied "
+                "(a scan that cannot be recorded has `error` instead of a verdict)",
                 "items": {
                     "oneOf": [
                         SCAN_RESPONSE,
                         {
                             "type": "object",
+                            "additionalProperties": False,
                             "required": ["nonce", "error"],
-                            "properties": {"nonce": {"type": "string"}, "error": {"type": "object"}},
+                            "properties": {
+                                "nonce": {"type": "string"},
+                                "error": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["code", "detail", "errors"],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "detail": {"type": "string"},
+                                        "errors": {
+                                            "type": "object",
+                                            "additionalProperties": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
                         },
                     ]
                 },
@@ -213,17 +238,18 @@ def scan(slug: str):
     },
     errors=(NotFound, ValidationFailed),
     tag="door",
+    find=_event_at_door,
+    commit=False,  # committed inside the writer's turn, which is held from the decision to the commit
 )
-def scan_batch(slug: str):
-    event = _event_at_door(slug)
-    items = json_body().get("scans")
-    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise ValidationFailed(_("Send a list of scans."), {"scans": [_("Send a list of scans.")]})
-    scans = [_scan_input(item, offline=True) for item in items]
-    if any(s.scanned_at is None for s in scans):
-        raise ValidationFailed(
-            _("Offline scans need the time they happened."), {"scanned_at": [_("Required.")]}
-        )
+def scan_batch(event: door.EventRef, body: dict[str, Any]):
+    scans, refused = [], []
+    for item in body["scans"]:
+        try:
+            validate(OFFLINE_SCAN, item)
+            scans.append(_scan_input(item, offline=True))
+        except ValidationFailed as error:  # one bad scan fails alone: the scanner has no way to fix it
+            nonce = item.get("nonce")
+            refused.append(door.Rejected(nonce if isinstance(nonce, str) else "", error))
     with door.writer_turn(db.session):
         try:
             verdicts = door.record_offline_batch(db.session, event, scans)
@@ -231,7 +257,7 @@ def scan_batch(slug: str):
             db.session.rollback()
             verdicts = door.record_offline_batch(db.session, event, scans)
         db.session.commit()
-    return jsonify({"results": [_batch_answer(v) for v in verdicts]})
+    return jsonify({"results": [_batch_answer(v) for v in [*refused, *verdicts]]})
 
 
 def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
@@ -245,7 +271,7 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
     return verdict_json(answer)
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/offline-bundle",
     "GET",
@@ -253,14 +279,42 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
     roles=DOOR_ROLES,
     response={
         "type": "object",
-        "required": ["public_keys", "revoked", "checkpoints", "generated_at"],
+        "additionalProperties": False,
+        "required": [
+            "event",
+            "public_keys",
+            "inside",
+            "checkpoints",
+            "category_labels",
+            "delegation_labels",
+            "not_accredited",
+            "participants",
+            "revoked",
+            "generated_at",
+        ],
         "properties": {
-            "public_keys": {"type": "object", "description": "Raw Ed25519 public keys in hex, by key id"},
+            "event": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "slug", "venue_id"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "slug": {"type": "string"},
+                    "venue_id": {"type": "integer", "description": "0 when the event has no venue"},
+                },
+            },
+            "public_keys": {
+                "type": "object",
+                "description": "Raw Ed25519 public keys in hex, by key id",
+                "additionalProperties": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            },
             "revoked": {
                 "type": "array",
                 "description": "Badges with a serial below below_serial are revoked",
                 "items": {
                     "type": "object",
+                    "additionalProperties": False,
+                    "required": ["participant_id", "below_serial"],
                     "properties": {
                         "participant_id": {"type": "integer"},
                         "below_serial": {"type": "integer"},
@@ -268,13 +322,61 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
                 },
             },
             "not_accredited": {"type": "array", "items": {"type": "integer"}},
-            "participants": {"type": "object", "description": "Accredited holders to show, by id"},
-            "inside": {"type": "object", "description": "Participant ids inside, by venue id"},
-            "checkpoints": {"type": "array", "items": {"type": "object"}},
-            "category_labels": {"type": "object"},
+            "participants": {
+                "type": "object",
+                "description": "Accredited holders to show, by id",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "delegation", "category", "serial", "photo_url"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "delegation": {"type": "string"},
+                        "category": {"type": "string"},
+                        "serial": {"type": "integer"},
+                        "photo_url": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "inside": {
+                "type": "object",
+                "description": "Participant ids inside, by venue id",
+                "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+            },
+            "checkpoints": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "name", "venue_id", "direction", "anti_passback", "meetings"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "venue_id": {"type": ["integer", "null"]},
+                        "direction": {"type": "string"},
+                        "anti_passback": {"type": "boolean"},
+                        "meetings": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "required": ["id", "title", "opens_at", "ends_at"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "title": {"type": "string"},
+                                    "opens_at": {"type": "string", "format": "date-time"},
+                                    "ends_at": {"type": "string", "format": "date-time"},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            "category_labels": {"type": "object", "additionalProperties": {"type": "string"}},
             "delegation_labels": {
                 "type": "object",
                 "description": "Delegations' names in the reader's language, by registered name",
+                "additionalProperties": {"type": "string"},
             },
             "generated_at": {"type": "string", "format": "date-time"},
         },
@@ -311,7 +413,7 @@ def _gzipped(tag: str, body: str) -> bytes:
     return found
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/photo",
     "GET",

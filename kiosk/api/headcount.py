@@ -14,55 +14,152 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from sqlalchemy.orm import Session
 
 from kiosk.api.registration import event_or_404
-from kiosk.api.schemas import COMPONENTS, ref
-from kiosk.api.spec import route, still_signed_in
+from kiosk.api.schemas import ref
 from kiosk.extensions import db
 from kiosk.models import Event, Role
 from kiosk.services import live_figures
 from kiosk.services.errors import NotFound
 from kiosk.services.live import Broker
+from kiosk.web.api import COMPONENTS, operation
+from kiosk.web.callers import still_signed_in
 
 bp = Blueprint("api_headcount", __name__, url_prefix="/api/v1")
 
 WATCHERS = (Role.ORGANIZER, Role.DESK, Role.SECURITY)
 
 _figures = {"type": "integer", "minimum": 0}
-COMPONENTS["schemas"]["Headcount"] = {
-    "type": "object",
-    "required": [
-        "registered",
-        "accredited",
-        "checked_in",
-        "inside",
-        "capacity",
-        "by_category",
-        "by_checkpoint",
-        "gender",
-        "delegations_at_cap",
-    ],
-    "properties": {
-        "event": {"type": "string"},
+
+
+def _record(properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """An object with exactly these properties, all present."""
+    return {"type": "object", "required": list(properties), "properties": properties, **extra}
+
+
+def _closed(properties: dict[str, Any]) -> dict[str, Any]:
+    return _record(properties, additionalProperties=False)
+
+
+#: People by gender (undisclosed included).
+_GENDERS = {"type": "object", "additionalProperties": _figures}
+_JOB_COUNTS = {"queued": _figures, "printing": _figures, "failed": _figures, "uncertain": _figures}
+COMPONENTS["schemas"]["Headcount"] = _closed(
+    {
+        "event": {"type": "string", "description": "The event's slug"},
         "registered": {**_figures, "description": "Pending or accredited participants"},
         "accredited": _figures,
         "in_person": _figures,
         "checked_in": _figures,
         "inside": {**_figures, "description": "People inside the venues now"},
         "capacity": {"type": ["integer", "null"], "description": "Seats of the event's venue"},
-        "venues": {"type": "array", "items": {"type": "object"}},
-        "by_category": {"type": "object", "additionalProperties": {"type": "object"}},
-        "by_checkpoint": {"type": "array", "items": {"type": "object"}},
-        "gender": {"type": "object"},
-        "delegations_at_cap": {"type": "array", "items": {"type": "object"}},
-        "arrivals": {"type": "array", "items": {"type": "object"}},
-        "printing": {"type": "object"},
-        "kiosks": {"type": "array", "items": {"type": "object"}},
-    },
-}
+        "venues": {
+            "type": "array",
+            "items": _closed(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "capacity": {"type": ["integer", "null"]},
+                    "inside": _figures,
+                    "share": {"type": ["integer", "null"], "description": "Percent of the capacity in use"},
+                    "warning": {"type": "boolean"},
+                }
+            ),
+        },
+        "by_category": {
+            "type": "object",
+            "additionalProperties": _closed(
+                {
+                    "registered": _figures,
+                    "accredited": _figures,
+                    "in_person": _figures,
+                    "checked_in": _figures,
+                }
+            ),
+        },
+        "by_checkpoint": {
+            "type": "array",
+            "items": _record(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "venue_id": {"type": ["integer", "null"]},
+                    "inside": _figures,
+                    "in": _figures,
+                    "out": _figures,
+                    "refused": _figures,
+                }
+            ),
+        },
+        "gender": _closed(
+            {
+                "overall": _GENDERS,
+                "by_category": {"type": "object", "additionalProperties": _GENDERS},
+                "by_delegation": {
+                    "type": "array",
+                    "items": _record(
+                        {"id": {"type": "integer"}, "name": {"type": "string"}},
+                        additionalProperties=_figures,
+                        description="The delegation, then people by gender",
+                    ),
+                },
+            }
+        ),
+        "delegations_at_cap": {
+            "type": "array",
+            "items": _closed(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "category": {"type": "string"},
+                    "cap": _figures,
+                    "used": _figures,
+                }
+            ),
+        },
+        "arrivals": {
+            "type": "array",
+            "description": "Check-ins per minute (UTC)",
+            "items": _closed({"at": {"type": "string"}, "count": _figures}),
+        },
+        "printing": _closed(
+            {
+                "printers": {
+                    "type": "array",
+                    "items": _closed(
+                        {
+                            "id": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "kind": {"type": "string", "enum": ["badge", "receipt"]},
+                            "enabled": {"type": "boolean"},
+                            "reachable": {"type": ["boolean", "null"]},
+                            "error": {"type": ["string", "null"]},
+                            **_JOB_COUNTS,
+                        }
+                    ),
+                },
+                "unreachable": _figures,
+                **_JOB_COUNTS,
+                "worker_stopped": {"type": "boolean"},
+            }
+        ),
+        "kiosks": {
+            "type": "array",
+            "items": _closed(
+                {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "state": {"type": "string", "enum": ["online", "offline", "not_enrolled", "revoked"]},
+                    "last_seen_at": {"type": ["string", "null"], "format": "date-time"},
+                }
+            ),
+        },
+    }
+)
 
 
 class LatestFigures:
@@ -98,7 +195,7 @@ class LatestFigures:
             return body, digest
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/headcount",
     "GET",
@@ -112,7 +209,7 @@ def get_headcount(slug: str):
     return jsonify(live_figures.with_health(db.session, event_or_404(slug)))
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/stream",
     "GET",

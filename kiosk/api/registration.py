@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from kiosk.api.schemas import array_of, delegation_json, event_json, participant_json, ref
-from kiosk.api.spec import route
 from kiosk.extensions import db
-from kiosk.inputs import MAX_ID, json_object, optional_number
+from kiosk.inputs import MAX_ID
 from kiosk.models import Delegation, Event, Participant, Role, Status
 from kiosk.services import events, registration
 from kiosk.services.door import EventRef
@@ -24,6 +22,7 @@ from kiosk.services.errors import (
     RegistrationClosed,
     ValidationFailed,
 )
+from kiosk.web.api import operation
 
 bp = Blueprint("api_registration", __name__, url_prefix="/api/v1")
 
@@ -31,11 +30,6 @@ ORGANIZER, DESK, FOCAL_POINT = Role.ORGANIZER, Role.DESK, Role.FOCAL_POINT
 ANY_ROLE = tuple(Role)
 AnyEvent = TypeVar("AnyEvent", Event, EventRef)
 ADD_ERRORS = (DelegationFull, RegistrationClosed, DuplicateParticipant, ValidationFailed)
-
-
-def json_body(allowed: Iterable[str] | None = None) -> dict[str, Any]:
-    """The request's JSON object (see kiosk.inputs), or a 422 problem; `allowed` limits its keys."""
-    return json_object(allowed)
 
 
 def event_or_404(slug: str) -> Event:
@@ -63,12 +57,7 @@ def participant_or_404(participant_id: int) -> Participant:
     return participant
 
 
-def commit() -> None:
-    """Commit the request's work (queued e-mail is handed to the mail server after the commit)."""
-    db.session.commit()
-
-
-@route(
+@operation(
     bp,
     "/events",
     "GET",
@@ -84,7 +73,7 @@ def list_events():
     return jsonify([event_json(e) for e in db.session.execute(query).scalars()])
 
 
-@route(
+@operation(
     bp,
     "/delegations/me",
     "GET",
@@ -103,7 +92,7 @@ def my_delegation():
     return jsonify(body)
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/delegations",
     "GET",
@@ -122,13 +111,22 @@ def list_delegations(slug: str):
     return jsonify([delegation_json(d, used.get(d.id, 0)) for d in delegations])
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/participants",
     "GET",
     summary="List and search participants",
     roles=(ORGANIZER, DESK),
     response=array_of("Participant"),
+    headers={
+        200: {
+            "X-Total-Count": {
+                "description": "How many participants match, limit and offset aside",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    },
     errors=(NotFound, ValidationFailed),
     query=(
         ("delegation_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Only this delegation"),
@@ -142,42 +140,35 @@ def list_delegations(slug: str):
         ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Skip this many"),
     ),
     tag="registration",
+    find=event_or_404,
 )
-def list_participants(slug: str):
-    event = event_or_404(slug)
-    query = select(Participant).where(Participant.event_id == event.id)
-    args = request.args
-    delegation_id = optional_number(args, "delegation_id", minimum=1)
-    if delegation_id is not None:
-        query = query.where(Participant.delegation_id == delegation_id)
-    limit = optional_number(args, "limit", 500, minimum=1, maximum=5000)
-    offset = optional_number(args, "offset", 0, maximum=MAX_ID)
-    if args.get("status"):
-        if args["status"] not in {s.value for s in Status}:
-            raise ValidationFailed(
-                _("Unknown status “%(s)s”.", s=args["status"]),
-                {"status": [_("Use pending, accredited, rejected or withdrawn.")]},
-            )
-        query = query.where(Participant.status == Status(args["status"]))
-    if args.get("q"):
-        like = f"%{args['q'].strip().lower()}%"
-        query = query.where(
+def list_participants(event: Event, query: dict[str, Any]):
+    found = select(Participant).where(Participant.event_id == event.id)
+    if "delegation_id" in query:
+        found = found.where(Participant.delegation_id == query["delegation_id"])
+    if "status" in query:
+        found = found.where(Participant.status == Status(query["status"]))
+    if query.get("q"):
+        like = f"%{query['q'].strip().lower()}%"
+        found = found.where(
             or_(
                 func.lower(Participant.given_name).like(like),
                 func.lower(Participant.family_name).like(like),
                 func.lower(Participant.badge_name).like(like),
             )
         )
-    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    total = db.session.execute(select(func.count()).select_from(found.subquery())).scalar_one()
     rows = db.session.execute(
-        query.order_by(Participant.family_name, Participant.id).limit(limit).offset(offset)
+        found.order_by(Participant.family_name, Participant.id)
+        .limit(query.get("limit", 500))
+        .offset(query.get("offset", 0))
     ).scalars()
     response = jsonify([participant_json(p) for p in rows])
     response.headers["X-Total-Count"] = str(total)
     return response
 
 
-@route(
+@operation(
     bp,
     "/events/<slug>/participants",
     "POST",
@@ -188,12 +179,11 @@ def list_participants(slug: str):
     response=ref("Participant"),
     errors=(*ADD_ERRORS, NotFound),
     tag="registration",
+    find=event_or_404,
 )
-def create_participant(slug: str):
-    event = event_or_404(slug)
-    data = json_body()
+def create_participant(event: Event, body: dict[str, Any]):
     principal = g.principal
-    asked = optional_number(data, "delegation_id", minimum=1, text=False)
+    asked = body.get("delegation_id")
     if principal.role == FOCAL_POINT:
         delegation_id = principal.delegation_id
         if asked not in (None, delegation_id):
@@ -213,13 +203,12 @@ def create_participant(slug: str):
         raise ValidationFailed(
             _("There is no such delegation in this event."), {"delegation_id": [_("Unknown delegation.")]}
         )
-    fields = {k: v for k, v in data.items() if k != "delegation_id"}
+    fields = {k: v for k, v in body.items() if k != "delegation_id"}
     participant = registration.add_participant(db.session, delegation, fields, principal.actor)
-    commit()
     return jsonify(participant_json(participant)), 201
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>",
     "PATCH",
@@ -229,11 +218,10 @@ def create_participant(slug: str):
     response=ref("Participant"),
     errors=(*ADD_ERRORS, InvalidTransition, NotFound),
     tag="registration",
+    find=participant_or_404,
 )
-def patch_participant(participant_id: int):
-    participant = participant_or_404(participant_id)
-    registration.update_participant(db.session, participant, json_body(), g.principal.actor)
-    commit()
+def patch_participant(participant: Participant, body: dict[str, Any]):
+    registration.update_participant(db.session, participant, body, g.principal.actor)
     return jsonify(participant_json(participant))
 
 
@@ -248,11 +236,10 @@ def _status_route(
     def view(participant_id: int):
         participant = participant_or_404(participant_id)
         registration.change_status(db.session, participant, status, g.principal.actor, only_from=only_from)
-        commit()
         return jsonify(participant_json(participant))
 
     view.__name__ = f"{status.value}_participant"
-    route(
+    operation(
         bp,
         rule,
         "POST",
@@ -291,7 +278,7 @@ _status_route(
 )
 
 
-@route(
+@operation(
     bp,
     "/participants/<int:participant_id>/substitute",
     "POST",
@@ -302,9 +289,8 @@ _status_route(
     response=ref("Participant"),
     errors=(*ADD_ERRORS, InvalidTransition, NotFound),
     tag="registration",
+    find=participant_or_404,
 )
-def substitute_participant(participant_id: int):
-    old = participant_or_404(participant_id)
-    new = registration.substitute(db.session, old, json_body(), g.principal.actor)
-    commit()
+def substitute_participant(old: Participant, body: dict[str, Any]):
+    new = registration.substitute(db.session, old, body, g.principal.actor)
     return jsonify(participant_json(new)), 201

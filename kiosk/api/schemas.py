@@ -8,6 +8,7 @@ from typing import Any
 from kiosk.inputs import MAX_ID
 from kiosk.models import Category, Delegation, Event, Participant, Status
 from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.web.api import COMPONENTS
 
 
 def ref(name: str) -> dict[str, str]:
@@ -88,9 +89,8 @@ _participant_input = {
     "required": [f.name for f in PARTICIPANT_FIELDS if f.required],
 }
 
-COMPONENTS: dict[str, Any] = {
-    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-    "schemas": {
+COMPONENTS["schemas"].update(
+    {
         "Problem": {
             "type": "object",
             "required": ["type", "title", "status", "detail", "code"],
@@ -108,14 +108,20 @@ COMPONENTS: dict[str, Any] = {
         },
         "Event": {
             "type": "object",
+            "additionalProperties": False,
             "required": [
                 "slug",
                 "title",
                 "starts_on",
                 "ends_on",
+                "timezone",
                 "venue",
+                "registration_opens_at",
                 "registration_deadline",
                 "default_cap",
+                "auto_accredit",
+                "contact_email",
+                "meetings",
             ],
             "properties": {
                 "slug": {"type": "string"},
@@ -123,13 +129,36 @@ COMPONENTS: dict[str, Any] = {
                 "starts_on": {"type": "string", "format": "date"},
                 "ends_on": {"type": "string", "format": "date"},
                 "timezone": {"type": "string"},
-                "venue": {"type": ["object", "null"]},
+                "venue": {
+                    "type": ["object", "null"],
+                    "additionalProperties": False,
+                    "required": ["name", "address", "capacity"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "address": {"type": "string"},
+                        "capacity": {"type": ["integer", "null"]},
+                    },
+                },
                 "registration_opens_at": {"type": ["string", "null"], "format": "date-time"},
                 "registration_deadline": {"type": ["string", "null"], "format": "date-time"},
                 "default_cap": {"type": "integer"},
                 "auto_accredit": {"type": "boolean"},
                 "contact_email": {"type": "string"},
-                "meetings": {"type": "array", "items": {"type": "object"}},
+                "meetings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "title", "starts_at", "ends_at", "room"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "title": {"type": "string"},
+                            "starts_at": {"type": "string", "format": "date-time"},
+                            "ends_at": {"type": "string", "format": "date-time"},
+                            "room": {"type": "string"},
+                        },
+                    },
+                },
             },
         },
         "ParticipantInput": _participant_input,
@@ -148,7 +177,17 @@ COMPONENTS: dict[str, Any] = {
         "ParticipantPatch": {**_participant_input, "required": []},
         "Participant": {
             "type": "object",
-            "required": ["id", "status", "delegation_id"],
+            "additionalProperties": False,
+            "required": [
+                "id",
+                "delegation_id",
+                *(f.name for f in PARTICIPANT_FIELDS),
+                "status",
+                "has_photo",
+                "substitute_for_id",
+                "created_at",
+                "updated_at",
+            ],
             "properties": {
                 "id": {"type": "integer"},
                 "delegation_id": {"type": "integer"},
@@ -162,7 +201,7 @@ COMPONENTS: dict[str, Any] = {
         },
         "Delegation": {
             "type": "object",
-            "required": ["id", "name", "category", "country", "cap", "places_used"],
+            "required": ["id", "name", "category", "country", "cap", "places_used", "focal_point_name"],
             "properties": {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
@@ -175,7 +214,8 @@ COMPONENTS: dict[str, Any] = {
         },
         "DelegationWithParticipants": {
             "allOf": [ref("Delegation")],
+            "required": ["participants", "event"],
             "properties": {"participants": array_of("Participant"), "event": ref("Event")},
         },
-    },
-}
+    }
+)

@@ -37,7 +37,16 @@ from kiosk.models.printing import (
     PrintJob,
     PrintWorker,
 )
-from kiosk.models.user import STAFF_ROLES, ApiToken, Role, User, UserSession
+from kiosk.models.server import WebServer
+from kiosk.models.user import (
+    STAFF_ROLES,
+    ApiToken,
+    DelegationSession,
+    RecoveryCode,
+    Role,
+    User,
+    UserSession,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -59,6 +68,7 @@ __all__ = [
     "ScanResult",
     "Counter",
     "Delegation",
+    "DelegationSession",
     "Event",
     "EventKey",
     "Gender",
@@ -69,10 +79,12 @@ __all__ = [
     "NameKey",
     "OutgoingMail",
     "Participant",
+    "RecoveryCode",
     "Role",
     "Status",
     "User",
     "UserSession",
+    "WebServer",
     "Venue",
     "JOB_TRANSITIONS",
     "JobKind",

@@ -40,9 +40,17 @@ class User(UserMixin, Base):
     role: Mapped[Role] = mapped_column(_role_type)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The second factor: a TOTP secret, encrypted with a key derived from SECRET_KEY
+    #: (kiosk.services.second_factor); set when enrolment starts, in use once confirmed.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
+    totp_confirmed: Mapped[bool] = mapped_column(default=False)
+    #: The last time step a code was accepted for: a code is used once.
+    totp_last_step: Mapped[int | None]
 
     #: The secret of the signed-in browser this user object was loaded for (see UserSession).
     session_key = ""
+    #: When that sign-in ends (kiosk.services.auth.SignIn), once loaded.
+    sign_in = None
 
     def get_id(self) -> str:
         """What the session cookie keeps: the row id and the secret of this browser's sign-in."""
@@ -74,6 +82,34 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The last request of this browser (renewed at most once a minute): the idle timeout counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DelegationSession(Base):
+    """A browser signed in to a delegation through its private link; only the SHA-256 of its secret.
+
+    Signing out deletes its row; a new private link deletes all of the delegation's rows.
+    """
+
+    __tablename__ = "delegation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """A one-time code that replaces the second factor (a lost phone); only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):

@@ -29,7 +29,7 @@ from sqlalchemy import func, select, text
 from badges import printers as printer_devices
 from kiosk.extensions import db
 from kiosk.models import Printer
-from kiosk.services import printing, printworker
+from kiosk.services import printing, printworker, servers
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,13 @@ def print_worker(app: Flask) -> Result:
     return Result(False, "No print worker has been heard from lately: badges and receipts will not print.")
 
 
+def web_servers(app: Flask) -> Result:
+    """No other server shares this database without Redis (`servers`: a conflict that got past the start)."""
+    sentence = servers.problem(db.session)
+    db.session.rollback()
+    return Result(False, sentence) if sentence else Result(True)
+
+
 #: The checks `/readyz` runs, in this order.
 CHECKS: list[Check] = [
     Check("database", database),
@@ -167,6 +174,8 @@ CHECKS: list[Check] = [
         cache_seconds=lambda app: float(app.config["READY_CACHE_SECONDS"]),
     ),
     Check("print_worker", print_worker, required=lambda app: bool(app.config["READY_PRINTERS_REQUIRED"])),
+    # Reported, never unready: taking every server out of the load balancer would be worse.
+    Check("servers", web_servers, required=lambda app: False),
 ]
 
 

@@ -25,6 +25,7 @@ from kiosk.views import (
     printers,
     private_links,
     registration,
+    second_factor,
     secretariat,
     venues,
 )
@@ -44,6 +45,7 @@ SECRETARIAT_PAGES = (
 BLUEPRINTS = (
     health.bp,
     auth.bp,
+    second_factor.bp,
     registration.link_bp,
     registration.bp,
     admin.bp,

@@ -9,7 +9,18 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -24,8 +35,10 @@ from wtforms.validators import DataRequired
 
 from kiosk.extensions import db, limiter, login_manager
 from kiosk.models import Role, User
+from kiosk.models.base import utcnow
+from kiosk.services import second_factor
 from kiosk.services.audit import Actor
-from kiosk.services.auth import end_session, session_user, start_session
+from kiosk.services.auth import SessionRules, end_session, session_user, start_session
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -47,7 +60,12 @@ def load_user(user_id: str) -> User | None:
     ident, _sep, key = user_id.partition(":")
     if not ident.isascii() or not ident.isdecimal() or len(ident) > 10 or not key or len(key) > 100:
         return None
-    return session_user(db.session, int(ident), key, current_app.permanent_session_lifetime)
+    return session_user(db.session, int(ident), key, session_rules())
+
+
+def session_rules() -> SessionRules:
+    """How long sign-ins last, from the configuration (STAFF_IDLE_MINUTES, STAFF_MAX_MINUTES …)."""
+    return SessionRules.from_config(current_app.config)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -177,13 +195,47 @@ def login():
             else bool(check_password_hash(_DUMMY_HASH, form.password.data) and False)
         )
         if user and user.active and password_ok:
-            start_session(db.session, user, current_app.permanent_session_lifetime)
-            db.session.commit()
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")) or landing_page(user))
+            target = safe_next(request.args.get("next"))
+            if second_factor.enrolled(user) or second_factor.required(
+                user, current_app.config["SECOND_FACTOR_ROLES"]
+            ):
+                return second_step(user, target)
+            return redirect(finish_sign_in(user, target))
         _count_account_failure(account)
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def finish_sign_in(user: User, target: str | None) -> str:
+    """Sign `user` in on this browser (password, and second factor if any, checked); where to go next."""
+    start_session(db.session, user, session_rules())
+    db.session.commit()
+    login_user(user)
+    return target or landing_page(user)
+
+
+#: The sign-in waiting for its second step: who, since when, and where to go after.
+PENDING = "pending_sign_in"
+#: Seconds the second step may take after the password.
+PENDING_SECONDS = 300
+
+
+def second_step(user: User, target: str | None) -> Response:
+    """After the right password: ask for the code (or the enrolment the role requires)."""
+    session[PENDING] = {"user": user.id, "at": int(time.time()), "next": target}
+    step = "second_factor.code" if second_factor.enrolled(user) else "second_factor.enrol"
+    return redirect(url_for(step))
+
+
+def pending_user() -> User | None:
+    """The user whose password this browser gave in the last five minutes, waiting for the second step."""
+    held = session.get(PENDING)
+    if not isinstance(held, dict) or not isinstance(held.get("user"), int):
+        return None
+    if not isinstance(held.get("at"), int) or time.time() - held["at"] > PENDING_SECONDS:
+        return None
+    user = db.session.get(User, held["user"])
+    return user if user is not None and user.active else None
 
 
 @bp.post("/logout")
@@ -194,6 +246,33 @@ def logout():
     db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))
+
+
+@bp.app_context_processor
+def sign_in_clock() -> dict:
+    """For the warning pages show before a staff sign-in ends (templates/base.html, static/js/session.js)."""
+    # Templates are also rendered outside requests (e-mail), with no user at all.
+    if not has_request_context() or not current_user.is_authenticated or current_user.sign_in is None:
+        return {"sign_in_clock": None}
+    sign_in, now = current_user.sign_in, utcnow()
+    return {
+        "sign_in_clock": {
+            "idle": int(session_rules().staff[current_user.role].idle.total_seconds()),
+            "idle_left": max(0, int((sign_in.idle_ends_at - now).total_seconds())),
+            "ends_left": max(0, int((sign_in.ends_at - now).total_seconds())),
+        }
+    }
+
+
+@bp.post("/session/keep-alive")
+@login_required
+def keep_alive():
+    """Stay signed in ("Stay signed in" on the warning before an idle sign-out): when the sign-in now ends.
+
+    Loading the user for this request already renewed the sign-in; this answers with its new ends.
+    """
+    sign_in = current_user.sign_in
+    return {"idle_ends_at": sign_in.idle_ends_at.isoformat(), "ends_at": sign_in.ends_at.isoformat()}
 
 
 #: The page each role works on: where its users land after signing in, and the way back from a refusal.

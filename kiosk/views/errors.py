@@ -17,7 +17,7 @@ from kiosk.extensions import db
 from kiosk.models import Role
 from kiosk.services.errors import DomainError
 from kiosk.views.auth import landing_page
-from kiosk.web.responses import from_domain_error, problem
+from kiosk.web.api import from_domain_error, problem
 
 #: The link back to each role's own pages, on a refusal.
 HOME_LABELS = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from kiosk.api.spec import document_public
 from kiosk.extensions import limiter
 from kiosk.services import health
+from kiosk.web.api import document_public
 
 bp = Blueprint("health", __name__)
 limiter.exempt(bp)

@@ -23,12 +23,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from kiosk.api.spec import KIOSK_COOKIE, kiosk_from_cookie
 from kiosk.extensions import db
 from kiosk.models import Event, Kiosk, Printer, PrinterKind, Role
 from kiosk.services import kiosks
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.web.callers import KIOSK_COOKIE, kiosk_from_cookie
 from kiosk.web.pages import attempt
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")

@@ -29,8 +29,14 @@ from kiosk.extensions import db
 from kiosk.models import Mode, Participant, Role, Status
 from kiosk.services import keys, mail, photos, registration
 from kiosk.services.audit import Actor
-from kiosk.services.auth import delegation_for_secret, delegation_for_session, link_version
+from kiosk.services.auth import (
+    delegation_for_secret,
+    delegation_for_session,
+    end_delegation_session,
+    start_delegation_session,
+)
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
+from kiosk.views.auth import session_rules
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
 from kiosk.web import responses
 from kiosk.web.pages import attempt
@@ -49,7 +55,9 @@ def enter(secret: str) -> Response:
     delegation = delegation_for_secret(db.session, secret)
     if delegation is None:
         abort(404, _("This link is not valid. Ask the secretariat for your delegation's current link."))
-    session[SESSION_KEY] = [delegation.id, link_version(delegation)]
+    key = start_delegation_session(db.session, delegation, session_rules())
+    db.session.commit()
+    session[SESSION_KEY] = key
     lang = request.args.get("lang")
     if lang not in current_app.config["LANGUAGES"]:
         lang = None
@@ -60,10 +68,7 @@ def enter(secret: str) -> Response:
 @bp.before_request
 def load_delegation() -> None:
     """Every page of the blueprint belongs to the delegation the focal point signed in to."""
-    held = session.get(SESSION_KEY)
-    delegation = None
-    if isinstance(held, list) and len(held) == 2:
-        delegation = delegation_for_session(db.session, held[0], held[1])
+    delegation = delegation_for_session(db.session, session.get(SESSION_KEY), session_rules())
     if delegation is None:
         session.pop(SESSION_KEY, None)
         abort(
@@ -140,7 +145,8 @@ def delegation():
 
 @bp.post("/sign-out")
 def sign_out():
-    session.pop(SESSION_KEY, None)
+    end_delegation_session(db.session, session.pop(SESSION_KEY, None))
+    db.session.commit()
     message = _("You are signed out. Open your delegation's private link to come back.")
     return render_template("error.html", title=_("Signed out"), message=message)
 

@@ -40,6 +40,8 @@ export async function api(path, { method = "GET", body, timeout = 8000, headers 
   }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(response.status, data);
+  // The request renewed this browser's sign-in (session.js counts its idle time from here).
+  globalThis.document?.dispatchEvent(new CustomEvent("kiosk:activity"));
   return data;
 }
 

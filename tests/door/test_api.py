@@ -531,7 +531,8 @@ def test_a_checkpoint_id_no_column_can_hold_is_a_422_online_and_offline(app, cli
     token = make_token(Role.SECURITY)
     online = scan(client, token, slug, code, checkpoint)
     assert online.status_code == 422, online.text
-    assert online.get_json()["detail"] == "There is no such checkpoint at this event."
+    refusal = "checkpoint must be a whole number from 1 to 2147483647."
+    assert online.get_json()["errors"] == {"checkpoint": [refusal]}
     at = (utcnow() - timedelta(minutes=1)).isoformat()
     item = {"code": code, "checkpoint": checkpoint, "direction": "in", "nonce": "big", "scanned_at": at}
     batch = client.post(
@@ -540,7 +541,8 @@ def test_a_checkpoint_id_no_column_can_hold_is_a_422_online_and_offline(app, cli
         headers=bearer(token),
     )
     assert batch.status_code == 200, batch.text
-    assert batch.get_json()["results"][0]["error"]["detail"] == "There is no such checkpoint at this event."
+    error = batch.get_json()["results"][0]["error"]
+    assert error["code"] == "invalid" and error["errors"] == {"checkpoint": [refusal]}
 
 
 def test_an_offline_scan_of_a_forged_badge_is_stored_refused_whatever_the_scanner_said(

@@ -189,7 +189,8 @@ def test_organizer_cancels_retries_and_moves_jobs(client, app, ana, organizer, p
     )
     bad_move = client.post(f"{url}/move", json={"printer_id": printers["Receipts"]}, headers=organizer)
     assert bad_move.status_code == 422
-    assert client.post(f"{url}/move", json={"printer_id": 999}, headers=organizer).status_code == 422
+    unknown = client.post(f"{url}/move", json={"printer_id": 999}, headers=organizer)
+    assert unknown.status_code == 409 and unknown.json["code"] == "no_printer"
     with app.app_context():
         printing.cancel_job(db.session, db.session.get(PrintJob, job["id"]))
         db.session.commit()

@@ -52,7 +52,8 @@ def test_readyz_on_a_migrated_database_is_ready(client):
     assert response.status_code == 200, response.json
     assert response.json["status"] == "ready" and "failed" not in response.json
     checks = response.json["checks"]
-    assert sorted(checks) == ["database", "migrations", "print_worker", "printers"]  # no REDIS_URL, no Redis
+    # no REDIS_URL, no Redis
+    assert sorted(checks) == ["database", "migrations", "print_worker", "printers", "servers"]
 
     assert all(check["ok"] for check in checks.values())
     assert checks["printers"]["required"] is False
