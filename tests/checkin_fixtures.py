@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,9 +12,10 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import Category, Event, Kiosk, Meeting, Participant, Role, Status
+from kiosk.models import Category, Event, Kiosk, KioskCode, Meeting, OutgoingMail, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import kiosks, printing, printwake
 from kiosk.services.audit import SYSTEM
@@ -169,11 +173,35 @@ def revoke_kiosk(app: Flask, kiosk_id: int) -> None:
 
 __all__ = [
     "Role",
+    "code_in_mail",
     "code_of",
     "kiosk_client",
+    "mailed_code",
     "make_kiosk",
     "print_worker",
     "reference_of",
     "revoke_kiosk",
     "setting",
 ]
+
+
+def code_in_mail(message: bytes) -> str:
+    """The one-time code in a kiosk-code e-mail (six digits on a line of their own)."""
+    body = email.message_from_bytes(message, policy=email.policy.default).get_body(("plain",))
+    found = re.findall(r"^\s*(\d{6})\s*$", body.get_content(), flags=re.MULTILINE)
+    assert len(found) == 1, body.get_content()
+    return found[0]
+
+
+@pytest.fixture
+def mailed_code(app: Flask) -> Callable[[int], str]:
+    """The code in the kiosk-code e-mail last queued for a participant, read from the mail table."""
+
+    def read(participant_id: int) -> str:
+        with app.app_context():
+            row = db.session.execute(
+                select(KioskCode).where(KioskCode.participant_id == participant_id)
+            ).scalar_one()
+            return code_in_mail(db.session.get(OutgoingMail, row.mail_id).message)
+
+    return read

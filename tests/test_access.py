@@ -160,6 +160,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_checkin.preview_checkin": frozenset({ORGANIZER, DESK, KIOSK}),
     "api_checkin.create_checkin": frozenset({ORGANIZER, DESK, KIOSK}),
     "api_checkin.find_participants": frozenset({ORGANIZER, DESK, KIOSK}),
+    "api_checkin.send_checkin_code": frozenset({KIOSK}),
     # The registration desk
     "desk.index": frozenset({ORGANIZER, DESK}),
     "desk.search": frozenset({ORGANIZER, DESK}),

@@ -15,11 +15,13 @@ from kiosk.api.schemas import local_iso
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, name_search, ratelimit
+from kiosk.services import badging, checkin, countries, kiosk_codes, name_search, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
+    CodeExpired,
     CodeReplaced,
     InvalidCode,
+    NoAddress,
     NoPrinter,
     NotAccredited,
     NotFound,
@@ -46,6 +48,7 @@ CHECKIN_ERRORS = (
     AlreadyCheckedIn,
     CodeReplaced,
     ProofMismatch,
+    CodeExpired,
     TooManyAttempts,
     ValidationFailed,
 )
@@ -88,8 +91,9 @@ CHECKIN_REQUEST_SCHEMA: dict[str, Any] = {
         "participant_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "proof": {
             "type": "string",
-            "description": "For a kiosk finding someone by name: the reference from the e-mail, "
-            "or the e-mail address in full",
+            "description": "For a kiosk finding someone by name: the reference from the confirmation "
+            "e-mail, or the one-time code of six digits e-mailed by `POST …/checkins/codes`. "
+            "An e-mail address is not a proof.",
         },
         "request_id": {
             "type": "string",
@@ -126,6 +130,9 @@ CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
 
 #: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
 LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
+#: Limits on one-time codes: e-mails a kiosk may ask for, e-mails one participant may receive (per
+#: hour), and wrong tries of one code (within its lifetime).
+LIMITS |= {"code_kiosk": (20, 3600.0), "code_participant": (3, 3600.0), "code_attempts": (5, 600.0)}
 
 
 def limit(name: str) -> SharedRateLimit:
@@ -199,15 +206,41 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
     person_key = f"{event.id}:{participant_id}"
     if per_kiosk.exceeded(g.principal.label) or per_person.exceeded(person_key):
         raise too_many()
+    proof = str(data.get("proof") or "")
     try:
-        participant = checkin.participant_for_proof(
-            db.session, event, participant_id, str(data.get("proof") or "")
-        )
+        if kiosk_codes.is_code(proof):
+            participant = participant_for_kiosk_code(event, participant_id, proof, data)
+        else:
+            participant = checkin.participant_for_proof(db.session, event, participant_id, proof)
     except (ProofMismatch, UnknownCode):
         per_kiosk.hit(g.principal.label)
         per_person.hit(person_key)
         raise
     return participant, CheckInMethod.NAME
+
+
+def request_id_of(data: dict[str, Any]) -> str:
+    """The idempotency key of a check-in request (body or Idempotency-Key header)."""
+    return str(data.get("request_id") or request.headers.get("Idempotency-Key") or "")
+
+
+def code_key() -> bytes:
+    return kiosk_codes.hash_key(current_app.config["SECRET_KEY"])
+
+
+def participant_for_kiosk_code(
+    event: Event, participant_id: int, code: str, data: dict[str, Any]
+) -> Participant:
+    """The participant whose one-time code this is (wrong tries counted per code, on every server)."""
+    return kiosk_codes.participant_for_code(
+        db.session,
+        event,
+        participant_id,
+        code,
+        code_key(),
+        limit("code_attempts"),
+        request_id=request_id_of(data).strip()[:64] or None,
+    )
 
 
 @operation(
@@ -248,6 +281,8 @@ def preview_checkin(event: Event, body: dict[str, Any]):
 )
 def create_checkin(event: Event, body: dict[str, Any]):
     participant, method = resolve(event, body)
+    if method == CheckInMethod.NAME:
+        kiosk_codes.spend(db.session, participant, str(body.get("proof") or ""), request_id_of(body))
     kiosk = caller_kiosk()
     printers = {}
     if g.principal.role != KIOSK:
@@ -261,7 +296,7 @@ def create_checkin(event: Event, body: dict[str, Any]):
         method=method,
         kiosk=kiosk,
         user_id=g.principal.user_id,
-        request_id=body.get("request_id") or request.headers.get("Idempotency-Key") or "",
+        request_id=request_id_of(body),
         badge_printer=printers.get("badge_printer_id"),
         receipt_printer=printers.get("receipt_printer_id"),
         # A kiosk's delegate reads the receipt in the language they chose on its screen; the
@@ -350,3 +385,49 @@ def find_participants(event: Event, query: dict[str, Any]):
             }
         )
     return jsonify({"delegations": sorted(groups.values(), key=lambda group: sort_key(group["name"]))})
+
+
+@operation(
+    bp,
+    "/events/<slug>/checkins/codes",
+    "POST",
+    summary="Send me a code: e-mail a one-time code (six digits) to the address registered for a "
+    "participant found by name, to give as `proof`; the address is never shown",
+    roles=(KIOSK,),
+    status=202,
+    request_body={
+        "type": "object",
+        "required": ["participant_id"],
+        "properties": {"participant_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+    },
+    response={
+        "type": "object",
+        "required": ["sent", "minutes"],
+        "properties": {
+            "sent": {"type": "boolean"},
+            "minutes": {"type": "integer", "description": "How long the code works"},
+        },
+        "additionalProperties": False,
+    },
+    errors=(NotFound, UnknownCode, NoAddress, TooManyAttempts),
+    tag="check-in",
+    find=event_or_404,
+)
+def send_checkin_code(event: Event, body: dict[str, Any]):
+    participant_id = body["participant_id"]
+    # Per kiosk and per participant, so that no kiosk can be used to fill a mailbox.
+    if not limit("code_kiosk").allowed(g.principal.label) or not limit("code_participant").allowed(
+        f"{event.id}:{participant_id}"
+    ):
+        raise too_many()
+    minutes = int(current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES))
+    kiosk_codes.send_code(
+        db.session,
+        event,
+        participant_id,
+        code_key(),
+        g.principal.actor,
+        minutes=minutes,
+        kiosk=caller_kiosk(),
+    )
+    return jsonify({"sent": True, "minutes": minutes}), 202

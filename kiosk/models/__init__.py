@@ -17,7 +17,7 @@ from kiosk.models.door import (
     ScanResult,
 )
 from kiosk.models.event import Event, EventKey, Meeting, Venue
-from kiosk.models.kiosk import Kiosk
+from kiosk.models.kiosk import Kiosk, KioskCode
 from kiosk.models.mail import MailStatus, OutgoingMail
 from kiosk.models.participant import (
     ACTIVE_STATUSES,
@@ -73,6 +73,7 @@ __all__ = [
     "EventKey",
     "Gender",
     "Kiosk",
+    "KioskCode",
     "MailStatus",
     "Meeting",
     "Mode",

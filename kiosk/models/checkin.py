@@ -20,7 +20,7 @@ class CheckInMethod(enum.StrEnum):
     """How the participant was found."""
 
     CODE = "code"  # the confirmation QR code, by camera or hand scanner
-    NAME = "name"  # "find me" by name, with the reference or e-mail address as proof
+    NAME = "name"  # "find me" by name, with the reference or a one-time code e-mailed as proof
     DESK = "desk"  # staff at the registration desk
 
 

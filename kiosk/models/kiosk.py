@@ -44,3 +44,29 @@ class Kiosk(Base):
     def active(self) -> bool:
         """Enrolled and not revoked: its browser may check delegates in."""
         return self.secret_hash is not None and self.revoked_at is None
+
+
+class KioskCode(Base):
+    """The one-time code a participant asked a kiosk to e-mail them (only its keyed hash is kept).
+
+    One row per participant: a new request replaces the code. The code proves, at a kiosk, that the
+    person reads the participant's mailbox; it works once, until `expires_at`.
+    """
+
+    __tablename__ = "kiosk_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), unique=True
+    )
+    #: HMAC-SHA256 (keyed by the application's secret) of the salt, the participant and the code.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The check-in request that used it: the same request sent again is answered, not refused.
+    used_request_id: Mapped[str | None] = mapped_column(String(64))
+    #: The e-mail that carried it, scrubbed of the code once the code is used or replaced.
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="SET NULL"))

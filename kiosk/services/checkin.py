@@ -136,13 +136,14 @@ def _replaced(session: Session, participant: Participant) -> DomainError:
 
 
 def proof_matches(participant: Participant, proof: str) -> bool:
-    """Whether `proof` is the participant's reference (from the e-mail) or e-mail address, in full."""
+    """Whether `proof` is the participant's reference (from the confirmation e-mail).
+
+    An e-mail address is not a proof: delegates' addresses are often public. Someone without
+    their reference asks the kiosk for a one-time code instead (services.kiosk_codes).
+    """
     proof = (proof or "").strip()
-    if not proof:
+    if not proof or "@" in proof:
         return False
-    if "@" in proof:
-        email = (participant.email or "").strip().casefold()
-        return bool(email) and hmac.compare_digest(proof.casefold().encode(), email.encode())
     return hmac.compare_digest(normalise_reference(proof).encode(), participant.reference.encode())
 
 
@@ -155,11 +156,17 @@ def participant_by_id(session: Session, event: Event, participant_id: int) -> Pa
 
 
 def participant_for_proof(session: Session, event: Event, participant_id: int, proof: str) -> Participant:
-    """The participant found by name, once they proved it is them (reference or e-mail address)."""
+    """The participant found by name, once they proved it is them with their reference."""
     participant = participant_by_id(session, event, participant_id)
+    if "@" in (proof or ""):
+        raise ProofMismatch(
+            _("An e-mail address is not enough to check in.")
+            + " "
+            + _("Type the reference from your confirmation e-mail, or ask for a code by e-mail.")
+        )
     if not proof_matches(participant, proof):
         raise ProofMismatch(
-            _("This does not match the reference or the e-mail address of this registration.")
+            _("This does not match the reference of this registration.")
             + " "
             + _("Check it and try again, or please go to the registration desk.")
         )

@@ -82,6 +82,18 @@ class TooManyAttempts(DomainError):
     code, status, title = "too_many_attempts", 429, "Too many attempts"
 
 
+class CodeExpired(DomainError):
+    """A one-time code from a kiosk that has expired, was used, or was replaced: ask for a new one."""
+
+    code, status, title = "code_expired", 403, "Code expired"
+
+
+class NoAddress(DomainError):
+    """No e-mail address to send a one-time code to."""
+
+    code, status, title = "no_address", 409, "No e-mail address"
+
+
 class KioskNotEnrolled(DomainError):
     code, status, title = "kiosk_not_enrolled", 403, "Not an enrolled kiosk"
 

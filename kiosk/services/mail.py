@@ -316,3 +316,45 @@ def queue_private_link(
     session.add(mail)
     deliver_on_commit(session)
     return mail
+
+
+def queue_kiosk_code(
+    session: Session, participant: Participant, code: str, minutes: int
+) -> OutgoingMail | None:
+    """Queue the e-mail giving the one-time code a kiosk asked for, in the participant's language."""
+    recipient_address = recipient(participant)
+    if not recipient_address:
+        return None
+    event = participant.delegation.event
+    domain = _domain(event.mail_sender or event.contact_email)
+    language = participant.language or "en"
+    with force_locale(language):
+        # The subject is kept in the outgoing_mail table and shown on locked phones: no code in it.
+        subject = _("Your code for the kiosk at %(event)s", event=event.title)
+        text = render_template(
+            "mail/kiosk_code.txt",
+            event=event,
+            salutation=salutation(participant),
+            code=code,
+            minutes=minutes,
+        )
+    message = EmailMessage()
+    message["Subject"] = subject
+    if event.mail_sender:
+        message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
+    message["To"] = recipient_address
+    if event.contact_email:
+        message["Reply-To"] = event.contact_email
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(text)
+    message["Content-Language"] = language
+    mail = OutgoingMail(
+        recipient=recipient_address,
+        subject=subject,
+        message=message.as_bytes(policy=email.policy.SMTP),
+        participant_id=participant.id,
+    )
+    session.add(mail)
+    deliver_on_commit(session)
+    return mail

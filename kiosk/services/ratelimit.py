@@ -61,6 +61,11 @@ class RateLimit:
         with self._lock:
             self._recent(key, time.monotonic()).append(time.monotonic())
 
+    def remaining(self, key: str) -> int:
+        """How many more events `key` may have now."""
+        with self._lock:
+            return max(0, self.limit - len(self._recent(key, time.monotonic())))
+
 
 class SharedRateLimit:
     """At most `limit` events per key within `window` seconds, counted in shared `storage`."""
@@ -101,6 +106,14 @@ class SharedRateLimit:
         except StorageError as error:
             self._storage_failed(error)
             self._local.hit(key)
+
+    def remaining(self, key: str) -> int:
+        """How many more events `key` may have now."""
+        try:
+            return max(0, self._strategy.get_window_stats(self._item, *self._scope, key).remaining)
+        except StorageError as error:
+            self._storage_failed(error)
+            return self._local.remaining(key)
 
 
 def storage_for(config: Mapping[str, Any]) -> Storage:

@@ -26,6 +26,7 @@ from kiosk.models import (
     AuditEntry,
     Delegation,
     Event,
+    KioskCode,
     MailStatus,
     NameKey,
     OutgoingMail,
@@ -200,6 +201,7 @@ def purge_personal_data(
             .execution_options(synchronize_session=False)
         )
         session.execute(delete(NameKey).where(NameKey.event_id == event.id))
+        session.execute(delete(KioskCode).where(KioskCode.participant_id.in_(people)))
         session.execute(
             update(Delegation)
             .where(Delegation.event_id == event.id)

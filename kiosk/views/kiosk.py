@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from kiosk.extensions import db
 from kiosk.models import Event, Kiosk, Printer, PrinterKind, Role
-from kiosk.services import kiosks
+from kiosk.services import kiosk_codes, kiosks
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.web.callers import KIOSK_COOKIE, kiosk_from_cookie
@@ -45,6 +45,8 @@ LANGUAGES = (
 )
 #: Seconds without a touch before the kiosk returns to the start.
 IDLE_SECONDS = 45
+#: Seconds without a touch on the screen where the person types the code e-mailed (reading mail takes time).
+CODE_IDLE_SECONDS = 180
 #: Seconds the "printed" screen stays before the kiosk returns to the start by itself.
 DONE_SECONDS = 10
 #: A cookie that outlives the meeting: about 400 days, the most browsers keep.
@@ -111,6 +113,8 @@ def flow():
         keyboards=keyboard_layouts(get_locale().language if get_locale() else "en"),
         keyboard_common=KEYBOARD_COMMON,
         strings=flow_strings(),
+        code_minutes=current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES),
+        code_idle_seconds=current_app.config.get("KIOSK_CODE_IDLE_SECONDS", CODE_IDLE_SECONDS),
     )
 
 
@@ -132,6 +136,7 @@ def flow_strings() -> dict[str, str]:
         "nobody": _("No one found. Check the spelling, or please go to the registration desk."),
         "people_in": _("%(delegation)s: choose your name"),
         "camera_off": _("No camera: use the scanner below the screen."),
+        "code_again": _("We sent you a new code. Type the newest one."),
     }
 
 

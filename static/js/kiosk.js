@@ -1,4 +1,4 @@
-// The kiosk: one screen at a time (scan or find me → proof → confirm → printing), every decision
+// The kiosk: one screen at a time (scan or find me → proof or code → confirm → printing), every decision
 // taken by the server, and nothing left on screen afterwards: each visit ends with a fresh page.
 
 import { api, ApiError, apiRetrying, NetworkError } from "./api.js";
@@ -39,16 +39,19 @@ function restart({ forget = true } = {}) {
 }
 
 const idleMs = Number(root.dataset.idle || 45) * 1000;
+// Someone reading their mail for the code is given longer before the kiosk gives up on them.
+const codeIdleMs = Number(root.dataset.codeIdle || 180) * 1000;
 let idleTimer = 0;
 function touched() {
   clearTimeout(idleTimer);
+  const waiting = document.body.dataset.kioskScreen === "code" ? codeIdleMs : idleMs;
   idleTimer = setTimeout(() => {
     if (root.hasAttribute("data-kiosk")) restart();
     else if (sessionStorage.getItem(ACCESSIBLE)) {
       sessionStorage.removeItem(ACCESSIBLE);
       applyAccessible();
     }
-  }, idleMs);
+  }, waiting);
 }
 for (const type of ["pointerdown", "keydown", "touchstart", "input"]) {
   document.addEventListener(type, touched, { capture: true, passive: true });
@@ -78,11 +81,12 @@ function flow() {
   function show(name) {
     current = name;
     for (const screen of document.querySelectorAll("section[data-screen]")) screen.hidden = screen.dataset.screen !== name;
-    const field = { find: "family-name", proof: "proof" }[name];
+    const field = { find: "family-name", proof: "proof", code: "one-time-code" }[name];
     (field ? $(field) : document.querySelector(`[data-screen="${name}"] h1`))?.focus();
     if (name === "scan") openCamera();
     else closeCamera();
     document.body.dataset.kioskScreen = name;
+    touched();
   }
 
   function refuse(text) {
@@ -117,7 +121,7 @@ function flow() {
   }
 
   const seen = onceWhileShown((code) => {
-    if (busy || !["scan", "find", "proof", "refused"].includes(current)) return;
+    if (busy || !["scan", "find", "proof", "code", "refused"].includes(current)) return;
     $("family-name").value = "";
     $("proof").value = "";
     lookUp({ code });
@@ -132,9 +136,12 @@ function flow() {
       pending = body;
       showConfirm(answer.participant);
     } catch (error) {
-      if (body.participant_id && error instanceof ApiError && error.code === "proof_mismatch") {
-        $("proof-error").textContent = error.message;
-        $("proof-error").hidden = false;
+      // A wrong reference or code, or a code out of date: said beside the field, to try again.
+      const inline = current === "code" ? $("code-error") : $("proof-error");
+      const again = ["proof_mismatch", "code_expired"];
+      if (body.participant_id && error instanceof ApiError && again.includes(error.code)) {
+        inline.textContent = error.message;
+        inline.hidden = false;
       } else {
         refuse(sentence(error));
       }
@@ -257,11 +264,51 @@ function flow() {
       const proof = $("proof").value.trim();
       if (proof && !busy) lookUp({ participant_id: person.id, proof });
     };
+    $("proof-send").onclick = () => sendCode(person, false);
+    $("code-again").onclick = () => sendCode(person, true);
+    $("code-continue").onclick = () => {
+      const code = $("one-time-code").value.replace(/\D/g, "");
+      if (code && !busy) lookUp({ participant_id: person.id, proof: code });
+    };
     show("proof");
+  }
+
+  // --- send me a code: six digits e-mailed to the address registered (never shown) ----------------
+  async function sendCode(person, again) {
+    if (busy) return;
+    busy = true;
+    try {
+      await api(`${base}/codes`, { method: "POST", body: { participant_id: person.id } });
+    } catch (error) {
+      const inline = again ? $("code-error") : $("proof-error");
+      if (error instanceof ApiError && error.status !== 429 && error.status !== 401) {
+        inline.textContent = error.message;
+        inline.hidden = false;
+      } else {
+        refuse(sentence(error));
+      }
+      return;
+    } finally {
+      busy = false;
+    }
+    $("code-name").replaceChildren(bdi(person.name));
+    $("one-time-code").value = "";
+    $("code-error").hidden = true;
+    $("code-sent").textContent = again ? T.code_again : "";
+    show("code");
   }
 
   $("proof").addEventListener("input", () => {
     $("proof-error").hidden = true;
+  });
+  $("one-time-code").addEventListener("input", () => {
+    const field = $("one-time-code");
+    const digits = field.value.replace(/\D/g, "").slice(0, 6);
+    if (field.value !== digits) field.value = digits;
+    $("code-error").hidden = true;
+  });
+  $("one-time-code").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") $("code-continue").click();
   });
   $("proof").addEventListener("keydown", (event) => {
     if (event.key === "Enter") $("proof-continue").click();
@@ -374,6 +421,7 @@ function flow() {
     });
   }
   document.querySelector('[data-go="find"]').addEventListener("click", () => show("find"));
+  $("proof-scan").addEventListener("click", () => show("scan"));
 
   show("scan");
 }

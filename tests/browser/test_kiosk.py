@@ -1,7 +1,7 @@
 """The kiosk in headless Chromium at 1080 × 1920: scanner, camera, name; refusals; idle; accessible mode.
 
-Every screen is checked with axe-core. With KIOSK_SCREENSHOTS=docs/kiosk the screens are saved there
-(the README shows them); otherwise into the test's temporary folder.
+Every screen is checked with axe-core. With KIOSK_SCREENSHOTS=docs/kiosk (or SAVE_SCREENSHOTS=1) the
+screens are saved there (the README shows them); otherwise into the test's temporary folder.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 
 from badges.codes import CodeKind, verify
 from kiosk.extensions import db
-from kiosk.models import Category, CheckIn, CheckInMethod, Event, Kiosk, Participant, Status
+from kiosk.models import Category, CheckIn, CheckInMethod, Event, Kiosk, KioskCode, Participant, Status
 from kiosk.services import checkin as checkin_service
 from kiosk.services import kiosks as kiosk_service
 from kiosk.services.audit import SYSTEM
@@ -30,11 +30,14 @@ from tests.browser.camera import launch_with_camera, qr_frame, write_y4m
 from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
 
 KIOSK_SIZE = {"width": 1080, "height": 1920}
+#: SAVE_SCREENSHOTS=1 (as for the door's tests) saves the screens in docs/kiosk/ too.
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs" / "kiosk"
 
 
 @pytest.fixture
 def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("KIOSK_SCREENSHOTS") or tmp_path / "shots")
+    saved = DOCS if os.environ.get("SAVE_SCREENSHOTS") == "1" else None
+    folder = Path(os.environ.get("KIOSK_SCREENSHOTS") or saved or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -566,3 +569,98 @@ def test_names_are_isolated_on_arabic_pages(
     )
     assert 0 < stop - r < 40, (r, stop)
     look(page, shots, "ar-4-confirm-latin-title")
+
+
+# --- find me, then "send me a code": the proof a stranger cannot have ----------------------------
+
+
+def type_code(page: Page, code: str) -> None:
+    """Tap the code on the kiosk's keypad, after clearing the field."""
+    page.locator("#one-time-code").fill("")
+    for digit in code:
+        page.locator(f'[data-keyboard="one-time-code"] [data-key="{digit}"]').click()
+
+
+def choose_ana(page: Page) -> None:
+    page.locator("#find-me").click()
+    page.locator("#family-name").fill("PE")
+    page.locator(".choice-delegation").click()
+    page.locator(".choice-person").click()
+
+
+@pytest.mark.parametrize(
+    ("language", "prefix", "wrong"),
+    [
+        ("English", "", "This is not the code we sent. You may try 4 more times."),
+        ("العربية", "ar-", "هذا ليس الرمز الذي أرسلناه. عدد المحاولات المتبقية: 4."),
+    ],
+)
+def test_find_me_then_send_me_a_code_by_e_mail(
+    app, setting, kiosk, mailed_code, print_worker, shots, language, prefix, wrong
+):
+    page = kiosk
+    choose_language(page, language)
+    choose_ana(page)
+    expect(page.locator("#proof-scan")).to_be_visible()
+    expect(page.locator("#proof-send")).to_be_visible()
+    look(page, shots, f"{prefix}3-proof-ways")
+    page.locator("#proof-send").click()
+    expect(page.locator("#code-title")).to_be_visible()
+    expect(page.locator("#code-name")).to_have_text("H.E. Ms. Ana PÉREZ SOTO")
+    expect(page.locator("#one-time-code")).to_have_attribute("inputmode", "numeric")
+    assert "ana.perez" not in page.content() and "example.org" not in page.content()  # no address, no hint
+    code = mailed_code(setting.ana)
+    type_code(page, f"{(int(code) + 1) % 10**6:06d}")
+    page.locator("#code-continue").click()
+    expect(page.locator("#code-error")).to_have_text(wrong)
+    look(page, shots, f"{prefix}3-code-wrong")
+    type_code(page, code)
+    expect(page.locator("#one-time-code")).to_have_value(code)
+    look(page, shots, f"{prefix}3-code")
+    page.locator("#code-continue").click()
+    expect(page.locator("#confirm-name")).to_have_text("H.E. Ms. Ana PÉREZ SOTO")
+    page.locator("#confirm-print").click()
+    expect(page.locator("body")).to_have_attribute("data-printed", "1", timeout=15000)
+    with app.app_context():
+        assert db.session.query(CheckIn).one().method == CheckInMethod.NAME
+        assert db.session.query(KioskCode).one().used_at is not None
+
+
+def test_the_code_screen_waits_longer_for_someone_reading_their_mail(app, setting, kiosk):
+    app.config.update(KIOSK_IDLE_SECONDS=2, KIOSK_CODE_IDLE_SECONDS=5)
+    page = kiosk
+    choose_language(page, "English")
+    choose_ana(page)
+    page.locator("#proof-send").click()
+    expect(page.locator("#code-title")).to_be_visible()
+    page.wait_for_timeout(3000)
+    expect(page.locator("#code-title")).to_be_visible()  # past the 2 s of the other screens
+    expect(page.locator("[data-lang]")).to_have_count(6, timeout=6000)  # then back to the start
+    assert "PÉREZ" not in page.content()
+
+
+def test_an_expired_code_asks_for_a_new_one_and_too_many_go_to_the_desk(
+    app, setting, kiosk, mailed_code, shots
+):
+    app.config["KIOSK_RATE_LIMITS"] = {"code_attempts": (1, 600.0)}
+    page = kiosk
+    choose_language(page, "English")
+    choose_ana(page)
+    app.config["KIOSK_CODE_MINUTES"] = 0  # the page still says 10: the code sent now is out of date at once
+    page.locator("#proof-send").click()
+    expect(page.locator("#code-title")).to_be_visible()
+    type_code(page, mailed_code(setting.ana))
+    page.locator("#code-continue").click()
+    expect(page.locator("#code-error")).to_have_text("This code is no longer valid. Ask for a new code.")
+    look(page, shots, "3-code-expired")
+    app.config["KIOSK_CODE_MINUTES"] = 10
+    first = mailed_code(setting.ana)
+    page.locator("#code-again").click()
+    expect(page.locator("#code-sent")).to_have_text("We sent you a new code. Type the newest one.")
+    expect(page.locator("#code-error")).to_be_hidden()
+    newest = mailed_code(setting.ana)
+    type_code(page, first if first != newest else f"{(int(newest) + 1) % 10**6:06d}")
+    page.locator("#code-continue").click()
+    expect(page.locator("#refusal")).to_have_text("Too many attempts. Please go to the registration desk.")
+    with app.app_context():
+        assert db.session.query(CheckIn).count() == 0

@@ -178,11 +178,11 @@ def test_find_me_needs_two_letters_and_a_proof(app, setting, reference_of):
         assert [p.id for p in checkin.find_by_family_name(db.session, event, "SOT")] == [setting.ana]
         assert [p.id for p in checkin.find_by_family_name(db.session, event, "PEREZ S")] == [setting.ana]
         assert checkin.find_by_family_name(db.session, event, "ana") == []  # given names are not searched
-        for proof in ("nope", "", "someone@example.org"):
+        for proof in ("nope", "", "someone@example.org", " Ana.Perez@Example.org "):
             with pytest.raises(ProofMismatch):
                 checkin.participant_for_proof(db.session, event, setting.ana, proof)
         reference = reference_of(setting.ana)
-        for proof in (reference, reference.lower().replace("-", ""), " Ana.Perez@Example.org "):
+        for proof in (reference, reference.lower().replace("-", "")):
             assert checkin.participant_for_proof(db.session, event, setting.ana, proof).id == setting.ana
 
 

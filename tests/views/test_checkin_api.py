@@ -112,6 +112,8 @@ def test_a_kiosk_needs_a_proof_to_check_in_by_name(app, setting, kiosk_client, r
     assert response.status_code == 403 and response.json["code"] == "proof_mismatch"
     response = kiosk_client.post(url(setting), json={**body, "proof": "ana.perez@example"})
     assert response.status_code == 403
+    response = kiosk_client.post(url(setting), json={**body, "proof": "ana.perez@example.org"})
+    assert response.status_code == 403 and "e-mail address is not enough" in response.json["detail"]
     response = kiosk_client.post(url(setting), json={**body, "proof": reference_of(setting.ana).lower()})
     assert response.status_code == 201, response.json
     with app.app_context():

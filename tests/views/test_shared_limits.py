@@ -119,3 +119,23 @@ def test_with_redis_gone_limits_still_hold_per_process_and_nothing_fails(setting
         pass  # the server closes the connection as it stops
     codes = [first.get(url(setting, "/find?family_name=pe")).status_code for _n in range(3)]
     assert codes == [200, 200, 429]  # counted in this process meanwhile: no 500, still a limit
+
+
+def test_wrong_one_time_codes_and_codes_sent_count_on_every_worker(setting, workers, mailed_code):
+    first, second, prefix = workers(
+        SHARED_REDIS,
+        {"code_attempts": (3, 600.0), "proof_participant": (10, 600.0), "code_participant": (2, 3600.0)},
+    )
+    assert first.post(url(setting, "/codes"), json={"participant_id": setting.ana}).status_code == 202
+    code = mailed_code(setting.ana)
+    wrong = {"participant_id": setting.ana, "proof": f"{(int(code) + 1) % 10**6:06d}"}
+    answers = [
+        client.post(url(setting, "/preview"), json=wrong).status_code for client in (first, second, first)
+    ]
+    assert answers == [403, 403, 429]
+    assert redis.Redis.from_url(SHARED_REDIS).keys(f"*{prefix}*code_attempts*")
+    right = {"participant_id": setting.ana, "proof": code}
+    assert second.post(url(setting), json=right).status_code == 429  # the right code too, on the other worker
+
+    assert second.post(url(setting, "/codes"), json={"participant_id": setting.ana}).status_code == 202
+    assert first.post(url(setting, "/codes"), json={"participant_id": setting.ana}).status_code == 429
