@@ -36,7 +36,7 @@ from bench.bench_registration import scratch_database  # noqa: E402
 from kiosk import create_app  # noqa: E402
 from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Base, Category, Delegation, Event, Participant, Role, Status, Venue  # noqa: E402
-from kiosk.services import auth, counters, headcount, live, registration  # noqa: E402
+from kiosk.services import auth, counters, live, live_figures, registration  # noqa: E402
 from kiosk.services.audit import Actor  # noqa: E402
 
 ACTOR = Actor("bench", Role.ORGANIZER)
@@ -118,13 +118,13 @@ def bench_snapshot_and_updates(app) -> None:
             event = db.session.get(Event, event_id)
             counters_n = len(counters.values(db.session, event_id))
             for _ in range(10):  # warm up caches and the connection pool before measuring
-                headcount.snapshot(db.session, event)
+                live_figures.snapshot(db.session, event)
             snap = []
             for _ in range(SAMPLES):
                 db.session.expire_all()
                 event = db.session.get(Event, event_id)
                 t = time.perf_counter()
-                headcount.snapshot(db.session, event)
+                live_figures.snapshot(db.session, event)
                 snap.append(time.perf_counter() - t)
             pending = list(
                 db.session.execute(

@@ -3,7 +3,7 @@
 For 1,000, 20,000 and 100,000 participants with made-up names (one in ten Cyrillic), prints the
 median and p95 of a search for each of several typed beginnings (many matches, few, none),
 next to the floor measured in the same run: one participant read by its primary key. A search
-reads the index of search keys (kiosk.services.names), so its time must not grow with the
+reads the index of search keys (kiosk.services.name_search), so its time must not grow with the
 number of participants.
 
 Run: .venv/bin/python bench/bench_search.py
@@ -34,7 +34,7 @@ from kiosk.extensions import db  # noqa: E402
 from kiosk.models import Event, Participant, Status  # noqa: E402
 from kiosk.models.base import utcnow  # noqa: E402
 from kiosk.models.participant import new_reference  # noqa: E402
-from kiosk.services import checkin, names  # noqa: E402
+from kiosk.services import checkin, name_search  # noqa: E402
 
 SIZES = (1_000, 20_000, 100_000)
 SAMPLES = 40
@@ -75,7 +75,7 @@ def fill(event_id: int, count: int, rng: random.Random) -> None:
             )
         ids = db.session.execute(insert(Participant).returning(Participant.id), people).scalars().all()
         # Rows written with Core skip the flush that writes search keys: write them here.
-        names.index_names(
+        name_search.index_names(
             db.session,
             ((pid, event_id, p["given_name"], p["family_name"]) for pid, p in zip(ids, people, strict=True)),
         )

@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import CONFIGS
 from kiosk import accesslog, api, cli, inputs, views
 from kiosk.extensions import babel, csrf, db, limiter, login_manager, migrate
-from kiosk.services import counters, live, names, printwake
+from kiosk.services import counters, live, mail, name_search, printwake
 from kiosk.views import errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,8 +121,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     counters.init_app(app)
-    names.init_app(app)
+    name_search.init_app(app)
     live.init_app(app)
+    mail.init_app(app)
     printwake.init_app(app)
 
 

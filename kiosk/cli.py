@@ -45,6 +45,7 @@ from kiosk.services import (
 )
 from kiosk.services.audit import Actor
 from kiosk.services.errors import DomainError
+from kiosk.web.cli import attempt
 
 CLI_ACTOR = Actor("cli", None)
 
@@ -82,9 +83,8 @@ def init_db() -> None:
 )
 def seed_demo(dates_from_letters: bool, base_url: str) -> None:
     """Load the demo event (slug im2024), running from today; once there, keep it with new sign-ins."""
-    result = demo.seed(db.session, dates_from_letters=dates_from_letters, base_url=base_url)
-    db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
+    with attempt():
+        result = demo.seed(db.session, dates_from_letters=dates_from_letters, base_url=base_url)
     event, base = result.event, base_url.rstrip("/")
     dates = f"{event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}"
     counts = f"{result.delegations} delegations, {result.participants} participants"
@@ -120,9 +120,9 @@ def demo_kiosk(slug: str, base_url: str) -> None:
     """Set up the demo kiosk (badges and receipts go to instance/printed/); print a new enrolment link."""
     event = event_by_slug(slug)
     printed = Path(current_app.instance_path) / "printed"
-    kiosk, secret = kiosks.demo_kiosk(db.session, event, printed, CLI_ACTOR)
-    desk_email, desk_password = demo.desk_account(db.session, CLI_ACTOR)
-    db.session.commit()
+    with attempt():
+        kiosk, secret = kiosks.demo_kiosk(db.session, event, printed, CLI_ACTOR)
+        desk_email, desk_password = demo.desk_account(db.session, CLI_ACTOR)
     base = base_url.rstrip("/")
     lines = [f"Kiosk enrolment link ({kiosk.name}, works once, 24 hours): {base}/kiosk/enrol/{secret}"]
     lines.append(f"Badges and receipts (one receipt-*.escpos file each) are printed into {printed}")
@@ -150,11 +150,8 @@ def demo_kiosk(slug: str, base_url: str) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user(email: str, role: str, password: str) -> None:
     """Create a staff user who signs in with a password."""
-    try:
+    with attempt():
         accounts.create_user(db.session, email, role, password, CLI_ACTOR)
-    except DomainError as exc:
-        fail(exc.detail)
-    db.session.commit()
     click.echo(f"User {email.strip().lower()} created with role {role}.")
 
 
@@ -189,10 +186,10 @@ def create_token(role: str, name: str, delegation_id: int | None, event_slug: st
         event_id = delegation.event_id
     elif delegation_id is not None:
         fail("--delegation is only for focal_point tokens.")
-    token, secret = auth.create_token(
-        db.session, role=Role(role), name=name, delegation_id=delegation_id, event_id=event_id
-    )
-    db.session.commit()
+    with attempt():
+        token, secret = auth.create_token(
+            db.session, role=Role(role), name=name, delegation_id=delegation_id, event_id=event_id
+        )
     click.echo(f"Token {token.id} ({role}) for {name}:")
     click.echo(secret)
 
@@ -204,7 +201,7 @@ def create_token(role: str, name: str, delegation_id: int | None, event_slug: st
 def import_delegations(file: Path, event_slug: str) -> None:
     """Import delegations from a CSV or XLSX file: all rows or none."""
     event = event_by_slug(event_slug)
-    try:
+    with attempt():
         config = current_app.config
         with file.open("rb") as handle:
             content = handle.read(config["IMPORT_MAX_BYTES"] + 1)
@@ -212,11 +209,6 @@ def import_delegations(file: Path, event_slug: str) -> None:
             file.name, content, max_bytes=config["IMPORT_MAX_BYTES"], max_rows=config["IMPORT_MAX_ROWS"]
         )
         created = delegations.import_delegations(db.session, event, rows, CLI_ACTOR)
-    except DomainError as exc:
-        db.session.rollback()
-        lines = [f"{where}: {'; '.join(msgs)}" for where, msgs in exc.errors.items()]
-        fail(" ".join([exc.detail, *lines]))
-    db.session.commit()
     click.echo(f"Imported {len(created)} delegations into {event.slug}.")
 
 
@@ -228,8 +220,8 @@ def delegation_link(delegation_id: int) -> None:
     delegation = db.session.get(Delegation, delegation_id)
     if delegation is None:
         fail(f"No delegation with id {delegation_id}.")
-    secret = delegations.issue_private_link(db.session, delegation, CLI_ACTOR)
-    db.session.commit()
+    with attempt():
+        secret = delegations.issue_private_link(db.session, delegation, CLI_ACTOR)
     click.echo(f"New private link of {delegation.name}:")
     click.echo(f"/d/{secret}")
 
@@ -278,8 +270,8 @@ def keys_group() -> None:
 def keys_generate(event_slug: str) -> None:
     """Create a new signing key for an event (the private key file is readable by its owner only)."""
     event = event_by_slug(event_slug)
-    key = keys.generate_event_key(db.session, event)
-    db.session.commit()
+    with attempt():
+        key = keys.generate_event_key(db.session, event)
     click.echo(f"Key {key.key_id} of {event.slug}; private key in {key.private_key_path}")
     click.echo(f"key_id: {key.key_id}")
     click.echo(f"public_key: {base64.b64encode(bytes(key.public_key)).decode()}")
@@ -302,7 +294,7 @@ def print_test(printer_name: str) -> None:
     try:
         where = printing.print_test_page(db.session, printer)
     except (DomainError, PrinterError) as exc:
-        db.session.commit()
+        db.session.commit()  # either way: whether the printer answered is recorded on it
         fail(getattr(exc, "detail", str(exc)))
     db.session.commit()
     click.echo(f"Test {printer.kind.value} sent to {printer.name}" + (f" ({where})." if where else "."))
@@ -322,11 +314,8 @@ def render_badge(participant_id: int, out: Path, fmt: str) -> None:
     if suffix not in (".png", ".pdf"):
         fail("The output file must end in .png or .pdf.")
     render = badging.badge_png if suffix == ".png" else badging.badge_pdf
-    try:
+    with attempt():  # the event's first key may be created
         content = render(db.session, participant, badging.badge_format(fmt))
-    except DomainError as exc:
-        fail(exc.detail)
-    db.session.commit()
     out.write_bytes(content)
     click.echo(f"Badge {badging.badge_number(participant)} written to {out}.")
 
@@ -340,7 +329,7 @@ def render_badge(participant_id: int, out: Path, fmt: str) -> None:
 @click.option("--kiosks", default="", help="Kiosks that use this printer, separated by commas.")
 def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: str) -> None:
     """Add a receipt or badge printer."""
-    try:
+    with attempt():
         printer = printing.save_printer(
             db.session,
             None,
@@ -350,11 +339,6 @@ def add_printer(name: str, kind: str, connection: str, fmt: str | None, kiosks: 
             badge_format=fmt,
             kiosks=kiosks,
         )
-    except DomainError as exc:
-        db.session.rollback()
-        lines = [f"{field}: {'; '.join(msgs)}" for field, msgs in exc.errors.items()]
-        fail(" ".join([exc.detail, *lines]))
-    db.session.commit()
     click.echo(f"Printer {printer.name} ({printer.kind.value}) added with id {printer.id}.")
 
 

@@ -18,7 +18,7 @@ from kiosk.models import (
     Status,
     User,
 )
-from kiosk.services import door, keys, registration
+from kiosk.services import door, keys, mail, registration
 from kiosk.services.audit import Actor
 from tests.conftest import bearer
 
@@ -124,8 +124,9 @@ def test_delegation_link_replaces_the_old_one(app, runner, client, make_delegati
     assert client.get(f"/d/{old}/").status_code == 404
 
 
-def test_worker_once_delivers_queued_mail(app, runner, make_participant, tmp_path):
+def test_worker_once_delivers_queued_mail(app, runner, make_participant, tmp_path, monkeypatch):
     participant = make_participant(email="queued@example.org")
+    monkeypatch.setattr(mail, "deliver_on_commit", lambda _session: None)  # as if the server was down
     with app.app_context():
         row = db.session.get(Participant, participant.id)
         registration.change_status(db.session, row, Status.ACCREDITED, Actor("user:test"))

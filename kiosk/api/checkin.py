@@ -15,7 +15,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, kiosk_codes, names, ratelimit
+from kiosk.services import badging, checkin, countries, kiosk_codes, name_search, ratelimit
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeExpired,
@@ -321,7 +321,7 @@ def create_checkin(event: Event, body: dict[str, Any]):
 )
 def find_participants(event: Event, query: dict[str, Any]):
     text = query.get("family_name", "")
-    if not names.searchable(text):
+    if not name_search.searchable(text):
         return jsonify({"delegations": []})
     if g.principal.role == KIOSK:
         checkin.kiosk_may_find(limit, g.principal.label)

@@ -15,6 +15,7 @@ from kiosk.models import Reason, Role, ScanResult
 from kiosk.services import door
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.vocabulary import CATEGORY_LABELS
+from kiosk.web import responses
 from kiosk.web.api import COMPONENTS, operation, parse_moment, validate
 
 bp = Blueprint("api_door", __name__, url_prefix="/api/v1")
@@ -428,12 +429,4 @@ def participant_photo(participant_id: int):
     participant = participant_or_404(participant_id)
     if g.principal.role != Role.ORGANIZER and not door.photo_at_the_door(db.session, participant):
         raise NotFound(_("There is no participant %(id)d.", id=participant_id))
-    if participant.photo is None:
-        raise NotFound(_("There is no photo of this participant."))
-    # Door phones and desk screens are shared: nothing in the browser's cache (the door's service
-    # worker keeps the last few hundred photos itself, for scanning offline).
-    return Response(
-        participant.photo,
-        mimetype=participant.photo_type or "image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return responses.photo(participant)

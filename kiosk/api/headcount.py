@@ -23,7 +23,7 @@ from kiosk.api.registration import event_or_404
 from kiosk.api.schemas import ref
 from kiosk.extensions import db
 from kiosk.models import Event, Role
-from kiosk.services import headcount
+from kiosk.services import live_figures
 from kiosk.services.errors import NotFound
 from kiosk.services.live import Broker
 from kiosk.web.api import COMPONENTS, operation
@@ -185,20 +185,14 @@ class LatestFigures:
                     event = db.session.get(Event, event_id)
                     if event is None:
                         raise NotFound("gone")
-                    body = json.dumps(figures(event), separators=(",", ":"), sort_keys=True)
+                    body = json.dumps(
+                        live_figures.with_health(db.session, event), separators=(",", ":"), sort_keys=True
+                    )
                 finally:
                     db.session.remove()
             digest = hashlib.sha256(body.encode()).hexdigest()[:20]
             self._bodies[event_id] = (version, time.monotonic(), body, digest)
             return body, digest
-
-
-def figures(event: Event) -> dict[str, Any]:
-    """The headcount of `event` with its printing health."""
-    body = headcount.snapshot(db.session, event)
-    body["printing"] = headcount.printing_health(db.session, event.id)
-    body["kiosks"] = headcount.kiosk_health(db.session, event.id)
-    return body
 
 
 @operation(
@@ -212,7 +206,7 @@ def figures(event: Event) -> dict[str, Any]:
     tag="headcount",
 )
 def get_headcount(slug: str):
-    return jsonify(figures(event_or_404(slug)))
+    return jsonify(live_figures.with_health(db.session, event_or_404(slug)))
 
 
 @operation(

@@ -12,7 +12,7 @@ from kiosk.api.schemas import array_of, delegation_json, event_json, participant
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
 from kiosk.models import Delegation, Event, Participant, Role, Status
-from kiosk.services import events, names, registration
+from kiosk.services import events, name_search, registration
 from kiosk.services.door import EventRef
 from kiosk.services.errors import (
     DelegationFull,
@@ -154,7 +154,7 @@ def list_participants(event: Event, query: dict[str, Any]):
     if "status" in query:
         found = found.where(Participant.status == Status(query["status"]))
     if query.get("q"):
-        found = found.where(Participant.id.in_(names.search_ids(db.session, event.id, query["q"])))
+        found = found.where(Participant.id.in_(name_search.search_ids(db.session, event.id, query["q"])))
     total = db.session.execute(select(func.count()).select_from(found.subquery())).scalar_one()
     rows = db.session.execute(
         found.order_by(Participant.family_name, Participant.id)

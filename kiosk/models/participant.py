@@ -165,7 +165,7 @@ NAME_KEY_LENGTH = 200
 class NameKey(Base):
     """One way into a participant's name for search: the folded name from one of its words on.
 
-    Written by kiosk.services.names on every flush that adds or renames a participant. Compared
+    Written by kiosk.services.name_search on every flush that adds or renames a participant. Compared
     in code point order ("C" collation on PostgreSQL), so that a prefix is one range of the index.
     """
 

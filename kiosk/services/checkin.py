@@ -42,7 +42,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
-from kiosk.services import counters, live, mail, names, printing
+from kiosk.services import counters, live, mail, name_search, printing
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
@@ -262,7 +262,7 @@ def find_by_family_name(session: Session, event: Event, text: str, limit: int = 
     passer-by who has arrived, and would leave the person wondering. After their proof the kiosk
     tells them they have checked in and sends them to the desk (`ensure_can_check_in`).
     """
-    ids = names.search_ids(
+    ids = name_search.search_ids(
         session,
         event.id,
         text,
@@ -446,8 +446,8 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 
 
 def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
-    """Anyone of the event (any status), found by the one search (names.search_ids)."""
-    ids = names.search_ids(session, event.id, text, limit=limit)
+    """Anyone of the event (any status), found by the one search (name_search.search_ids)."""
+    ids = name_search.search_ids(session, event.id, text, limit=limit)
     return _people(session, ids, Participant.family_name, Participant.given_name, Delegation.name)
 
 

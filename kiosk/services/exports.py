@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Checkpoint, Delegation, Event, Participant, Scan
-from kiosk.services import events, headcount
+from kiosk.services import events, live_figures
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATASETS = ("participants", "delegations", "scans", "gender")
@@ -166,11 +166,11 @@ def scans(session: Session, event: Event) -> Table:
 
 def gender(session: Session, event: Event) -> Table:
     """Registered participants by gender: all, per category, per delegation (from the counters)."""
-    figures = headcount.snapshot(session, event)["gender"]
+    figures = live_figures.snapshot(session, event)["gender"]
     header = ["group", "female", "male", "other", "undisclosed", "total", "female_percent"]
 
     def line(label: str, counts: dict[str, int]) -> list[Any]:
-        values = [counts.get(g, 0) for g in headcount.GENDERS]
+        values = [counts.get(g, 0) for g in live_figures.GENDERS]
         total = sum(values)
         return [label, *values, total, round(100 * values[0] / total) if total else ""]
 

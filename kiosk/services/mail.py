@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import io
+import logging
 import smtplib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -16,10 +17,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import qrcode
-from flask import render_template
+from flask import Flask, current_app, has_app_context, render_template
 from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Delegation, Gender, MailStatus, OutgoingMail, Participant
@@ -27,8 +28,11 @@ from kiosk.models.base import utcnow
 from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
 
+log = logging.getLogger(__name__)
+
 #: Longest wait between two delivery attempts of one message.
 MAX_BACKOFF = timedelta(hours=1)
+_PENDING = "mail_delivery"
 
 
 def qr_png(code: str, box_size: int = 6) -> bytes:
@@ -124,7 +128,7 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
         participant_id=participant.id,
     )
     session.add(mail)
-    session.info["mail_queued"] = True
+    deliver_on_commit(session)
     return mail
 
 
@@ -253,10 +257,40 @@ def _postpone(mail: OutgoingMail, now: datetime, error: str) -> None:
     mail.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (max(mail.attempts, 1) - 1)), MAX_BACKOFF)
 
 
-def deliver_if_queued(session: Session, config: Mapping[str, Any]) -> None:
-    """After a commit that queued mail, try to deliver it now; the worker retries what fails."""
-    if session.info.pop("mail_queued", False):
-        deliver_due(session, transport_from_config(config), config["MAIL_SENDER"])
+def deliver_on_commit(session: Session) -> None:
+    """Once `session` commits, try to deliver the queued mail at once; the worker retries what fails.
+
+    The transport and sender are taken from the application now (a commit may happen outside
+    its context); nothing is sent for a transaction that rolls back.
+    """
+    if _PENDING not in session.info and has_app_context():
+        config = current_app.config
+        session.info[_PENDING] = (transport_from_config(config), config["MAIL_SENDER"])
+
+
+def _deliver_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending is None:
+        return
+    transport, sender = pending
+    # The committed session can run no more SQL: deliver in a session of its own. Whatever goes
+    # wrong here must not fail the request that committed; the message stays queued for the worker.
+    try:
+        with Session(bind=session.get_bind()) as own:
+            deliver_due(own, transport, sender)
+    except Exception:
+        log.exception("queued mail not delivered now; the worker will try again")
+
+
+def _forget(session: Session, _previous_transaction=None) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def init_app(_app: Flask | None = None) -> None:
+    """Deliver queued mail after every commit that queued some (once per process)."""
+    if not event.contains(Session, "after_commit", _deliver_after_commit):
+        event.listen(Session, "after_commit", _deliver_after_commit)
+        event.listen(Session, "after_soft_rollback", _forget)
 
 
 def queue_private_link(
@@ -280,7 +314,7 @@ def queue_private_link(
         message=message.as_bytes(policy=email.policy.SMTP),
     )
     session.add(mail)
-    session.info["mail_queued"] = True
+    deliver_on_commit(session)
     return mail
 
 
@@ -322,5 +356,5 @@ def queue_kiosk_code(
         participant_id=participant.id,
     )
     session.add(mail)
-    session.info["mail_queued"] = True
+    deliver_on_commit(session)
     return mail

@@ -10,16 +10,36 @@ from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
     accounts,
     admin,
+    audit,
     auth,
     dashboard,
     desk,
     door,
+    downloads,
+    event_details,
     health,
+    imports,
     kiosk,
     languages,
+    participant_page,
     printers,
+    private_links,
     registration,
     second_factor,
+    secretariat,
+    venues,
+)
+
+#: The modules that add their pages to the secretariat's blueprint (`secretariat.bp`).
+SECRETARIAT_PAGES = (
+    dashboard,
+    audit,
+    participant_page,
+    downloads,
+    imports,
+    private_links,
+    event_details,
+    venues,
 )
 
 BLUEPRINTS = (
@@ -36,7 +56,7 @@ BLUEPRINTS = (
     desk.bp,
     door.bp,
     door.admin_bp,
-    dashboard.bp,
+    secretariat.bp,
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,10 +11,10 @@ from kiosk.extensions import db
 from kiosk.inputs import optional_number
 from kiosk.models import STAFF_ROLES, ApiToken, Event, Role, User
 from kiosk.services import accounts
-from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import label
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.web.pages import attempt
 
 bp = Blueprint("accounts", __name__, url_prefix="/admin/accounts")
 
@@ -44,11 +44,6 @@ def render(status: int = 200, **context):
     ), status
 
 
-def require_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-
-
 @bp.get("/")
 @staff_required(Role.ORGANIZER)
 def index():
@@ -58,16 +53,13 @@ def index():
 @bp.post("/users")
 @staff_required(Role.ORGANIZER)
 def create_user():
-    require_csrf()
     values = {k: request.form.get(k, "") for k in ("email", "role")}
-    try:
+    with attempt() as tried:
         user = accounts.create_user(
             db.session, values["email"], values["role"], request.form.get("password", ""), current_actor()
         )
-    except DomainError as exc:
-        db.session.rollback()
-        return render(exc.status, error=exc.detail, errors=exc.errors, values=values)
-    db.session.commit()
+    if refused := tried.error:
+        return render(refused.status, error=refused.detail, errors=refused.errors, values=values)
     flash(
         _("%(email)s can now sign in with the role “%(role)s”.", email=user.email, role=label(user.role)),
         "success",
@@ -78,7 +70,6 @@ def create_user():
 @bp.post("/users/<int:user_id>/active")
 @staff_required(Role.ORGANIZER)
 def set_active(user_id: int):
-    require_csrf()
     user = db.get_or_404(User, user_id)
     active = request.form.get("active") == "1"
     if user.id == current_user.id and not active:
@@ -97,9 +88,8 @@ def set_active(user_id: int):
 @bp.post("/tokens")
 @staff_required(Role.ORGANIZER)
 def create_token():
-    require_csrf()
     values = {"name": request.form.get("name", ""), "role": request.form.get("role", "")}
-    try:
+    with attempt() as tried:
         token, secret = accounts.create_device_token(
             db.session,
             values["name"],
@@ -107,17 +97,14 @@ def create_token():
             optional_number(request.form, "event_id", minimum=1),
             current_actor(),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        return render(exc.status, error=exc.detail, errors=exc.errors, values=values)
-    db.session.commit()
+    if refused := tried.error:
+        return render(refused.status, error=refused.detail, errors=refused.errors, values=values)
     return render(new_token=token, new_secret=secret)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @staff_required(Role.ORGANIZER)
 def revoke_token(token_id: int):
-    require_csrf()
     token = db.get_or_404(ApiToken, token_id)
     accounts.revoke_token(db.session, token, current_actor())
     db.session.commit()

@@ -30,13 +30,14 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, delegations, events, mail, names, printing, registration
-from kiosk.services.errors import DomainError, ImportFailed, NotFound
+from kiosk.services import badging, countries, delegations, events, name_search, printing, registration
+from kiosk.services.errors import ImportFailed, NotFound
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.views.languages import set_page_url
+from kiosk.web.pages import attempt, delegation_or_404, event_or_404, participant_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -66,22 +67,6 @@ def admin_context() -> dict[str, Any]:
 def local_input(moment: datetime | None, event: Event) -> str:
     """A moment as an input value (ISO, "2024-06-18 09:00") in the event's time zone."""
     return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).filter_by(slug=slug))
-
-
-def delegation_or_404(event: Event, delegation_id: int) -> Delegation:
-    delegation = db.session.get(Delegation, delegation_id)
-    if delegation is None or delegation.event_id != event.id:
-        abort(404)
-    return delegation
-
-
-def check_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
 
 
 # Events
@@ -136,7 +121,6 @@ def event(slug: str):
     event = event_or_404(slug)
     if request.method == "GET":
         return render_event(event)
-    check_csrf()
     values = {
         "registration_opens_at": request.form.get("registration_opens_at", ""),
         "registration_deadline": request.form.get("registration_deadline", ""),
@@ -147,12 +131,10 @@ def event(slug: str):
         "mail_sender": request.form.get("mail_sender", ""),
         "badge_language": request.form.get("badge_language", ""),
     }
-    try:
+    with attempt() as tried:
         events.update_event_settings(db.session, event, values, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_event(event, exc.status, values=values, errors=exc.errors, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        return render_event(event, refused.status, values=values, errors=refused.errors, error=refused.detail)
     flash(_("The settings of %(event)s are saved.", event=event.title), "success")
     return redirect(url_for(".event", slug=event.slug))
 
@@ -164,20 +146,17 @@ def new_event():
     errors: dict[str, list[str]] = {}
     error, status = None, 200
     if request.method == "POST":
-        check_csrf()
         values = {
             **request.form.to_dict(),
             "cap_in_person": "cap_in_person" in request.form,
             "auto_accredit": "auto_accredit" in request.form,
         }
         values.pop("csrf_token", None)
-        try:
+        with attempt() as tried:
             created = events.create_event(db.session, values, current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
+        if refused := tried.error:
+            error, errors, status = refused.detail, refused.errors, refused.status
         else:
-            db.session.commit()
             flash(
                 _("The event %(title)s is created. Now add its delegations.", title=created.title), "success"
             )
@@ -191,15 +170,14 @@ def new_event():
 @staff_required(Role.ORGANIZER)
 def add_meeting(slug: str):
     event = event_or_404(slug)
-    check_csrf()
     values = {name: request.form.get(name, "") for name in ("meeting_title", "starts_at", "ends_at", "room")}
-    try:
+    with attempt() as tried:
         events.add_meeting(db.session, event, {**values, "title": values["meeting_title"]}, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        errors = {("meeting_title" if k == "title" else k): v for k, v in exc.errors.items()}
-        return render_event(event, exc.status, meeting_values=values, meeting_errors=errors, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        errors = {("meeting_title" if k == "title" else k): v for k, v in refused.errors.items()}
+        return render_event(
+            event, refused.status, meeting_values=values, meeting_errors=errors, error=refused.detail
+        )
     flash(_("The meeting %(title)s is added.", title=values["meeting_title"]), "success")
     return redirect(url_for(".event", slug=event.slug))
 
@@ -266,14 +244,13 @@ def delegation_list(slug: str):
 @staff_required(Role.ORGANIZER)
 def add_delegation(slug: str):
     event = event_or_404(slug)
-    check_csrf()
     data = {name: request.form.get(name, "") for name, _label in DELEGATION_FIELDS}
-    try:
+    with attempt() as tried:
         delegation = delegations.add_delegation(db.session, event, data, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_delegations(event, exc.status, error=exc.detail, errors=exc.errors, values=data)
-    db.session.commit()
+    if refused := tried.error:
+        return render_delegations(
+            event, refused.status, error=refused.detail, errors=refused.errors, values=data
+        )
     flash(_("The delegation of %(name)s is added.", name=delegation.name), "success")
     return redirect(url_for(".delegation_list", slug=event.slug))
 
@@ -282,9 +259,8 @@ def add_delegation(slug: str):
 @staff_required(Role.ORGANIZER)
 def import_delegations(slug: str):
     event = event_or_404(slug)
-    check_csrf()
     upload = request.files.get("file")
-    try:
+    with attempt() as tried:
         if upload is None or not upload.filename:
             raise ImportFailed(_("Choose a .csv or .xlsx file to import."))
         rows = delegations.read_rows(
@@ -294,13 +270,13 @@ def import_delegations(slug: str):
             max_rows=current_app.config["IMPORT_MAX_ROWS"],
         )
         created = delegations.import_delegations(db.session, event, rows, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        detail = exc.detail if exc.errors else _("Nothing was imported. %(detail)s", detail=exc.detail)
-        return render_delegations(
-            event, exc.status, error=detail, import_errors=exc.errors, import_failed=True
+    if refused := tried.error:
+        detail = (
+            refused.detail if refused.errors else _("Nothing was imported. %(detail)s", detail=refused.detail)
         )
-    db.session.commit()
+        return render_delegations(
+            event, refused.status, error=detail, import_errors=refused.errors, import_failed=True
+        )
     message = ngettext(
         "%(num)d delegation was imported from %(file)s.",
         "%(num)d delegations were imported from %(file)s.",
@@ -316,13 +292,10 @@ def import_delegations(slug: str):
 def set_cap(slug: str, delegation_id: int):
     event = event_or_404(slug)
     delegation = delegation_or_404(event, delegation_id)
-    check_csrf()
-    try:
+    with attempt() as tried:
         delegations.set_cap_override(db.session, delegation, request.form.get("cap", ""), current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_delegations(event, exc.status, error=f"{delegation.name}: {exc.detail}")
-    db.session.commit()
+    if refused := tried.error:
+        return render_delegations(event, refused.status, error=f"{delegation.name}: {refused.detail}")
     flash(_("The cap of %(name)s is now %(cap)d.", name=delegation.name, cap=delegation.cap), "success")
     used = registration.places_used(db.session, delegation.id)
     if event.cap_in_person and used > delegation.cap:
@@ -346,7 +319,6 @@ def set_cap(slug: str, delegation_id: int):
 def new_link(slug: str, delegation_id: int):
     event = event_or_404(slug)
     delegation = delegation_or_404(event, delegation_id)
-    check_csrf()
     secret = delegations.issue_private_link(db.session, delegation, current_actor())
     db.session.commit()
     link = url_for("link.enter", secret=secret, _external=True)
@@ -381,7 +353,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
     if args.get("mode") in {m.value for m in Mode}:
         query = query.where(Participant.mode == Mode(args["mode"]))
     if search := args.get("q", "").strip():
-        query = query.where(Participant.id.in_(names.search_ids(db.session, event.id, search)))
+        query = query.where(Participant.id.in_(name_search.search_ids(db.session, event.id, search)))
     return query
 
 
@@ -432,7 +404,6 @@ def participants(slug: str):
 def change_status(slug: str):
     """Accredit or reject the selected participants (or one, from its row), all or none."""
     event = event_or_404(slug)
-    check_csrf()
     if single := request.form.get("single", ""):
         action, _sep, ident = single.partition(":")
         ids = [whole_number(ident, "single", minimum=1)] if ident else []
@@ -446,18 +417,17 @@ def change_status(slug: str):
         flash(_("Select at least one participant first."), "warning")
         return redirect(back)
     new = ACTIONS[action]
-    try:
+    with attempt() as tried:  # all or none
         chosen = registration.change_statuses(db.session, event.id, ids, new, current_actor())
-    except NotFound:
+    if isinstance(tried.error, NotFound):
         abort(404)
-    except registration.StatusChangeRefused as exc:
-        name, failed_id = exc.participant.full_name, exc.participant.id
-        db.session.rollback()
-        db.session.info.pop("mail_queued", None)
+    if refused := tried.error:
+        someone = getattr(refused, "participant", None)
+        name, failed_id = (someone.full_name, someone.id) if someone else ("", None)
         if new == Status.ACCREDITED:
-            failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=exc.detail)
+            failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=refused.detail)
         else:
-            failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=exc.detail)
+            failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=refused.detail)
         message = failed
         if len(ids) > 1:
             message = ngettext(
@@ -467,10 +437,8 @@ def change_status(slug: str):
                 failed=failed,
             )
         return render_participants(
-            event, request.form, exc.status, error=message, selected=set(ids), failed_id=failed_id
+            event, request.form, refused.status, error=message, selected=set(ids), failed_id=failed_id
         )
-    db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
     if new == Status.ACCREDITED:
         done = ngettext("%(num)d participant accredited.", "%(num)d participants accredited.", len(chosen))
     else:
@@ -480,14 +448,6 @@ def change_status(slug: str):
 
 
 # Badges of accredited participants
-
-
-def participant_of(event: Event, participant_id: int) -> Participant:
-    """A participant of `event`, or 404."""
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
-    return participant
 
 
 def back_to_list(event: Event) -> Response:
@@ -501,28 +461,23 @@ def back_to_list(event: Event) -> Response:
 @bp.get("/events/<slug>/participants/<int:participant_id>/badge.png")
 @staff_required(Role.ORGANIZER)
 def badge_png(slug: str, participant_id: int):
-    participant = participant_of(event_or_404(slug), participant_id)
-    try:
+    participant = participant_or_404(event_or_404(slug), participant_id)
+    with attempt() as tried:
         png = badging.badge_png(db.session, participant)
-    except DomainError as exc:
-        abort(409, exc.detail)
-    db.session.commit()  # the event's first key may just have been created
+    if refused := tried.error:
+        abort(409, refused.detail)
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
 
 
 def badge_action(slug: str, participant_id: int, act: Callable[[Participant], str]) -> Response:
     """Run one badge action for a participant, commit, and show its message (or the refusal)."""
     event = event_or_404(slug)
-    check_csrf()
-    participant = participant_of(event, participant_id)
-    try:
+    participant = participant_or_404(event, participant_id)
+    with attempt() as tried:
         message = act(participant)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
         return back_to_list(event)
-    db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)  # a reissue before check-in sends a new code
     flash(message, "success")
     return back_to_list(event)
 

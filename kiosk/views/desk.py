@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -26,38 +26,20 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, checkin, mail, printing, printworker, registration
+from kiosk.services import badging, checkin, printing, printworker, registration
 from kiosk.services import events as events_service
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web.pages import attempt, event_or_404, participant_or_404
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
 
 DESK_ROLES = (Role.DESK, Role.ORGANIZER)
 #: A queued job that has not printed within this time is shown as stuck.
 STUCK_AFTER = timedelta(seconds=30)
-
-
-def check_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-
-
-def event_or_404(slug: str) -> Event:
-    event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one_or_none()
-    if event is None:
-        abort(404)
-    return event
-
-
-def participant_or_404(event: Event, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.event_id != event.id:
-        abort(404)
-    return participant
 
 
 def printers_of(kind: PrinterKind) -> list[Printer]:
@@ -164,18 +146,14 @@ def back_to(person: Participant):
 
 def act(slug: str, participant_id: int, action) -> Any:
     """Run one desk action on a participant: commit and say what happened, or say why not."""
-    check_csrf()
     event = event_or_404(slug)
     person = participant_or_404(event, participant_id)
-    try:
+    with attempt() as tried:
         message = action(person)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
-        return back_to(db.session.get(Participant, participant_id))
-    db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
-    flash(message, "success")
+    if refused := tried.error:
+        flash(refused.detail, "error")
+    else:
+        flash(message, "success")
     return back_to(person)
 
 
@@ -264,20 +242,17 @@ def walk_in(slug: str):
     values, errors, error = participant_values(None), {}, None
     delegation_id = request.form.get("delegation_id", type=int)
     if request.method == "POST":
-        check_csrf()
         values = {**values, **submitted_fields()}
         delegation = db.session.get(Delegation, delegation_id or 0)
-        try:
+        with attempt() as tried:
             if delegation is None or delegation.event_id != event.id:
                 raise DomainError(_("Choose the delegation of the walk-in."))
             person = registration.add_participant(db.session, delegation, values, current_actor())
             if request.form.get("accredit") == "yes" and person.status != Status.ACCREDITED:
                 registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors = exc.detail, exc.errors
+        if refused := tried.error:
+            error, errors = refused.detail, refused.errors
         else:
-            db.session.commit()
             flash(_("%(name)s has been registered.", name=person.full_name), "success")
             return back_to(person)
     return render_desk(
@@ -318,12 +293,11 @@ def jobs(slug: str):
 @bp.post("/<slug>/jobs/<int:job_id>/<any(retry, cancel, move, printed, reprint):action>")
 @staff_required(*DESK_ROLES)
 def job_action(slug: str, job_id: int, action: str):
-    check_csrf()
     event = event_or_404(slug)
     job = db.session.get(PrintJob, job_id)
     if job is None or job.participant.event_id != event.id:
         abort(404)
-    try:
+    with attempt() as tried:
         if action == "retry":
             printing.retry_job(db.session, job)
             message = _("Print job %(id)d will be tried again now.", id=job.id)
@@ -349,11 +323,8 @@ def job_action(slug: str, job_id: int, action: str):
                 raise DomainError(_("Choose a printer."))
             printing.move_job(db.session, job, printer)
             message = _("Print job %(id)d moved to %(printer)s.", id=job.id, printer=printer.name)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
     else:
-        db.session.commit()
-        mail.deliver_if_queued(db.session, current_app.config)
         flash(message, "success")
     return redirect(url_for("desk.jobs", slug=event.slug))

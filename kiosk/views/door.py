@@ -11,7 +11,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -28,10 +27,9 @@ from kiosk.extensions import db
 from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
 from kiosk.services import counters, dates, door
-from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import staff_required
-from kiosk.views.forms import CsrfForm
+from kiosk.web.pages import attempt, event_or_404
 
 bp = Blueprint("door", __name__, url_prefix="/door")
 admin_bp = Blueprint("door_admin", __name__, url_prefix="/admin/events/<slug>/door")
@@ -44,10 +42,6 @@ DIRECTION_LABELS = {
 WORKER = Path(__file__).resolve().parent.parent.parent / "static" / "js" / "door-sw.js"
 
 
-def event_or_404(slug: str) -> Event:
-    return db.first_or_404(select(Event).filter_by(slug=slug))
-
-
 def plural_forms(render: Callable[[int], str]) -> dict[str, str]:
     """A counted sentence for each plural category of the page's language (Intl.PluralRules picks one)."""
     locale = get_locale()
@@ -58,7 +52,10 @@ def plural_forms(render: Callable[[int], str]) -> dict[str, str]:
 
 
 def scanner_strings() -> dict[str, Any]:
-    """Every word the scanner page shows from JavaScript, in the officer's language."""
+    """Every word the scanner page shows from JavaScript, in the officer's language.
+
+    Placeholders stay %(name)s, as gettext writes them; static/js/messages.js fills them in.
+    """
     return {
         "accepted": _("ACCEPTED"),
         "refused": _("REFUSED"),
@@ -73,26 +70,27 @@ def scanner_strings() -> dict[str, Any]:
                 "%(count)s scan waiting to be sent.",
                 "%(count)s scans waiting to be sent.",
                 n,
-                count="{count}",
+                count="%(count)s",
             )
         ),
-        "bundle_at": _("Badge list updated at {time}."),
+        "bundle_at": _("Badge list updated at %(time)s."),
         "bundle_never": _("The badge list has not been loaded yet: badges cannot be checked offline."),
         "inside_now": plural_forms(
             lambda n: ngettext(
-                "%(count)s person inside now", "%(count)s people inside now", n, count="{count}"
+                "%(count)s person inside now", "%(count)s people inside now", n, count="%(count)s"
             )
         ),
         "camera_failed": _("The camera could not be started. Use a hand scanner or allow the camera."),
         "ready": _("Ready: show the next badge."),
-        "server_error": _("The server refused the scan: {detail}"),
+        "server_error": _("The server refused the scan: %(detail)s"),
         "signed_out": _("You are signed out: this device no longer checks badges. Sign in again."),
         "evacuation_note": plural_forms(
             lambda n: ngettext(
-                "%(count)s person inside, from the badge list of {time} and this device’s scans since.",
-                "%(count)s people inside, from the badge list of {time} and this device’s scans since.",
+                "%(count)s person inside, from the badge list of %(time)s and this device’s scans since.",
+                "%(count)s people inside, from the badge list of %(time)s and this device’s scans since.",
                 n,
-                count="{count}",
+                count="%(count)s",
+                time="%(time)s",
             )
         ),
     }
@@ -167,11 +165,9 @@ def checkpoints(slug: str):
 
 def _save(slug: str, checkpoint_id: int | None):
     event = event_or_404(slug)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
     checkpoint = door.get_checkpoint(db.session, event, checkpoint_id) if checkpoint_id else None
     form = request.form
-    try:
+    with attempt() as tried:
         saved = door.save_checkpoint(
             db.session,
             event,
@@ -183,11 +179,9 @@ def _save(slug: str, checkpoint_id: int | None):
             venue_id=int(form["venue"]) if form.get("venue", "").isdigit() else None,
             active="1" in form.getlist("active"),
         )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+    if refused := tried.error:
+        flash(refused.detail + " " + " ".join(m for ms in refused.errors.values() for m in ms), "error")
         return redirect(url_for("door_admin.checkpoints", slug=slug))
-    db.session.commit()
     flash(_("Checkpoint “%(name)s” saved.", name=saved.name), "success")
     return redirect(url_for("door_admin.checkpoints", slug=slug))
 

@@ -26,10 +26,10 @@ from sqlalchemy.orm import selectinload
 from kiosk.extensions import db
 from kiosk.models import Event, Kiosk, Printer, PrinterKind, Role
 from kiosk.services import kiosk_codes, kiosks
-from kiosk.services.errors import DomainError
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.web.callers import KIOSK_COOKIE, kiosk_from_cookie
+from kiosk.web.pages import attempt
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 admin_bp = Blueprint("kiosk_admin", __name__, url_prefix="/admin/kiosks")
@@ -69,11 +69,6 @@ def keyboard_layouts(language: str) -> list[tuple[str, str, tuple[str, ...]]]:
     """(name, switch label, rows) of the keyboards of a page in `language`, the first shown first."""
     names = [KEYBOARD_OF_LANGUAGE[language], "latin"] if language in KEYBOARD_OF_LANGUAGE else ["latin"]
     return [(name, KEYBOARD_NAMES[name], KEYBOARDS[name]) for name in names]
-
-
-def check_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
 
 
 @bp.after_request
@@ -147,12 +142,11 @@ def flow_strings() -> dict[str, str]:
 
 @bp.route("/enrol/<secret>", methods=["GET", "POST"])
 def enrol(secret: str):
-    try:
+    with attempt() as tried:
         kiosk = kiosks.kiosk_for_enrolment(db.session, secret)
-    except DomainError as exc:
-        return render_template("kiosk/enrol.html", error=exc.detail, kiosk=None), 404
+    if refused := tried.error:
+        return render_template("kiosk/enrol.html", error=refused.detail, kiosk=None), 404
     if request.method == "POST":
-        check_csrf()
         device_secret = kiosks.enrol(db.session, kiosk)
         db.session.commit()
         response = redirect(url_for("kiosk.start"))
@@ -218,31 +212,25 @@ def index():
 @admin_bp.post("/")
 @staff_required(Role.ORGANIZER)
 def create():
-    check_csrf()
     event = db.session.get(Event, request.form.get("event_id", type=int) or 0)
     if event is None:
         return render_admin(422, error=_("Choose the event of the kiosk."), values=request.form)
-    try:
+    with attempt() as tried:
         kiosk = kiosks.save_kiosk(db.session, None, event, request.form, current_actor())
         secret = kiosks.enrolment_link_secret(db.session, kiosk, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_admin(422, error=exc.detail, errors=exc.errors, values=request.form)
-    db.session.commit()
+    if refused := tried.error:
+        return render_admin(422, error=refused.detail, errors=refused.errors, values=request.form)
     return render_admin(link=url_for("kiosk.enrol", secret=secret, _external=True), link_kiosk=kiosk)
 
 
 @admin_bp.post("/<int:kiosk_id>")
 @staff_required(Role.ORGANIZER)
 def update(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
-    try:
+    with attempt() as tried:
         kiosks.save_kiosk(db.session, kiosk, kiosk.event, request.form, current_actor())
-    except DomainError as exc:
-        db.session.rollback()
-        return render_admin(422, error=exc.detail)
-    db.session.commit()
+    if refused := tried.error:
+        return render_admin(422, error=refused.detail)
     flash(_("%(name)s saved.", name=kiosk.name), "success")
     return redirect(url_for("kiosk_admin.index"))
 
@@ -250,7 +238,6 @@ def update(kiosk_id: int):
 @admin_bp.post("/<int:kiosk_id>/link")
 @staff_required(Role.ORGANIZER)
 def new_link(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
     secret = kiosks.enrolment_link_secret(db.session, kiosk, current_actor())
     db.session.commit()
@@ -260,7 +247,6 @@ def new_link(kiosk_id: int):
 @admin_bp.post("/<int:kiosk_id>/revoke")
 @staff_required(Role.ORGANIZER)
 def revoke(kiosk_id: int):
-    check_csrf()
     kiosk = kiosk_or_404(kiosk_id)
     kiosks.revoke(db.session, kiosk, current_actor())
     db.session.commit()

@@ -19,6 +19,7 @@ from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import staff_required
 from kiosk.views.forms import CsrfForm
+from kiosk.web.pages import attempt
 
 bp = Blueprint("printers", __name__, url_prefix="/admin/printers")
 
@@ -71,11 +72,6 @@ def printers_context() -> dict[str, Any]:
     }
 
 
-def check_csrf() -> None:
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-
-
 def printer_or_404(printer_id: int) -> Printer:
     printer = db.session.get(Printer, printer_id)
     if printer is None:
@@ -126,7 +122,6 @@ def index():
 @bp.post("/check")
 @staff_required(Role.ORGANIZER)
 def check():
-    check_csrf()
     checked = printing.check_printers(db.session, timeout=1.0)
     db.session.commit()
     down = [p.name for p in checked if p.enabled and not p.reachable]
@@ -170,10 +165,8 @@ def _edit(printer: Printer | None):
     errors: dict[str, list[str]] = {}
     values = _form_values(printer)
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
         values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
-        try:
+        with attempt() as tried:
             saved = printing.save_printer(
                 db.session,
                 printer,
@@ -184,12 +177,10 @@ def _edit(printer: Printer | None):
                 kiosks=request.form.get("kiosks", ""),
                 enabled=bool(request.form.get("enabled")),
             )
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors
-            flash(exc.detail, "error")
-        else:  # not asked now: the form would probe any host and port (Check printers asks saved ones)
-            db.session.commit()
+        if refused := tried.error:
+            errors = refused.errors
+            flash(refused.detail, "error")
+        else:  # not probed now: the form would probe any host and port (Check printers asks saved ones)
             flash(_("Printer %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("printers.index"))
     return render_template(
@@ -219,7 +210,6 @@ def edit(printer_id: int):
 @bp.post("/<int:printer_id>/test")
 @staff_required(Role.ORGANIZER)
 def test_page(printer_id: int):
-    check_csrf()
     printer = printer_or_404(printer_id)
     try:
         printing.print_test_page(db.session, printer)
@@ -227,20 +217,17 @@ def test_page(printer_id: int):
         flash(getattr(exc, "detail", str(exc)), "error")
     else:
         flash(_("A test page was sent to %(name)s.", name=printer.name), "success")
-    db.session.commit()
+    db.session.commit()  # either way: whether the printer answered is recorded on it
     return redirect(url_for("printers.index"))
 
 
 def _job_action(job_id: int, action) -> Any:
-    check_csrf()
     job = job_or_404(job_id)
-    try:
+    with attempt() as tried:
         action(job)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail, "error")
+    if refused := tried.error:
+        flash(refused.detail, "error")
     else:
-        db.session.commit()
         flash(_("Print job %(id)d: %(status)s.", id=job.id, status=JOB_STATUS_LABELS[job.status]), "success")
     return redirect(url_for("printers.index") + "#queue")
 

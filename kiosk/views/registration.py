@@ -35,10 +35,12 @@ from kiosk.services.auth import (
     end_delegation_session,
     start_delegation_session,
 )
-from kiosk.services.errors import DomainError, NotFound
+from kiosk.services.errors import NotFound
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.auth import session_rules
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.web import responses
+from kiosk.web.pages import attempt
 
 #: The private link itself: signs in and redirects.
 link_bp = Blueprint("link", __name__)
@@ -131,10 +133,8 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
     ), status
 
 
-def commit_and_flash(message: str) -> Response:
-    """Commit, deliver any queued mail, confirm to the user, and go back to the list."""
-    db.session.commit()
-    mail.deliver_if_queued(db.session, current_app.config)
+def done(message: str) -> Response:
+    """Confirm to the user and go back to the list."""
     flash(message, "success")
     return redirect(url_for(".delegation"))
 
@@ -146,8 +146,6 @@ def delegation():
 
 @bp.post("/sign-out")
 def sign_out():
-    if not CsrfForm().validate_on_submit():
-        abort(400)
     end_delegation_session(db.session, session.pop(SESSION_KEY, None))
     db.session.commit()
     message = _("You are signed out. Open your delegation's private link to come back.")
@@ -156,15 +154,14 @@ def sign_out():
 
 @bp.post("/participants")
 def add():
-    if not CsrfForm().validate_on_submit():
-        abort(400)
     data = submitted_fields()
-    try:
+    with attempt() as tried:
         participant = registration.add_participant(db.session, g.delegation, data, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail, errors=exc.errors, values=data, open_add=True)
-    return commit_and_flash(_("%(name)s has been registered.", name=participant.full_name))
+    if refused := tried.error:
+        return render_page(
+            refused.status, error=refused.detail, errors=refused.errors, values=data, open_add=True
+        )
+    return done(_("%(name)s has been registered.", name=participant.full_name))
 
 
 def participant_form(
@@ -173,13 +170,14 @@ def participant_form(
     """The edit or substitute form: on a valid POST, `save` applies the change and returns the message."""
     form = CsrfForm()
     errors, error, status = {}, None, 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         values = submitted_fields()
-        try:
-            return commit_and_flash(save(values))
-        except DomainError as exc:
-            db.session.rollback()
-            error, errors, status = exc.detail, exc.errors, exc.status
+        with attempt() as tried:
+            message = save(values)
+        if refused := tried.error:
+            error, errors, status = refused.detail, refused.errors, refused.status
+        else:
+            return done(message)
     return render_template(
         "registration/participant_form.html",
         mode=mode,
@@ -224,46 +222,33 @@ def substitute(participant_id: int):
 @bp.post("/participants/<int:participant_id>/withdraw")
 def withdraw(participant_id: int):
     participant = own_participant(participant_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
-    try:
+    with attempt() as tried:
         registration.change_status(db.session, participant, Status.WITHDRAWN, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail)
-    return commit_and_flash(_("%(name)s has been withdrawn.", name=participant.full_name))
+    if refused := tried.error:
+        return render_page(refused.status, error=refused.detail)
+    return done(_("%(name)s has been withdrawn.", name=participant.full_name))
 
 
 @bp.post("/participants/<int:participant_id>/photo")
 def upload_photo(participant_id: int):
     participant = own_participant(participant_id)
-    if not CsrfForm().validate_on_submit():
-        abort(400)
     upload = request.files.get("photo")
-    try:
+    was = participant.status
+    with attempt() as tried:
         data, kind = photos.clean_photo(
             upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
         )
-        was = participant.status
         registration.set_photo(db.session, participant, data, kind, g.actor)
-    except DomainError as exc:
-        db.session.rollback()
-        return render_page(exc.status, error=exc.detail)
+    if refused := tried.error:
+        return render_page(refused.status, error=refused.detail)
     if was == Status.ACCREDITED and participant.status == Status.PENDING:
-        return commit_and_flash(back_to_review(participant))
-    return commit_and_flash(_("The photo of %(name)s is saved.", name=participant.full_name))
+        return done(back_to_review(participant))
+    return done(_("The photo of %(name)s is saved.", name=participant.full_name))
 
 
 @bp.get("/participants/<int:participant_id>/photo")
 def photo(participant_id: int):
-    participant = own_participant(participant_id)
-    if participant.photo is None:
-        abort(404)
-    return Response(
-        participant.photo,
-        mimetype=participant.photo_type or "image/jpeg",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return responses.photo(own_participant(participant_id))
 
 
 @bp.get("/participants/<int:participant_id>/qr.png")

@@ -9,8 +9,8 @@ which domain errors it may raise. For each request it then
    `jsonschema` (Draft 2020-12): a refusal is the 422 problem `invalid`, with a sentence per
    field in the reader's language;
 3. calls the handler with the validated values (`body=`, `query=`), which calls a service;
-4. commits once, then delivers the e-mail the request queued; on a DomainError it rolls back
-   and answers the problem+json of that error.
+4. commits once (the e-mail the request queued goes out after the commit: kiosk.services.mail);
+   on a DomainError it rolls back and answers the problem+json of that error.
 
 The same declarations build the OpenAPI document (kiosk.api.spec).
 """
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from werkzeug.exceptions import MethodNotAllowed
@@ -32,7 +32,6 @@ from werkzeug.exceptions import MethodNotAllowed
 from kiosk.extensions import db
 from kiosk.inputs import json_object
 from kiosk.models import Role
-from kiosk.services import mail
 from kiosk.services.errors import DomainError, ValidationFailed
 from kiosk.services.fields import FIELDS_BY_NAME
 from kiosk.services.vocabulary import label
@@ -360,7 +359,6 @@ def operation(
             except DomainError as exc:
                 db.session.rollback()
                 return from_domain_error(exc)
-            mail.deliver_if_queued(db.session, current_app.config)
             return answer
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=entry, methods=[method])

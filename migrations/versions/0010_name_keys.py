@@ -4,13 +4,13 @@ Revision ID: 0010_name_keys
 Revises: 0009_sign_ins
 Create Date: 2026-11-24 19:00:00
 
-Fills the keys of existing participants with kiosk.services.names.name_keys.
+Fills the keys of existing participants with kiosk.services.name_search.name_keys.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-from kiosk.services.names import name_keys
+from kiosk.services.name_search import name_keys
 
 # revision identifiers, used by Alembic.
 revision = "0010_name_keys"

@@ -4,6 +4,7 @@
 import uPlot from "../vendor/uplot-1.6.32/uPlot.esm.js";
 import { isolate } from "./bidi.js";
 import { clockFormat } from "./clock.js";
+import { fill } from "./messages.js";
 
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const texts = config.texts;
@@ -15,13 +16,6 @@ const byName = (list) => list
   .sort((a, b) => collator.compare(a.name, b.name));
 const GENDERS = ["female", "male", "other", "undisclosed"];
 const QUARTER = 15 * 60;
-
-function fill(template, values) {
-  // A translated sentence with %(name)s placeholders (and %% for a percent sign), filled in.
-  return template
-    .replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""))
-    .replace(/%%/g, "%");
-}
 
 function cell(row, text, className) {
   const td = document.createElement("td");

@@ -10,6 +10,7 @@ const PRECACHE = [
   "/static/css/app.css",
   "/static/js/api.js",
   "/static/js/bidi.js",
+  "/static/js/messages.js",
   "/static/js/scanner.js",
   "/static/js/clock.js",
   "/static/js/door.js",

@@ -7,6 +7,7 @@ import { bdi, isolated } from "./bidi.js";
 import { clockFormat } from "./clock.js";
 import { decideOffline } from "./door-offline.js";
 import { openStore } from "./door-store.js";
+import { fill } from "./messages.js";
 import { listenForHandScanner, normaliseCode, onceWhileShown, startCamera } from "./scanner.js";
 
 const root = document.getElementById("door");
@@ -47,9 +48,8 @@ const deviceName = () => {
 // Times in the event's zone on the 24-hour clock, whatever the device's zone and habits.
 const clock = clockFormat(root.dataset.timezone);
 
-const format = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 const plurals = new Intl.PluralRules(document.documentElement.lang || "en");
-const counted = (forms, count, values = {}) => format(forms[plurals.select(count)] || forms.other, { ...values, count });
+const counted = (forms, count, values = {}) => fill(forms[plurals.select(count)] || forms.other, { ...values, count });
 
 // --- settings: checkpoint and direction, remembered on this device --------------------------------
 
@@ -146,7 +146,7 @@ function showBundle() {
     return;
   }
   const at = new Date(state.bundle.checked_at || state.bundle.generated_at);
-  line.textContent = format(strings.bundle_at, { time: clock.format(at) });
+  line.textContent = fill(strings.bundle_at, { time: clock.format(at) });
   root.dataset.bundleAt = at.toISOString();
 }
 
@@ -391,7 +391,7 @@ async function onCode(code) {
         return;
       }
       if (error instanceof ApiError && error.status < 500) {
-        problem(format(strings.server_error, { detail: error.message }));
+        problem(fill(strings.server_error, { detail: error.message }));
         return;
       }
       if (!(error instanceof NetworkError || error instanceof ApiError)) throw error;

@@ -3,6 +3,7 @@
 
 import { api, ApiError, apiRetrying, NetworkError } from "./api.js";
 import { bdi, isolate } from "./bidi.js";
+import { fill, fillNodes } from "./messages.js";
 import { listenForHandScanner, onceWhileShown, startCamera } from "./scanner.js";
 
 const ACCESSIBLE = "kiosk-accessible";
@@ -64,14 +65,6 @@ function flow() {
   const T = JSON.parse(document.getElementById("kiosk-strings").textContent);
   const base = `/api/v1/events/${encodeURIComponent(root.dataset.event)}/checkins`;
   const $ = (id) => document.getElementById(id);
-  // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
-  const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_m, name) => isolate(values[name]));
-  // The sentence `template` as nodes, each %(name)s an isolated name.
-  const fillNodes = (template, values) =>
-    template.split(/(%\(\w+\)s)/).map((part) => {
-      const name = /^%\((\w+)\)s$/.exec(part);
-      return name ? bdi(values[name[1]]) : document.createTextNode(part);
-    });
   let current = "scan";
   let busy = false;
   let pending = null; // what the person showed: {code} or {participant_id, proof}
@@ -386,8 +379,9 @@ function flow() {
       refuse(T.no_printer);
       return;
     }
-    $("collect").textContent = fill(T.collect, { printer: badge.printer });
-    $("collect-receipt").textContent = receipt ? fill(T.collect_receipt, { printer: receipt.printer }) : "";
+    // Names put into a sentence are isolated (FSI … PDI), so "Printer 2." reads right in Arabic too.
+    $("collect").textContent = fill(T.collect, { printer: badge.printer }, isolate);
+    $("collect-receipt").textContent = receipt ? fill(T.collect_receipt, { printer: receipt.printer }, isolate) : "";
     $("print-state").textContent = T.printing;
     show("printing");
     follow(badge.id, Date.now());

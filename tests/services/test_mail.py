@@ -60,7 +60,6 @@ def accredit(app, participant_id: int) -> None:
         participant = db.session.get(Participant, participant_id)
         registration.change_status(db.session, participant, Status.ACCREDITED, ORGANIZER)
         db.session.commit()
-        mail.deliver_if_queued(db.session, app.config)
 
 
 def decode_qr(png: bytes) -> str:
@@ -131,6 +130,28 @@ def test_without_a_mail_server_messages_land_in_the_outbox(app, make_participant
     assert len(files) == 1
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == "anna@example.org"
+
+
+def test_a_rolled_back_accreditation_sends_nothing(app, make_participant, tmp_path):
+    participant = make_participant(email="anna@example.org")
+    with app.app_context():
+        someone = db.session.get(Participant, participant.id)
+        registration.change_status(db.session, someone, Status.ACCREDITED, ORGANIZER)
+        db.session.rollback()
+        db.session.commit()  # a later commit of the same session delivers nothing it forgot
+    assert not list((tmp_path / "outbox").glob("*.eml"))
+
+
+def test_a_delivery_that_breaks_after_the_commit_keeps_the_commit(app, make_participant, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the transport broke")
+
+    monkeypatch.setattr(mail, "deliver_due", broken)
+    participant = make_participant(email="anna@example.org")
+    accredit(app, participant.id)  # does not raise
+    with app.app_context():
+        assert db.session.get(Participant, participant.id).status == Status.ACCREDITED
+        assert db.session.execute(select(OutgoingMail)).scalar_one().status == MailStatus.QUEUED
 
 
 def test_no_address_means_no_message(app, make_delegation, make_participant):

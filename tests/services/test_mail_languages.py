@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from kiosk.extensions import db
 from kiosk.models import Gender, Meeting, Participant, Status
-from kiosk.services import mail, registration
+from kiosk.services import registration
 from kiosk.services.audit import Actor
 from kiosk.services.mail import salutation
 
@@ -24,7 +24,6 @@ def accredited_message(app, participant_id: int, tmp_path) -> email.message.Emai
         participant = db.session.get(Participant, participant_id)
         registration.change_status(db.session, participant, Status.ACCREDITED, ORGANIZER)
         db.session.commit()
-        mail.deliver_if_queued(db.session, app.config)
     (path,) = (tmp_path / "outbox").glob("*.eml")
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 

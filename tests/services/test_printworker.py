@@ -187,18 +187,18 @@ def attempts(app, job_id: int) -> int:
 
 
 def test_the_dashboard_figures_say_when_the_worker_has_stopped(app, accredited, tmp_path):
-    from kiosk.services import headcount
+    from kiosk.services import live_figures
 
     with app.app_context():
         assert (
-            headcount.printing_health(db.session, accredited.event_id)["worker_stopped"] is False
+            live_figures.printing_health(db.session, accredited.event_id)["worker_stopped"] is False
         )  # no printer
     add_printer(app, "Folder", "badge", {"type": "hot_folder", "path": str(tmp_path)})
     with app.app_context():
-        assert headcount.printing_health(db.session, accredited.event_id)["worker_stopped"] is True
+        assert live_figures.printing_health(db.session, accredited.event_id)["worker_stopped"] is True
         printworker.beat(db.session, "dashboard-test:1:x")
         db.session.commit()
-        health = headcount.printing_health(db.session, accredited.event_id)
+        health = live_figures.printing_health(db.session, accredited.event_id)
         assert (health["worker_stopped"], health["uncertain"]) == (False, 0)
 
 

@@ -1,4 +1,4 @@
-"""One participant search (names.search_ids) behind the admin list, the API, the desk and the
+"""One participant search (name_search.search_ids) behind the admin list, the API, the desk and the
 kiosk's find-me: the same query finds the same people on each.
 
 Each shows only what it may: the admin list, the API and the desk show anyone of the event;

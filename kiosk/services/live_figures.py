@@ -1,4 +1,4 @@
-"""The live headcount of an event, read from its counters (see services.counters), never recounted.
+"""An event's live figures (its headcount), read from its counters (see services.counters), never recounted.
 
 Definitions (every figure is a number of participants unless said otherwise):
 
@@ -293,3 +293,11 @@ def kiosk_health(session: Session, event_id: int, now: datetime | None = None) -
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def with_health(session: Session, event: Event) -> dict[str, Any]:
+    """What the live dashboard and the headcount API show: the snapshot, printing and kiosk health."""
+    body = snapshot(session, event)
+    body["printing"] = printing_health(session, event.id)
+    body["kiosks"] = kiosk_health(session, event.id)
+    return body

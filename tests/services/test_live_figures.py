@@ -1,4 +1,4 @@
-"""The headcount is read from counters only, with the definitions of services.headcount."""
+"""The headcount is read from counters only, with the definitions of services.live_figures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import event as sa_event
 
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Gender, Kiosk, Participant, Role, Status, Venue
-from kiosk.services import counters, delegations, headcount, registration
+from kiosk.services import counters, delegations, live_figures, registration
 from kiosk.services.audit import Actor
 
 ORGANIZER = Actor("user:test", Role.ORGANIZER)
@@ -53,7 +53,7 @@ def test_snapshot_follows_registrations_and_the_counters_of_kiosks_and_doors(app
             },
         )
         db.session.commit()
-        figures = headcount.snapshot(db.session, ev)
+        figures = live_figures.snapshot(db.session, ev)
         chile_id = chile.id
     assert (figures["registered"], figures["accredited"], figures["in_person"]) == (3, 1, 2)
     assert (figures["checked_in"], figures["inside"], figures["capacity"]) == (1, 1, 300)
@@ -95,10 +95,10 @@ def test_a_venue_warns_from_ninety_percent_of_its_capacity(app, make_event):
         ev = db.session.get(Event, event.id)
         counters.add(db.session, ev.id, {f"inside:venue:{ev.venue_id}": 17})
         db.session.commit()
-        below = headcount.snapshot(db.session, ev)["venues"][0]
+        below = live_figures.snapshot(db.session, ev)["venues"][0]
         counters.add(db.session, ev.id, {f"inside:venue:{ev.venue_id}": 1})
         db.session.commit()
-        at = headcount.snapshot(db.session, ev)["venues"][0]
+        at = live_figures.snapshot(db.session, ev)["venues"][0]
     assert (below["share"], below["warning"]) == (85, False)
     assert (at["share"], at["warning"]) == (90, True)
 
@@ -111,7 +111,7 @@ def test_no_delegation_is_at_cap_when_places_are_not_capped(
     make_participant(full)
     make_participant(full)
     with app.app_context():
-        assert headcount.snapshot(db.session, db.session.get(Event, event.id))["delegations_at_cap"] == []
+        assert live_figures.snapshot(db.session, db.session.get(Event, event.id))["delegations_at_cap"] == []
 
 
 def test_the_snapshot_reads_neither_participants_nor_scans(app, make_participant):
@@ -125,7 +125,7 @@ def test_the_snapshot_reads_neither_participants_nor_scans(app, make_participant
 
         sa_event.listen(db.engine, "before_cursor_execute", remember)
         try:
-            figures = headcount.snapshot(db.session, ev)
+            figures = live_figures.snapshot(db.session, ev)
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", remember)
     assert figures["registered"] == 1
@@ -193,7 +193,7 @@ def test_kiosks_are_online_offline_not_enrolled_or_revoked(app, make_event):
             ]
         )
         db.session.commit()
-        health = headcount.kiosk_health(db.session, event.id, now)
+        health = live_figures.kiosk_health(db.session, event.id, now)
     assert [(k["name"], k["state"]) for k in health] == [
         ("K1", "online"),
         ("K2", "offline"),

@@ -6,25 +6,25 @@ from sqlalchemy import select, text
 
 from kiosk.extensions import db
 from kiosk.models import Event, NameKey, Participant, Status
-from kiosk.services import checkin, names
+from kiosk.services import checkin, name_search
 from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
 
 
 def test_keys_start_at_each_word_without_accents_case_or_separators():
-    assert names.name_keys("Ana María", "Pérez-Soto") == {
+    assert name_search.name_keys("Ana María", "Pérez-Soto") == {
         "anamariaperezsoto": False,
         "mariaperezsoto": False,
         "perezsoto": True,
         "soto": True,
     }
-    assert names.name_keys("", "O’Brien") == {"obrien": True, "brien": True}
-    assert names.typed_key(" PÉREZ s ") == "perezs"
-    assert names.searchable("Pé") and names.searchable("o'b")
-    assert not names.searchable("p") and not names.searchable("- ’")
+    assert name_search.name_keys("", "O’Brien") == {"obrien": True, "brien": True}
+    assert name_search.typed_key(" PÉREZ s ") == "perezs"
+    assert name_search.searchable("Pé") and name_search.searchable("o'b")
+    assert not name_search.searchable("p") and not name_search.searchable("- ’")
 
 
 def test_cyrillic_names_have_latin_keys_too():
-    assert names.name_keys("Анна", "Петрова") == {
+    assert name_search.name_keys("Анна", "Петрова") == {
         "аннапетрова": False,
         "петрова": True,
         "annapetrova": False,
@@ -33,9 +33,9 @@ def test_cyrillic_names_have_latin_keys_too():
 
 
 def test_a_prefix_is_one_range():
-    assert names._after("pe") == "pf"
-    assert names._after("a\ud7ff") == "a\ue000"  # the surrogates are skipped
-    assert "perez" < names._after("pe") and "pf" >= names._after("pe")
+    assert name_search._after("pe") == "pf"
+    assert name_search._after("a\ud7ff") == "a\ue000"  # the surrogates are skipped
+    assert "perez" < name_search._after("pe") and "pf" >= name_search._after("pe")
 
 
 def _keys(participant_id: int) -> set[str]:
@@ -84,7 +84,7 @@ def test_the_desk_finds_given_names_and_whole_names(app, setting):
 
 def test_a_search_reads_the_index_in_order(app, setting):
     with app.app_context():
-        page = names._key_page(setting.event_id, "pe", "perez", 7, True, 120)
+        page = name_search._key_page(setting.event_id, "pe", "perez", 7, True, 120)
         compiled = page.compile(db.engine, compile_kwargs={"literal_binds": True})
         if db.engine.dialect.name == "sqlite":
             rows = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
@@ -107,9 +107,11 @@ def test_pages_of_keys_find_everyone_once(app, setting, make_participant):
     with app.app_context():
         # Each twin has two keys, baba (family name) and bababa (from the given name on), and
         # a search for one person reads pages of three keys: the third page is needed here.
-        assert names.find_ids(db.session, setting.event_id, "ba", 1) == [min(twins)]
-        last = names.find_ids(db.session, setting.event_id, "ba", 1, where=(Participant.id == max(twins),))
+        assert name_search.find_ids(db.session, setting.event_id, "ba", 1) == [min(twins)]
+        last = name_search.find_ids(
+            db.session, setting.event_id, "ba", 1, where=(Participant.id == max(twins),)
+        )
         assert last == [max(twins)]
-        everyone = names.find_ids(db.session, setting.event_id, "BA", 50)
+        everyone = name_search.find_ids(db.session, setting.event_id, "BA", 50)
         assert everyone == sorted(twins)  # once each, in key order
-        assert names.find_ids(db.session, setting.event_id, "ba", 50, family_only=True) == sorted(twins)
+        assert name_search.find_ids(db.session, setting.event_id, "ba", 50, family_only=True) == sorted(twins)
