@@ -278,8 +278,8 @@ def _deliver_after_commit(session: Session) -> None:
     try:
         with Session(bind=session.get_bind()) as own:
             deliver_due(own, transport, sender)
-    except Exception:
-        log.exception("queued mail not delivered now; the worker will try again")
+    except Exception as error:  # noqa: BLE001 - its text may hold an address: logged by class only
+        log.warning("Queued mail not delivered now (%s); the worker will try again.", type(error).__name__)
 
 
 def _forget(session: Session, _previous_transaction=None) -> None:

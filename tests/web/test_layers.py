@@ -23,8 +23,8 @@ def imported_modules(path: Path) -> set[str]:
 def test_pages_and_services_do_not_import_the_api():
     offenders = {}
     for folder in ("views", "services", "web"):
-        for path in sorted((KIOSK / folder).glob("*.py")):
-            where = f"{folder}/{path.name}"
+        for path in sorted((KIOSK / folder).rglob("*.py")):
+            where = str(path.relative_to(KIOSK))
             api = sorted(m for m in imported_modules(path) if m == "kiosk.api" or m.startswith("kiosk.api."))
             if api:
                 offenders[where] = api
