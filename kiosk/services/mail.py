@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Delegation, Gender, MailStatus, OutgoingMail, Participant
+from kiosk.models import Delegation, Event, Gender, MailStatus, OutgoingMail, Participant
 from kiosk.models.base import utcnow
 from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
@@ -106,26 +106,37 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
         }
         text = render_template("mail/confirmation.txt", **context)
         html = render_template("mail/confirmation.html", **context)
-    message = EmailMessage()
-    message["Subject"] = subject
-    if event.mail_sender:
-        message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
-    message["To"] = recipient_address
-    if event.contact_email:
-        message["Reply-To"] = event.contact_email
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(text)
+    message = _message(event, subject, recipient_address, text)
     message.add_alternative(html, subtype="html")
     message.get_payload()[1].add_related(
         qr_png(code), maintype="image", subtype="png", cid=cid, filename="confirmation-qr.png"
     )
+    return _queue(session, message, language, participant.id)
+
+
+def _message(event: Event, subject: str, to: str, text: str) -> EmailMessage:
+    """A message from the event's secretariat to one person, with its text part."""
+    message = EmailMessage()
+    message["Subject"] = subject
+    if event.mail_sender:
+        message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
+    message["To"] = to
+    if event.contact_email:
+        message["Reply-To"] = event.contact_email
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=_domain(event.mail_sender or event.contact_email))
+    message.set_content(text)
+    return message
+
+
+def _queue(session: Session, message: EmailMessage, language: str, participant_id: int) -> OutgoingMail:
+    """Queue a participant's message; it is delivered after the commit."""
     message["Content-Language"] = language  # after the content: set_content drops Content-* headers
     mail = OutgoingMail(
-        recipient=recipient_address,
-        subject=subject,
+        recipient=str(message["To"]),
+        subject=str(message["Subject"]),
         message=message.as_bytes(policy=email.policy.SMTP),
-        participant_id=participant.id,
+        participant_id=participant_id,
     )
     session.add(mail)
     deliver_on_commit(session)
@@ -326,7 +337,6 @@ def queue_kiosk_code(
     if not recipient_address:
         return None
     event = participant.delegation.event
-    domain = _domain(event.mail_sender or event.contact_email)
     language = participant.language or "en"
     with force_locale(language):
         # The subject is kept in the outgoing_mail table and shown on locked phones: no code in it.
@@ -338,23 +348,4 @@ def queue_kiosk_code(
             code=code,
             minutes=minutes,
         )
-    message = EmailMessage()
-    message["Subject"] = subject
-    if event.mail_sender:
-        message["From"] = Address(event.secretariat or "", addr_spec=event.mail_sender)
-    message["To"] = recipient_address
-    if event.contact_email:
-        message["Reply-To"] = event.contact_email
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(text)
-    message["Content-Language"] = language
-    mail = OutgoingMail(
-        recipient=recipient_address,
-        subject=subject,
-        message=message.as_bytes(policy=email.policy.SMTP),
-        participant_id=participant.id,
-    )
-    session.add(mail)
-    deliver_on_commit(session)
-    return mail
+    return _queue(session, _message(event, subject, recipient_address, text), language, participant.id)
