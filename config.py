@@ -76,7 +76,6 @@ class Config:
     #: send Referrer-Policy: no-referrer, so browsers send none and every sign-in and scan failed
     #: behind the proxy. The CSRF token, SameSite session cookies and HSTS still stand.
     WTF_CSRF_SSL_STRICT = False
-    JSON_SORT_KEYS = False
     #: Failed sign-ins allowed per account from one address, and per address (flask-limiter
     #: syntax); beyond them that address is refused for a while.
     LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = os.environ.get(

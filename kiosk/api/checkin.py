@@ -128,33 +128,10 @@ CHECKIN_RESPONSE_SCHEMA: dict[str, Any] = {
     },
 }
 
-#: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
-LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
-#: Limits on one-time codes: e-mails a kiosk may ask for, e-mails one participant may receive (per
-#: hour), and wrong tries of one code (within its lifetime).
-LIMITS |= {"code_kiosk": (20, 3600.0), "code_participant": (3, 3600.0), "code_attempts": (5, 600.0)}
-
 
 def limit(name: str) -> SharedRateLimit:
-    """The rate limit `name` of this application (KIOSK_RATE_LIMITS overrides the defaults).
-
-    Counted where the sign-in limits are (`RATELIMIT_STORAGE_URI`): in Redis when REDIS_URL is
-    set, so that a kiosk's attempts count the same on every worker and server.
-    """
-    app = current_app._get_current_object()
-    limits = app.extensions.setdefault("kiosk_rate_limits", {})
-    if name not in limits:
-        if "storage" not in limits:
-            limits["storage"] = ratelimit.storage_for(app.config)
-        events, seconds = {**LIMITS, **app.config.get("KIOSK_RATE_LIMITS", {})}[name]
-        limits[name] = SharedRateLimit(
-            name, events, seconds, limits["storage"], app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk"
-        )
-    return limits[name]
-
-
-def too_many() -> TooManyAttempts:
-    return TooManyAttempts(_("Too many attempts.") + " " + _("Please go to the registration desk."))
+    """This application's kiosk rate limit `name` (checkin.KIOSK_LIMITS)."""
+    return ratelimit.app_limit(current_app._get_current_object(), name, checkin.KIOSK_LIMITS)
 
 
 def participant_summary(participant: Participant) -> dict[str, Any]:
@@ -201,21 +178,17 @@ def resolve(event: Event, data: dict[str, Any]) -> tuple[Participant, CheckInMet
         )
     if g.principal.role != KIOSK:
         return checkin.participant_by_id(db.session, event, participant_id), CheckInMethod.DESK
-    # A kiosk never checks anyone in by name alone: the person proves it is them.
-    per_kiosk, per_person = limit("proof_kiosk"), limit("proof_participant")
-    person_key = f"{event.id}:{participant_id}"
-    if per_kiosk.exceeded(g.principal.label) or per_person.exceeded(person_key):
-        raise too_many()
     proof = str(data.get("proof") or "")
-    try:
-        if kiosk_codes.is_code(proof):
-            participant = participant_for_kiosk_code(event, participant_id, proof, data)
-        else:
-            participant = checkin.participant_for_proof(db.session, event, participant_id, proof)
-    except (ProofMismatch, UnknownCode):
-        per_kiosk.hit(g.principal.label)
-        per_person.hit(person_key)
-        raise
+    participant = checkin.participant_for_kiosk_proof(
+        db.session,
+        event,
+        participant_id,
+        proof,
+        kiosk=g.principal.label,
+        limits=limit,
+        code_key=code_key(),
+        request_id=request_id_of(data).strip()[:64] or None,
+    )
     return participant, CheckInMethod.NAME
 
 
@@ -225,22 +198,8 @@ def request_id_of(data: dict[str, Any]) -> str:
 
 
 def code_key() -> bytes:
+    """The key one-time codes are kept under (derived from SECRET_KEY)."""
     return kiosk_codes.hash_key(current_app.config["SECRET_KEY"])
-
-
-def participant_for_kiosk_code(
-    event: Event, participant_id: int, code: str, data: dict[str, Any]
-) -> Participant:
-    """The participant whose one-time code this is (wrong tries counted per code, on every server)."""
-    return kiosk_codes.participant_for_code(
-        db.session,
-        event,
-        participant_id,
-        code,
-        code_key(),
-        limit("code_attempts"),
-        request_id=request_id_of(data).strip()[:64] or None,
-    )
 
 
 @operation(
@@ -364,8 +323,8 @@ def find_participants(event: Event, query: dict[str, Any]):
     text = query.get("family_name", "")
     if not name_search.searchable(text):
         return jsonify({"delegations": []})
-    if g.principal.role == KIOSK and not limit("find").allowed(g.principal.label):
-        raise too_many()
+    if g.principal.role == KIOSK:
+        checkin.kiosk_may_find(limit, g.principal.label)
     groups: dict[int, dict[str, Any]] = {}
     for person in checkin.find_by_family_name(db.session, event, text):
         delegation = person.delegation
@@ -415,11 +374,7 @@ def find_participants(event: Event, query: dict[str, Any]):
 )
 def send_checkin_code(event: Event, body: dict[str, Any]):
     participant_id = body["participant_id"]
-    # Per kiosk and per participant, so that no kiosk can be used to fill a mailbox.
-    if not limit("code_kiosk").allowed(g.principal.label) or not limit("code_participant").allowed(
-        f"{event.id}:{participant_id}"
-    ):
-        raise too_many()
+    checkin.kiosk_may_send_code(limit, g.principal.label, event, participant_id)
     minutes = int(current_app.config.get("KIOSK_CODE_MINUTES", kiosk_codes.DEFAULT_MINUTES))
     kiosk_codes.send_code(
         db.session,

@@ -6,13 +6,13 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, g, jsonify
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from kiosk.api.schemas import array_of, delegation_json, event_json, participant_json, ref
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
 from kiosk.models import Delegation, Event, Participant, Role, Status
-from kiosk.services import events, registration
+from kiosk.services import events, name_search, registration
 from kiosk.services.door import EventRef
 from kiosk.services.errors import (
     DelegationFull,
@@ -135,7 +135,12 @@ def list_delegations(slug: str):
             {"type": "string", "enum": [s.value for s in Status]},
             "pending, accredited, rejected or withdrawn",
         ),
-        ("q", "string", "Part of a given or family name, or of the name on the badge"),
+        (
+            "q",
+            "string",
+            "The start of a given or family name or of a word of it (accents and case aside), "
+            "a reference, or an e-mail address in full",
+        ),
         ("limit", {"type": "integer", "minimum": 1, "maximum": 5000}, "At most this many (default 500)"),
         ("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID}, "Skip this many"),
     ),
@@ -149,14 +154,7 @@ def list_participants(event: Event, query: dict[str, Any]):
     if "status" in query:
         found = found.where(Participant.status == Status(query["status"]))
     if query.get("q"):
-        like = f"%{query['q'].strip().lower()}%"
-        found = found.where(
-            or_(
-                func.lower(Participant.given_name).like(like),
-                func.lower(Participant.family_name).like(like),
-                func.lower(Participant.badge_name).like(like),
-            )
-        )
+        found = found.where(Participant.id.in_(name_search.search_ids(db.session, event.id, query["q"])))
     total = db.session.execute(select(func.count()).select_from(found.subquery())).scalar_one()
     rows = db.session.execute(
         found.order_by(Participant.family_name, Participant.id)

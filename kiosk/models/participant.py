@@ -7,7 +7,8 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, LargeBinary, String, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from badges.names import NameStyle, compose
@@ -61,6 +62,15 @@ class Mode(enum.StrEnum):
 
     IN_PERSON = "in_person"
     ONLINE = "online"
+
+
+def holds_a_place(status: Status | str, mode: Mode | str) -> bool:
+    """Who holds a place (counts against the delegation's cap): in person, pending or accredited.
+
+    The one definition: `Participant.holds_place` applies it to a row or, in a query, as SQL;
+    the headcount applies it to the status and mode in its counters' names.
+    """
+    return mode == Mode.IN_PERSON and status in ACTIVE_STATUSES
 
 
 class Gender(enum.StrEnum):
@@ -136,10 +146,16 @@ class Participant(Base):
         """The name with the title, for addressing the person: "Ms. Amina Diallo"."""
         return self.name_as(NameStyle.FORMAL)
 
-    @property
+    @hybrid_property
     def holds_place(self) -> bool:
-        """Whether this participant counts against the delegation's cap."""
-        return self.mode == Mode.IN_PERSON and self.status in ACTIVE_STATUSES
+        """Whether this participant counts against the delegation's cap (see `holds_a_place`)."""
+        return holds_a_place(self.status, self.mode)
+
+    @holds_place.inplace.expression
+    @classmethod
+    def _holds_place_where(cls) -> ColumnElement[bool]:
+        """The same rule as SQL, for counting places in the database."""
+        return and_(cls.mode == Mode.IN_PERSON, cls.status.in_(ACTIVE_STATUSES))
 
 
 #: Search keys are cut to this many characters (a longer name is found by its beginning).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hmac
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,10 +53,12 @@ from kiosk.services.errors import (
     NoPrinter,
     NotAccredited,
     ProofMismatch,
+    TooManyAttempts,
     UnknownCode,
     WrongEvent,
 )
-from kiosk.services.keys import public_keys
+from kiosk.services.keys import CodeProblem, check_code, read_public_keys
+from kiosk.services.ratelimit import SharedRateLimit
 
 
 @dataclass(frozen=True)
@@ -80,39 +82,49 @@ def participant_for_code(
     session: Session, event: Event, code: str, now: datetime | None = None
 ) -> Participant:
     """The participant whose confirmation code this is; refuses forged, foreign or stale codes."""
-    payload = codes.decode_unverified(code or "")
-    if payload is None:
+
+    def serial_of(participant_id: int) -> int | None:
+        participant = session.get(Participant, participant_id)
+        return participant.badge_serial if participant and participant.event_id == event.id else None
+
+    checked = check_code(
+        code,
+        event_id=event.id,
+        kind=codes.CodeKind.CONFIRMATION,
+        now=now or utcnow(),
+        keys_of=lambda event_id, _key_id: read_public_keys(session, event_id),
+        serial_of=serial_of,
+    )
+    problem, payload = checked.problem, checked.payload
+    genuine_not = _("This code cannot be read as a genuine code.") + " " + _desk()
+    if problem is CodeProblem.UNREADABLE:
         raise UnknownCode(
             _("This code is not a confirmation code of ours. Scan the QR code in your e-mail.")
             + " "
             + _("If it still does not work, please go to the registration desk.")
         )
-    if payload.event_id != event.id:
+    if problem is CodeProblem.WRONG_EVENT:
+        assert payload is not None
         other = session.get(Event, payload.event_id)
-        genuine = other is not None and codes.verify(code, public_keys(session, other), now=now).ok
-        if genuine:
-            raise WrongEvent(
-                _("This code is for another event: %(event)s.", event=other.title) + " " + _desk()
-            )
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
-    result = codes.verify(code, public_keys(session, event), event_id=event.id, now=now)
-    if result.reason == "not_valid_now":
-        raise InvalidCode(_("This code is no longer valid.") + " " + _desk())
-    if not result.ok:
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
-    if payload.kind is not codes.CodeKind.CONFIRMATION:
+        title = other.title if other else ""
+        raise WrongEvent(_("This code is for another event: %(event)s.", event=title) + " " + _desk())
+    if problem is CodeProblem.INVALID:
+        raise InvalidCode(genuine_not)
+    if problem is CodeProblem.WRONG_KIND:
         raise InvalidCode(
             _("This is the code of a badge, not of a confirmation: a badge needs no check-in.")
             + " "
             + _("To replace a badge, please go to the registration desk.")
         )
-    participant = session.get(Participant, payload.participant_id)
-    if participant is None or participant.event_id != event.id:
+    if problem is CodeProblem.NOT_VALID_NOW:
+        raise InvalidCode(_("This code is no longer valid.") + " " + _desk())
+    if problem is CodeProblem.UNKNOWN_HOLDER:
         raise UnknownCode(_("We cannot find the registration of this code.") + " " + _desk())
-    if payload.serial < participant.badge_serial:
+    assert payload is not None
+    participant = session.get(Participant, payload.participant_id)
+    assert participant is not None
+    if problem is CodeProblem.REPLACED:
         raise _replaced(session, participant)
-    if payload.serial > participant.badge_serial:
-        raise InvalidCode(_("This code cannot be read as a genuine code.") + " " + _desk())
     return participant
 
 
@@ -173,6 +185,76 @@ def participant_for_proof(session: Session, event: Event, participant_id: int, p
     return participant
 
 
+#: Limits on "find me" and on wrong proofs, per kiosk and per participant: (events, seconds).
+KIOSK_LIMITS = {"find": (30, 60.0), "proof_kiosk": (10, 600.0), "proof_participant": (5, 600.0)}
+#: Limits on one-time codes: e-mails a kiosk may ask for, e-mails one participant may receive (per
+#: hour), and wrong tries of one code (within its lifetime).
+KIOSK_LIMITS |= {"code_kiosk": (20, 3600.0), "code_participant": (3, 3600.0), "code_attempts": (5, 600.0)}
+#: The kiosk's limit of a name in KIOSK_LIMITS (kiosk.services.ratelimit.app_limit).
+Limits = Callable[[str], SharedRateLimit]
+
+
+def too_many() -> TooManyAttempts:
+    """The refusal once a kiosk or a person has used up their attempts."""
+    return TooManyAttempts(_("Too many attempts.") + " " + _("Please go to the registration desk."))
+
+
+def kiosk_may_find(limits: Limits, kiosk: str) -> None:
+    """Count one "find me" search of a kiosk; too many in a minute and it is refused."""
+    if not limits("find").allowed(kiosk):
+        raise too_many()
+
+
+def kiosk_may_send_code(limits: Limits, kiosk: str, event: Event, participant_id: int) -> None:
+    """Count one "send me a code" of a kiosk for a person: no kiosk may fill a mailbox."""
+    if not limits("code_kiosk").allowed(kiosk) or not limits("code_participant").allowed(
+        f"{event.id}:{participant_id}"
+    ):
+        raise too_many()
+
+
+def participant_for_kiosk_proof(
+    session: Session,
+    event: Event,
+    participant_id: int,
+    proof: str,
+    *,
+    kiosk: str,
+    limits: Limits,
+    code_key: bytes,
+    request_id: str | None = None,
+) -> Participant:
+    """A kiosk's check-in by name: never by name alone, the person proves it is them.
+
+    The proof is the reference from the confirmation e-mail, or the one-time code the kiosk
+    e-mailed (`kiosk_codes`; wrong tries also counted per code). Wrong proofs are counted per
+    kiosk and per participant; past either limit the kiosk sends the person to the desk, even
+    with the right proof.
+    """
+    from kiosk.services import kiosk_codes  # it builds on this module (participant_by_id)
+
+    per_kiosk, per_person = limits("proof_kiosk"), limits("proof_participant")
+    person_key = f"{event.id}:{participant_id}"
+    if per_kiosk.exceeded(kiosk) or per_person.exceeded(person_key):
+        raise too_many()
+    try:
+        if kiosk_codes.is_code(proof):
+            return kiosk_codes.participant_for_code(
+                session,
+                event,
+                participant_id,
+                proof,
+                code_key,
+                limits("code_attempts"),
+                request_id=request_id,
+            )
+        return participant_for_proof(session, event, participant_id, proof)
+    except (ProofMismatch, UnknownCode):
+        per_kiosk.hit(kiosk)
+        per_person.hit(person_key)
+        raise
+
+
 def find_by_family_name(session: Session, event: Event, text: str, limit: int = 40) -> list[Participant]:
     """Accredited in-person people whose family name (or a word of it) starts with `text`.
 
@@ -180,11 +262,11 @@ def find_by_family_name(session: Session, event: Event, text: str, limit: int = 
     passer-by who has arrived, and would leave the person wondering. After their proof the kiosk
     tells them they have checked in and sends them to the desk (`ensure_can_check_in`).
     """
-    ids = name_search.find_ids(
+    ids = name_search.search_ids(
         session,
         event.id,
         text,
-        limit,
+        limit=limit,
         family_only=True,
         where=(Participant.status == Status.ACCREDITED, Participant.mode == Mode.IN_PERSON),
     )
@@ -364,23 +446,8 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 
 
 def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
-    """Anyone of the event (any status) by reference, or by given or family name, accents and case aside."""
-    if not name_search.searchable(text):
-        return []
-    reference = normalise_reference(text)
-    if len(reference) == 9 and reference[4] == "-":
-        by_reference = (
-            session.execute(
-                select(Participant).where(
-                    Participant.event_id == event.id, Participant.reference == reference
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if by_reference:
-            return list(by_reference)
-    ids = name_search.find_ids(session, event.id, text, limit)
+    """Anyone of the event (any status), found by the one search (name_search.search_ids)."""
+    ids = name_search.search_ids(session, event.id, text, limit=limit)
     return _people(session, ids, Participant.family_name, Participant.given_name, Delegation.name)
 
 

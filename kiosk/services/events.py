@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badges.render import BADGE_LANGUAGES
-from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Mode, Participant, Status, Venue
+from kiosk.models import ACTIVE_STATUSES, Delegation, Event, Gender, Meeting, Participant, Status, Venue
 from kiosk.services import live
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import ValidationFailed
@@ -71,16 +71,12 @@ def headcounts(session: Session, event_ids: Iterable[int]) -> dict[int, Headcoun
 
 def places_used_by_delegation(session: Session, event_id: int) -> dict[int, int]:
     """In-person pending or accredited participants per delegation of an event (absent means 0)."""
-    holds = case(
-        (Participant.mode == Mode.IN_PERSON, 1),
-        else_=0,
-    )
     rows = session.execute(
-        select(Participant.delegation_id, func.sum(holds))
-        .where(Participant.event_id == event_id, Participant.status.in_(ACTIVE_STATUSES))
+        select(Participant.delegation_id, func.count())
+        .where(Participant.event_id == event_id, Participant.holds_place)
         .group_by(Participant.delegation_id)
     ).all()
-    return {delegation_id: int(used or 0) for delegation_id, used in rows}
+    return dict(rows)
 
 
 def parse_local_datetime(value: Any, tz: ZoneInfo) -> datetime | None:
@@ -215,16 +211,22 @@ def _parse_date(value: Any) -> date:
     return day
 
 
-def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
-    """Create an event with its venue and registration settings; raise ValidationFailed with field errors."""
-    errors: dict[str, list[str]] = {}
+def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
+    """The title of an event or a meeting, spaces tidied; a problem goes to `errors` (`message`: none)."""
     title = " ".join(str(data.get("title") or "").split())
     if not title:
-        errors["title"] = [_("The event needs a title.")]
+        errors["title"] = [message]
     elif has_unsafe_characters(str(data.get("title"))):
         errors["title"] = [_("The title contains characters that are not allowed.")]
     elif len(title) > 300:
         errors["title"] = [_("The title is too long (at most 300 characters).")]
+    return title
+
+
+def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Event:
+    """Create an event with its venue and registration settings; raise ValidationFailed with field errors."""
+    errors: dict[str, list[str]] = {}
+    title = _clean_title(data, errors, _("The event needs a title."))
     slug = str(data.get("slug") or "").strip().lower()
     if not SLUG_RE.match(slug) or slug == "new":
         errors["slug"] = [_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. im2024.")]
@@ -331,17 +333,6 @@ def add_meeting(session: Session, event: Event, data: Mapping[str, Any], actor: 
 
 
 # Event details, meetings and venues, as the secretariat edits them
-
-
-def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
-    title = " ".join(str(data.get("title") or "").split())
-    if not title:
-        errors["title"] = [message]
-    elif len(title) > 300:
-        errors["title"] = [_("The title is too long (at most 300 characters).")]
-    elif has_unsafe_characters(str(data.get("title"))):
-        errors["title"] = [_("The title contains characters that are not allowed.")]
-    return title
 
 
 def update_event_details(session: Session, event: Event, data: Mapping[str, Any], actor: Actor) -> Event:

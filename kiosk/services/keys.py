@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -56,14 +59,87 @@ def signing_key(session: Session, event: Event) -> tuple[int, Ed25519PrivateKey]
     return key.key_id, _load(key.private_key_path)
 
 
-def public_keys(session: Session, event: Event) -> dict[int, bytes]:
-    """Every active public key of `event`, by key id."""
+def read_public_keys(session: Session, event_id: int) -> dict[int, bytes]:
+    """Every active public key of an event, by key id: the one place they are read."""
     rows = session.execute(
         select(EventKey.key_id, EventKey.public_key).where(
-            EventKey.event_id == event.id, EventKey.active.is_(True)
+            EventKey.event_id == event_id, EventKey.active.is_(True)
         )
     )
     return {key_id: bytes(public) for key_id, public in rows}
+
+
+def public_keys(session: Session, event: Event) -> dict[int, bytes]:
+    """Every active public key of `event`, by key id."""
+    return read_public_keys(session, event.id)
+
+
+# --- the one ladder a shown code climbs (kiosk and doors; static/js/door-offline.js alike) --------
+
+
+class CodeProblem(StrEnum):
+    """Why a code is not a genuine, current code of the asked kind for the event's participant."""
+
+    UNREADABLE = "unreadable"  # not one of our codes at all
+    INVALID = "invalid"  # damaged or forged, or a serial never issued
+    WRONG_EVENT = "wrong_event"  # genuine, for another event
+    WRONG_KIND = "wrong_kind"  # a confirmation code where a badge is asked for, or the other way
+    NOT_VALID_NOW = "not_valid_now"  # outside its validity window
+    UNKNOWN_HOLDER = "unknown_holder"  # no such participant in the event
+    REPLACED = "replaced"  # an older serial: the badge or code was reissued
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """What the ladder found: a problem (None: the code is good) and the payload, once trusted."""
+
+    problem: CodeProblem | None
+    payload: codes.CodePayload | None
+
+
+#: The public keys of an event, given the event id and the key id a code names.
+KeysOf = Callable[[int, int], Mapping[int, bytes] | Mapping[int, Ed25519PublicKey]]
+
+
+def check_code(
+    code: str,
+    *,
+    event_id: int,
+    kind: codes.CodeKind,
+    now: datetime,
+    keys_of: KeysOf,
+    serial_of: Callable[[int], int | None],
+) -> CodeCheck:
+    """Check a code step by step: readable, event, signature, kind, validity, holder, serial.
+
+    `serial_of` gives a participant's current badge serial, None if they are not of the event;
+    it is asked once, as soon as the signature holds. A participant's status is the caller's
+    to judge. The browser's offline verifier (static/js/door-offline.js) climbs the same steps,
+    and both are tested against tests/door/cases.json.
+    """
+    payload = codes.decode_unverified(code or "")
+    if payload is None:
+        return CodeCheck(CodeProblem.UNREADABLE, None)
+    if payload.event_id != event_id:
+        other = codes.verify(code, keys_of(payload.event_id, payload.key_id), now=now)  # type: ignore[arg-type]
+        genuine = other.ok or other.reason == "not_valid_now"
+        return CodeCheck(CodeProblem.WRONG_EVENT if genuine else CodeProblem.INVALID, other.payload)
+    checked = codes.verify(code, keys_of(event_id, payload.key_id), event_id=event_id, now=now)  # type: ignore[arg-type]
+    if checked.payload is None:
+        return CodeCheck(CodeProblem.INVALID, None)
+    payload = checked.payload
+    serial = serial_of(payload.participant_id)
+    if payload.kind is not kind:
+        return CodeCheck(CodeProblem.WRONG_KIND, payload)
+    if checked.reason == "not_valid_now":
+        return CodeCheck(CodeProblem.NOT_VALID_NOW, payload)
+    if serial is None:
+        return CodeCheck(CodeProblem.UNKNOWN_HOLDER, payload)
+    if payload.serial < serial:
+        return CodeCheck(CodeProblem.REPLACED, payload)
+    if payload.serial > serial:
+        return CodeCheck(CodeProblem.INVALID, payload)
+    return CodeCheck(None, payload)
 
 
 def confirmation_window(event: Event) -> tuple[datetime, datetime]:

@@ -50,6 +50,7 @@ from kiosk.models import (
     PrintJob,
     Venue,
 )
+from kiosk.models.participant import holds_a_place
 from kiosk.services import counters, printworker
 
 #: From this share of a venue's capacity on, the dashboard warns.
@@ -114,7 +115,7 @@ def snapshot(session: Session, event: Event) -> dict[str, Any]:
                 continue
             by_gender = delegation_gender.setdefault(int(ident), _genders())
             by_gender[gender] = by_gender.get(gender, 0) + value
-            if mode == "in_person":
+            if holds_a_place(status, mode):
                 delegation_used[int(ident)] += value
         elif name == "checked_in":
             checked_in = value

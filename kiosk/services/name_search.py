@@ -16,11 +16,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, Select, delete, event, insert, or_, select
+from sqlalchemy import ColumnElement, Select, delete, event, func, insert, or_, select
 from sqlalchemy.orm import Session, attributes
 
 from kiosk.models import Participant
-from kiosk.models.participant import NAME_KEY_LENGTH, NameKey
+from kiosk.models.participant import NAME_KEY_LENGTH, NameKey, normalise_reference
 
 #: A search shows nothing for fewer letters than this.
 MIN_SEARCH_LETTERS = 2
@@ -130,6 +130,47 @@ def find_ids(
             break
         after_key, after_id = page[-1]
     return list(found)[:limit]
+
+
+#: The most people one search finds (the admin list and the API page through them).
+SEARCH_LIMIT = 5000
+
+
+def search_ids(
+    session: Session,
+    event_id: int,
+    text: str,
+    *,
+    limit: int = SEARCH_LIMIT,
+    where: Sequence[ColumnElement[bool]] = (),
+    family_only: bool = False,
+) -> list[int]:
+    """The one participant search (the admin list, the API, the desk, the kiosk's find-me).
+
+    The ids of an event's people who meet `where` and whom `text` names: by their reference
+    (K7M4-QX2P) or their e-mail address in full, else by the start of their name or of one of
+    its words, accents, case and separators aside, Cyrillic also as typed in Latin (`find_ids`).
+    `family_only` (the kiosk) looks at family names only, never at references or addresses.
+    """
+    if not searchable(text):
+        return []
+    if not family_only:
+        exact = None
+        reference = normalise_reference(text)
+        if len(reference) == 9 and reference[4] == "-":
+            exact = Participant.reference == reference
+        elif "@" in text:
+            exact = func.lower(Participant.email) == text.strip().lower()
+        if exact is not None:
+            ids = session.execute(
+                select(Participant.id)
+                .where(Participant.event_id == event_id, exact, *where)
+                .order_by(Participant.id)
+                .limit(limit)
+            ).scalars()
+            if found := list(ids):
+                return found
+    return find_ids(session, event_id, text, limit, family_only=family_only, where=where)
 
 
 def index_names(

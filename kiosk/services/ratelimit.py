@@ -15,6 +15,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
+from flask import Flask
 from limits import RateLimitItemPerSecond
 from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
@@ -124,3 +125,21 @@ def storage_for(config: Mapping[str, Any]) -> Storage:
         options = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
     options.update(config.get("RATELIMIT_STORAGE_OPTIONS") or {})
     return storage_from_string(uri, wrap_exceptions=True, **options)
+
+
+def app_limit(app: Flask, name: str, defaults: Mapping[str, tuple[int, float]]) -> SharedRateLimit:
+    """The rate limit `name` of this application: `defaults[name]` (events, seconds), unless the
+    app's KIOSK_RATE_LIMITS overrides it; built once per application.
+
+    Counted where the sign-in limits are (`RATELIMIT_STORAGE_URI`): in Redis when REDIS_URL is
+    set, so that a kiosk's attempts count the same on every worker and server.
+    """
+    limits = app.extensions.setdefault("kiosk_rate_limits", {})
+    if name not in limits:
+        if "storage" not in limits:
+            limits["storage"] = storage_for(app.config)
+        events, seconds = {**defaults, **app.config.get("KIOSK_RATE_LIMITS", {})}[name]
+        limits[name] = SharedRateLimit(
+            name, events, seconds, limits["storage"], app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk"
+        )
+    return limits[name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,18 +17,20 @@ from kiosk.models import (
     TRANSITIONS,
     Delegation,
     Event,
-    Mode,
     Participant,
     Status,
 )
 from kiosk.models.base import utcnow
+from kiosk.models.participant import holds_a_place
 from kiosk.services import live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.errors import (
     DelegationFull,
+    DomainError,
     DuplicateParticipant,
     InvalidTransition,
+    NotFound,
     RegistrationClosed,
 )
 from kiosk.services.fields import BADGE_FIELDS, IDENTITY_FIELDS, clean_participant, comparable_name
@@ -67,11 +69,7 @@ def ensure_open(event: Event, actor: Actor, now: datetime | None = None) -> None
 
 def places_used(session: Session, delegation_id: int, *, exclude_id: int | None = None) -> int:
     """In-person participants, pending or accredited, who hold a place in the delegation."""
-    query = select(func.count()).where(
-        Participant.delegation_id == delegation_id,
-        Participant.mode == Mode.IN_PERSON,
-        Participant.status.in_(ACTIVE_STATUSES),
-    )
+    query = select(func.count()).where(Participant.delegation_id == delegation_id, Participant.holds_place)
     if exclude_id is not None:
         query = query.where(Participant.id != exclude_id)
     return session.execute(query).scalar_one()
@@ -245,7 +243,7 @@ def add_participant(
     ensure_open(event, actor, now)
     lock_delegation(session, delegation)
     _ensure_not_duplicate(session, delegation, values, None)
-    if values["mode"] == Mode.IN_PERSON:
+    if holds_a_place(Status.PENDING, values["mode"]):  # a new participant starts pending
         ensure_place(session, delegation)
     participant = Participant(
         event_id=event.id,
@@ -298,7 +296,8 @@ def update_participant(
     }
     if {"given_name", "family_name", "email"} & set(values):
         _ensure_not_duplicate(session, delegation, merged, participant.id)
-    if values.get("mode") == Mode.IN_PERSON and participant.mode != Mode.IN_PERSON:
+    takes_a_place = holds_a_place(participant.status, values.get("mode", participant.mode))
+    if takes_a_place and not participant.holds_place:
         ensure_place(session, delegation, exclude_id=participant.id)
     changes: dict[str, Any] = {}
     for name, value in values.items():
@@ -365,13 +364,52 @@ def change_status(
     reread(session, participant)
     if only_from is not None and participant.status not in only_from:
         raise _cannot_change(participant.status, new)
-    if (
-        new in ACTIVE_STATUSES
-        and participant.mode == Mode.IN_PERSON
-        and new in TRANSITIONS[participant.status]
-    ):
+    if holds_a_place(new, participant.mode) and new in TRANSITIONS[participant.status]:
         ensure_place(session, delegation, exclude_id=participant.id)
     _set_status(participant, new, actor, session)
+    return participant
+
+
+class StatusChangeRefused(DomainError):
+    """One of several status changes was refused (`cause`, for `participant`): commit none."""
+
+    def __init__(self, participant: Participant, cause: DomainError) -> None:
+        super().__init__(cause.detail, cause.errors)
+        self.participant, self.cause = participant, cause
+        self.code, self.status, self.title = cause.code, cause.status, cause.title
+
+
+def change_statuses(
+    session: Session, event_id: int, participant_ids: Iterable[int], new: Status, actor: Actor
+) -> list[Participant]:
+    """Move these participants of the event to `new` (accredit or reject a selection), all or none.
+
+    NotFound if one is not of the event; StatusChangeRefused for the first refused, after which
+    the caller rolls back, so that none is changed.
+    """
+    ids = sorted(set(participant_ids))
+    chosen = list(
+        session.execute(
+            select(Participant)
+            .where(Participant.event_id == event_id, Participant.id.in_(ids))
+            .order_by(Participant.delegation_id, Participant.id)
+        ).scalars()
+    )
+    if len(chosen) != len(ids):
+        raise NotFound(_("Some of the selected participants are not of this event."))
+    for participant in chosen:
+        try:
+            change_status(session, participant, new, actor)
+        except DomainError as error:
+            raise StatusChangeRefused(participant, error) from error
+    return chosen
+
+
+def participant_of_delegation(session: Session, delegation_id: int, participant_id: int) -> Participant:
+    """A participant of this delegation, or NotFound: a focal point acts on their own people only."""
+    participant = session.get(Participant, participant_id)
+    if participant is None or participant.delegation_id != delegation_id:
+        raise NotFound(_("There is no participant %(id)d.", id=participant_id))
     return participant
 
 

@@ -30,8 +30,8 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, delegations, events, printing, registration
-from kiosk.services.errors import ImportFailed
+from kiosk.services import badging, countries, delegations, events, name_search, printing, registration
+from kiosk.services.errors import ImportFailed, NotFound
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
@@ -353,16 +353,7 @@ def participant_query(event: Event, args: MultiDict) -> Select:
     if args.get("mode") in {m.value for m in Mode}:
         query = query.where(Participant.mode == Mode(args["mode"]))
     if search := args.get("q", "").strip():
-        for word in search.lower().split():
-            pattern = f"%{word}%"
-            query = query.where(
-                or_(
-                    func.lower(Participant.given_name).like(pattern),
-                    func.lower(Participant.family_name).like(pattern),
-                    func.lower(Participant.badge_name).like(pattern),
-                    func.lower(Participant.email).like(pattern),
-                )
-            )
+        query = query.where(Participant.id.in_(name_search.search_ids(db.session, event.id, search)))
     return query
 
 
@@ -426,33 +417,25 @@ def change_status(slug: str):
         flash(_("Select at least one participant first."), "warning")
         return redirect(back)
     new = ACTIONS[action]
-    chosen = (
-        db.session.execute(
-            select(Participant)
-            .where(Participant.event_id == event.id, Participant.id.in_(ids))
-            .order_by(Participant.delegation_id, Participant.id)
-        )
-        .scalars()
-        .all()
-    )
-    if len(chosen) != len(ids):
-        abort(404)
-    actor = current_actor()
     with attempt() as tried:  # all or none
-        for participant in chosen:
-            name, failed_id = participant.full_name, participant.id
-            registration.change_status(db.session, participant, new, actor)
-    if refused := tried.error:
+        chosen = registration.change_statuses(db.session, event.id, ids, new, current_actor())
+    refused = tried.error
+    if isinstance(refused, NotFound):
+        abort(404)
+    if refused is not None and not isinstance(refused, registration.StatusChangeRefused):
+        raise refused
+    if refused:
+        name, failed_id = refused.participant.full_name, refused.participant.id
         if new == Status.ACCREDITED:
             failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=refused.detail)
         else:
             failed = _("%(name)s could not be rejected: %(reason)s", name=name, reason=refused.detail)
         message = failed
-        if len(chosen) > 1:
+        if len(ids) > 1:
             message = ngettext(
                 "Nothing was changed: the %(num)d selected participant was not updated. %(failed)s",
                 "Nothing was changed: none of the %(num)d selected participants were updated. %(failed)s",
-                len(chosen),
+                len(ids),
                 failed=failed,
             )
         return render_participants(

@@ -35,6 +35,7 @@ from kiosk.services.auth import (
     end_delegation_session,
     start_delegation_session,
 )
+from kiosk.services.errors import NotFound
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.auth import session_rules
 from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
@@ -84,10 +85,10 @@ def load_delegation() -> None:
 
 def own_participant(participant_id: int) -> Participant:
     """A participant of this delegation, or 404."""
-    participant = db.session.get(Participant, participant_id)
-    if participant is None or participant.delegation_id != g.delegation.id:
+    try:
+        return registration.participant_of_delegation(db.session, g.delegation.id, participant_id)
+    except NotFound:
         abort(404)
-    return participant
 
 
 def back_to_review(participant: Participant) -> str:

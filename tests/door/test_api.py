@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from kiosk.extensions import db
 from kiosk.models import Direction, Event, Participant, Presence, Role, Scan
 from kiosk.models.base import utcnow
+from kiosk.models.door import Checkpoint, Reason, ScanResult
 from kiosk.services import counters, door, keys
 from tests.conftest import bearer
 from tests.door.scenario import CASES, _flip, accredited, build, new_event
@@ -473,8 +474,8 @@ def test_a_scan_costs_the_same_statements_whatever_the_number_of_participants_an
                     event_id=event_id,
                     checkpoint_id=checkpoint.id,
                     direction=Direction.IN,
-                    result=door.ScanResult.REFUSED,
-                    reason=door.Reason.INVALID_CODE,
+                    result=ScanResult.REFUSED,
+                    reason=Reason.INVALID_CODE,
                     nonce=f"old-{i}",
                     scanned_at=utcnow(),
                 )
@@ -504,7 +505,7 @@ def test_one_bad_upload_does_not_hold_back_the_others(app, client, make_token):
     token = make_token(Role.SECURITY)
     assert scan(client, token, slug, code, main, nonce="taken").get_json()["result"] == "accepted"
     with app.app_context():
-        checkpoint = db.session.get(door.Checkpoint, side)
+        checkpoint = db.session.get(Checkpoint, side)
         checkpoint.active = False  # closed after the scanner went offline
         db.session.commit()
     at = (utcnow() - timedelta(minutes=1)).isoformat()

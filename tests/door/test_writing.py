@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from kiosk.extensions import db
 from kiosk.models import Event, Role, Scan
 from kiosk.services import counters, door, keys
+from kiosk.services.door import verdict, writer
 from tests.conftest import bearer
 from tests.door.scenario import accredited, new_event
 
@@ -38,13 +39,13 @@ def _run_waiting_for_the_turn(app, threads: list[threading.Thread]) -> tuple[boo
     Returns whether the database is SQLite, and how many scans were seen waiting."""
     with app.app_context():
         sqlite = db.engine.dialect.name == "sqlite"
-    with door._sqlite_writer:
+    with writer._sqlite_writer:
         for thread in threads:
             thread.start()
         deadline = time.monotonic() + 10
-        while sqlite and len(door._waiting) < len(threads) and time.monotonic() < deadline:
+        while sqlite and len(writer._waiting) < len(threads) and time.monotonic() < deadline:
             time.sleep(0.01)
-        waiting = len(door._waiting)
+        waiting = len(writer._waiting)
     for thread in threads:
         thread.join(10)
     return sqlite, waiting
@@ -101,14 +102,15 @@ def test_scans_that_wait_for_the_turn_are_written_together_each_with_its_own_ans
 def test_a_scan_that_fails_while_written_fails_alone(app, make_token, monkeypatch):
     slug, event_id, venue_id, main, badges, ids = _three_badges(app)
     token = make_token(Role.SECURITY)
-    written = door.write_scan
+    written = writer.write_scan
 
     def fails_for_kofi(session, event, judged):
         if judged.holder and judged.holder[0].id == ids[1]:
             raise RuntimeError("the disk hiccuped")
         return written(session, event, judged)
 
-    monkeypatch.setattr(door, "write_scan", fails_for_kofi)
+    monkeypatch.setattr(writer, "write_scan", fails_for_kofi)  # scans written together
+    monkeypatch.setattr(verdict, "write_scan", fails_for_kofi)  # each written alone
     answers, _sqlite = _scan_in_threads(app, token, slug, main, badges)
     assert isinstance(answers[badges[1]], RuntimeError)
     for code in (badges[0], badges[2]):

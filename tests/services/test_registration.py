@@ -17,6 +17,7 @@ from kiosk.services.errors import (
     DelegationFull,
     DuplicateParticipant,
     InvalidTransition,
+    NotFound,
     RegistrationClosed,
     ValidationFailed,
 )
@@ -250,3 +251,36 @@ def test_racing_threads_never_exceed_the_cap(app, make_delegation, already):
     assert outcomes.count("added") == 3 - already
     with app.app_context():
         assert registration.places_used(db.session, delegation.id) == 3
+
+
+def test_a_selection_changes_all_or_names_the_one_refused(app, make_event, make_delegation, make_participant):
+    event = make_event()
+    chile = make_delegation(event=event)
+    ana = make_participant(chile, status=Status.PENDING)
+    withdrawn = make_participant(chile, status=Status.WITHDRAWN)
+    other = make_participant(make_delegation())
+    with app.app_context():
+        with pytest.raises(registration.StatusChangeRefused) as refused:
+            registration.change_statuses(
+                db.session, event.id, [ana.id, withdrawn.id], Status.ACCREDITED, ORGANIZER
+            )
+        assert refused.value.participant.id == withdrawn.id and refused.value.status == 409
+        db.session.rollback()
+        with pytest.raises(NotFound):
+            registration.change_statuses(
+                db.session, event.id, [ana.id, other.id], Status.ACCREDITED, ORGANIZER
+            )
+        db.session.rollback()
+        done = registration.change_statuses(db.session, event.id, [ana.id], Status.ACCREDITED, ORGANIZER)
+        assert [p.status for p in done] == [Status.ACCREDITED]
+
+
+def test_a_focal_point_reaches_only_their_delegations_people(app, make_delegation, make_participant):
+    chile, peru = make_delegation(), make_delegation()
+    ana = make_participant(chile)
+    with app.app_context():
+        assert registration.participant_of_delegation(db.session, chile.id, ana.id).id == ana.id
+        with pytest.raises(NotFound):
+            registration.participant_of_delegation(db.session, peru.id, ana.id)
+        with pytest.raises(NotFound):
+            registration.participant_of_delegation(db.session, chile.id, 10**9)

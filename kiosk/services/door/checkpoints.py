@@ -1,0 +1,199 @@
+"""Checkpoints (their settings and admin) and who is inside a venue, as organizers read it."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kiosk.models import Delegation, Event, Meeting, Participant, Venue
+from kiosk.models.door import (
+    Checkpoint,
+    CheckpointDirection,
+    Presence,
+    Scan,
+)
+from kiosk.services import counters, countries
+from kiosk.services.door.caches import MEETING_DOORS_OPEN, forget_gates
+from kiosk.services.door.verdict import _holder_name, venue_of
+from kiosk.services.errors import NotFound, ValidationFailed
+from kiosk.services.participant_list import sort_key
+
+
+def checkpoint_json(event: Event, checkpoint: Checkpoint) -> dict[str, Any]:
+    """A checkpoint as scanners and the API see it."""
+    return {
+        "id": checkpoint.id,
+        "name": checkpoint.name,
+        "venue_id": venue_of(event, checkpoint),
+        "direction": checkpoint.direction.value,
+        "anti_passback": checkpoint.anti_passback,
+        "meetings": [
+            {
+                "id": m.id,
+                "title": m.title,
+                "opens_at": (m.starts_at - MEETING_DOORS_OPEN).isoformat(),
+                "ends_at": m.ends_at.isoformat(),
+            }
+            for m in checkpoint.meetings
+        ],
+    }
+
+
+def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[str, Any]]:
+    """The people inside a venue now, by delegation then name, with where and when they entered."""
+    rows = session.execute(
+        select(
+            Participant.id,
+            Participant.title,
+            Participant.given_name,
+            Participant.family_name,
+            Participant.badge_name,
+            Delegation.name,
+            Delegation.category,
+            Delegation.country,
+            Checkpoint.name,
+            Presence.changed_at,
+        )
+        .join(Participant, Participant.id == Presence.participant_id)
+        .join(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(Checkpoint, Checkpoint.id == Presence.checkpoint_id)
+        .where(Presence.event_id == event.id, Presence.venue_id == venue_id, Presence.inside.is_(True))
+        .order_by(Participant.family_name, Participant.given_name)
+    )
+    people = [
+        {
+            "id": pid,
+            "name": _holder_name(title, given, family, badge_name),
+            "family_name": family,
+            "given_name": given,
+            "delegation": countries.delegation_name(delegation, category, country),
+            "category": category.value,
+            "checkpoint": checkpoint or "",
+            "since": since,
+        }
+        for pid, title, given, family, badge_name, delegation, category, country, checkpoint, since in rows
+    ]
+    people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
+    return people
+
+
+def conflicts(session: Session, event: Event, limit: int = 200) -> list[Scan]:
+    """Offline scans the server's records contradict, newest first, for organizers to look into."""
+    return list(
+        session.execute(
+            select(Scan)
+            .where(Scan.event_id == event.id, Scan.conflict.is_(True))
+            .order_by(Scan.scanned_at.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def venues_of(session: Session, event: Event) -> dict[int, str]:
+    """The venues an event's checkpoints guard, by id (0: the event has no venue)."""
+    ids = {
+        venue_of(event, c)
+        for c in session.execute(select(Checkpoint).where(Checkpoint.event_id == event.id)).scalars()
+    }
+    if event.venue_id:
+        ids.add(event.venue_id)
+    names = dict(session.execute(select(Venue.id, Venue.name).where(Venue.id.in_(ids))).all()) if ids else {}
+    return {venue_id: names.get(venue_id, _("Venue")) for venue_id in sorted(ids)}
+
+
+# --- checkpoints ------------------------------------------------------------------------------------
+
+
+def save_checkpoint(
+    session: Session,
+    event: Event,
+    checkpoint: Checkpoint | None,
+    *,
+    name: str,
+    direction: str,
+    anti_passback: bool,
+    meeting_ids: Iterable[int] = (),
+    venue_id: int | None = None,
+    active: bool = True,
+) -> Checkpoint:
+    """Create or change a checkpoint of the event."""
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 120:
+        errors["name"] = [_("Give the checkpoint a name (up to 120 characters).")]
+    try:
+        kind = CheckpointDirection(direction)
+    except ValueError:
+        errors["direction"] = [_("Choose in, out or both.")]
+    wanted = set(meeting_ids)
+    meetings = (
+        list(
+            session.execute(
+                select(Meeting).where(Meeting.event_id == event.id, Meeting.id.in_(wanted))
+            ).scalars()
+        )
+        if wanted
+        else []
+    )
+    if len(meetings) != len(wanted):
+        errors["meetings"] = [_("Pick meetings of this event.")]
+    if venue_id is not None and session.get(Venue, venue_id) is None:
+        errors["venue"] = [_("Pick one of the venues.")]
+    if errors:
+        raise ValidationFailed(_("The checkpoint was not saved."), errors)
+    if checkpoint is None:
+        checkpoint = Checkpoint(event_id=event.id)
+        session.add(checkpoint)
+    checkpoint.name = name
+    checkpoint.direction = kind
+    checkpoint.anti_passback = anti_passback
+    checkpoint.meetings = meetings
+    checkpoint.venue_id = venue_id
+    checkpoint.active = active
+    session.flush()
+    forget_gates()
+    return checkpoint
+
+
+def get_checkpoint(session: Session, event: Event, checkpoint_id: int) -> Checkpoint:
+    """A checkpoint of the event, or NotFound."""
+    checkpoint = session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None or checkpoint.event_id != event.id:
+        raise NotFound(_("There is no checkpoint %(id)d.", id=checkpoint_id))
+    return checkpoint
+
+
+def event_checkpoints(session: Session, event: Event, *, active_only: bool = False) -> list[Checkpoint]:
+    """The event's checkpoints by name."""
+    query = select(Checkpoint).where(Checkpoint.event_id == event.id).order_by(Checkpoint.name)
+    if active_only:
+        query = query.where(Checkpoint.active.is_(True))
+    return list(session.execute(query).scalars())
+
+
+# --- recount ---------------------------------------------------------------------------------------
+
+
+@counters.recounter
+def count_door(session: Session, event_id: int) -> Mapping[str, int]:
+    """The door counters, from the presence and scans tables."""
+    tally: Tally = Tally()
+    for venue_id, checkpoint_id, count in session.execute(
+        select(Presence.venue_id, Presence.checkpoint_id, func.count())
+        .where(Presence.event_id == event_id, Presence.inside.is_(True))
+        .group_by(Presence.venue_id, Presence.checkpoint_id)
+    ):
+        tally[f"inside:venue:{venue_id}"] += count
+        tally[f"inside:checkpoint:{checkpoint_id}"] += count
+    for checkpoint_id, direction, result, count in session.execute(
+        select(Scan.checkpoint_id, Scan.direction, Scan.result, func.count())
+        .where(Scan.event_id == event_id)
+        .group_by(Scan.checkpoint_id, Scan.direction, Scan.result)
+    ):
+        tally[f"scans:{checkpoint_id}:{direction.value}:{result.value}"] += count
+    return tally
