@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import Event, Participant, Status
 from kiosk.models.participant import Mode, holds_a_place
-from kiosk.services import events, headcount, registration
+from kiosk.services import events, live_figures, registration
 
 
 def test_in_person_pending_or_accredited_people_hold_a_place():
@@ -38,7 +38,7 @@ def test_every_count_of_places_agrees(app, make_event, make_delegation, make_par
         for delegation_id in in_sql:
             by_sql[delegation_id] += 1
         listed = events.places_used_by_delegation(session, event.id)
-        snapshot = headcount.snapshot(session, session.get(Event, event.id))
+        snapshot = live_figures.snapshot(session, session.get(Event, event.id))
         at_cap = {row["id"]: row["used"] for row in snapshot["delegations_at_cap"]}
         for delegation in (chile, peru):
             assert registration.places_used(session, delegation.id) == by_rows[delegation.id]
@@ -50,5 +50,5 @@ def test_every_count_of_places_agrees(app, make_event, make_delegation, make_par
         session = db.session
         session.get(Event, event.id).default_cap = 2
         session.commit()
-        snapshot = headcount.snapshot(session, session.get(Event, event.id))
+        snapshot = live_figures.snapshot(session, session.get(Event, event.id))
     assert {row["id"]: row["used"] for row in snapshot["delegations_at_cap"]} == {chile.id: 2}
