@@ -419,11 +419,13 @@ def change_status(slug: str):
     new = ACTIONS[action]
     with attempt() as tried:  # all or none
         chosen = registration.change_statuses(db.session, event.id, ids, new, current_actor())
-    if isinstance(tried.error, NotFound):
+    refused = tried.error
+    if isinstance(refused, NotFound):
         abort(404)
-    if refused := tried.error:
-        someone = getattr(refused, "participant", None)
-        name, failed_id = (someone.full_name, someone.id) if someone else ("", None)
+    if refused is not None and not isinstance(refused, registration.StatusChangeRefused):
+        raise refused
+    if refused:
+        name, failed_id = refused.participant.full_name, refused.participant.id
         if new == Status.ACCREDITED:
             failed = _("%(name)s could not be accredited: %(reason)s", name=name, reason=refused.detail)
         else:
