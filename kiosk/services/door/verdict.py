@@ -59,7 +59,7 @@ MAX_CHECKPOINT_ID = 2**31 - 1
 
 @dataclass(frozen=True)
 class ScanInput:
-    """One badge shown at a checkpoint, as the scanner reports it."""
+    """One badge shown at a checkpoint, as the scanner reports it (called `sent` where it is used)."""
 
     code: str
     checkpoint_id: int
@@ -366,10 +366,8 @@ def _is_stale(session: Session, participant_id: int, venue_id: int, moment: date
     return changed_at is not None and changed_at > moment
 
 
-def _replay(
-    session: Session, event: EventRef, scan: ScanRecord, request: ScanInput, venue_id: int
-) -> Verdict:
-    if scan.event_id != event.id or scan.checkpoint_id != request.checkpoint_id:
+def _replay(session: Session, event: EventRef, scan: ScanRecord, sent: ScanInput, venue_id: int) -> Verdict:
+    if scan.event_id != event.id or scan.checkpoint_id != sent.checkpoint_id:
         raise ValidationFailed(
             _("This nonce was already used for another scan."),
             {"nonce": [_("Send a new nonce for each scan.")]},
@@ -416,7 +414,7 @@ def inside(session: Session, event_id: int, venue_id: int) -> int:
 class Judged:
     """What a scan's checkpoint and code say, read before anything is written (no turn needed)."""
 
-    request: ScanInput
+    sent: ScanInput
     checkpoint: Gate
     venue_id: int
     received: datetime
@@ -430,7 +428,7 @@ class Judged:
 def judge_scan(
     session: Session,
     event: EventRef,
-    request: ScanInput,
+    sent: ScanInput,
     *,
     now: datetime | None = None,
     look_up_nonce: bool = True,
@@ -438,32 +436,30 @@ def judge_scan(
     """Check a scan's input, checkpoint and code, reading only (no turn needed): a Judged scan to
     write, the first answer to a nonce already stored (a replay), or a 422."""
     received = now or utcnow()
-    checkpoint = checkpoint_of(
-        session, event, request.checkpoint_id, closed_too=request.offline_result is not None
-    )
+    checkpoint = checkpoint_of(session, event, sent.checkpoint_id, closed_too=sent.offline_result is not None)
     venue_id = venue_of(event, checkpoint)
-    if not request.nonce or len(request.nonce) > 64:
+    if not sent.nonce or len(sent.nonce) > 64:
         raise ValidationFailed(_("Each scan needs a nonce."), {"nonce": [_("Send 1 to 64 characters.")]})
-    existing = _stored(session, request.nonce) if look_up_nonce else None
+    existing = _stored(session, sent.nonce) if look_up_nonce else None
     if existing is not None:
-        return _replay(session, event, existing, request, venue_id)
-    if not checkpoint.allows(request.direction):
+        return _replay(session, event, existing, sent, venue_id)
+    if not checkpoint.allows(sent.direction):
         raise ValidationFailed(
             _("This checkpoint is only for the other direction."),
             {"direction": [_("Pick the checkpoint's direction.")]},
         )
-    offline = request.offline_result is not None
-    moment = request.scanned_at if (offline and request.scanned_at) else received
-    reason, payload, holder = judge_code(session, event, request.code, moment)
-    if reason is None and request.direction is Direction.IN and not checkpoint.open_at(moment):
+    offline = sent.offline_result is not None
+    moment = sent.scanned_at if (offline and sent.scanned_at) else received
+    reason, payload, holder = judge_code(session, event, sent.code, moment)
+    if reason is None and sent.direction is Direction.IN and not checkpoint.open_at(moment):
         reason = Reason.NOT_VALID_NOW
-    return Judged(request, checkpoint, venue_id, received, moment, reason, payload, holder)
+    return Judged(sent, checkpoint, venue_id, received, moment, reason, payload, holder)
 
 
 def record_scan(
     session: Session,
     event: EventRef,
-    request: ScanInput,
+    sent: ScanInput,
     *,
     now: datetime | None = None,
     optimistic: bool = False,
@@ -471,7 +467,7 @@ def record_scan(
     """Decide a scan, store it with its verdict, move the holder in or out, count it.
 
     The same nonce sent again returns the first answer and stores nothing. An offline scan
-    (request.offline_result set) keeps the scanner's verdict, since the person did or did not
+    (`sent.offline_result` set) keeps the scanner's verdict, since the person did or did not
     pass; the server's own verdict is compared and a difference is flagged as a conflict. A code
     the server proves invalid (a forgery) is stored refused whatever the scanner said.
 
@@ -479,26 +475,26 @@ def record_scan(
     one is then found by the insert, and ScanRaceLost asks the caller to roll back and call
     again without it. Only a caller that owns the transaction may ask for it.
     """
-    judged = judge_scan(session, event, request, now=now, look_up_nonce=not optimistic)
+    judged = judge_scan(session, event, sent, now=now, look_up_nonce=not optimistic)
     return judged if isinstance(judged, Verdict) else write_scan(session, event, judged)
 
 
 def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
     """Store a judged scan with its verdict, move the holder in or out (anti-passback), count it."""
-    request, checkpoint, venue_id = judged.request, judged.checkpoint, judged.venue_id
+    sent, checkpoint, venue_id = judged.sent, judged.checkpoint, judged.venue_id
     reason, payload, holder, moment = judged.reason, judged.payload, judged.holder, judged.moment
-    offline = request.offline_result is not None
+    offline = sent.offline_result is not None
     moved_at: int | None = None
     participant_id = holder[0].id if holder else None
     if offline:
         server_reason = reason
-        result = request.offline_result
+        result = sent.offline_result
         if reason is Reason.INVALID_CODE:
             # The server proves the code was never issued (damaged, bad signature, unknown serial):
             # whatever the scanner said, the scan is stored refused, and no one moves for it.
             result = ScanResult.REFUSED
         if reason is None and checkpoint.anti_passback and participant_id is not None:
-            server_reason = _passback_reason(session, participant_id, venue_id, request.direction)
+            server_reason = _passback_reason(session, participant_id, venue_id, sent.direction)
         if result is ScanResult.ACCEPTED and participant_id is not None:
             if not _is_stale(session, participant_id, venue_id, moment):
                 moved_at = _move(
@@ -507,15 +503,15 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
                     participant_id=participant_id,
                     venue_id=venue_id,
                     checkpoint_id=checkpoint.id,
-                    direction=request.direction,
+                    direction=sent.direction,
                     moment=moment,
                 )
-        stored_reason = request.offline_reason if result is ScanResult.REFUSED else None
+        stored_reason = sent.offline_reason if result is ScanResult.REFUSED else None
         server_result = ScanResult.ACCEPTED if server_reason is None else ScanResult.REFUSED
         conflict = server_result is not result
         if reason is Reason.INVALID_CODE:
             stored_reason = Reason.INVALID_CODE
-            conflict = request.offline_result is not ScanResult.REFUSED
+            conflict = sent.offline_result is not ScanResult.REFUSED
     else:
         if reason is None and participant_id is not None:
             moved_at = _move(
@@ -524,27 +520,27 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
                 participant_id=participant_id,
                 venue_id=venue_id,
                 checkpoint_id=checkpoint.id,
-                direction=request.direction,
+                direction=sent.direction,
                 moment=moment,
             )
             if moved_at is None and checkpoint.anti_passback:
-                reason = Reason.ALREADY_INSIDE if request.direction is Direction.IN else Reason.NOT_INSIDE
+                reason = Reason.ALREADY_INSIDE if sent.direction is Direction.IN else Reason.NOT_INSIDE
         result = ScanResult.ACCEPTED if reason is None else ScanResult.REFUSED
         stored_reason, server_reason, conflict = reason, reason, False
 
-    scanned_at = request.scanned_at or judged.received
+    scanned_at = sent.scanned_at or judged.received
     values = {
         "event_id": event.id,
         "checkpoint_id": checkpoint.id,
         "participant_id": participant_id,
-        "direction": request.direction,
+        "direction": sent.direction,
         "result": result,
         "reason": stored_reason,
-        "nonce": request.nonce,
+        "nonce": sent.nonce,
         "scanned_at": scanned_at,
         "received_at": judged.received,
-        "device": request.device[:120],
-        "officer_id": request.officer_id,
+        "device": sent.device[:120],
+        "officer_id": sent.officer_id,
         "badge_serial": payload.serial if payload else None,
         "offline": offline,
         "conflict": conflict,
@@ -555,18 +551,18 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
     scan_id = connection.execute(_statement(dialect, "scan"), values).scalar_one_or_none()
     if scan_id is None:  # the same nonce was stored by a concurrent request meanwhile
         if moved_at is not None:
-            raise ScanRaceLost(request.nonce)
-        first = _stored(session, request.nonce)
+            raise ScanRaceLost(sent.nonce)
+        first = _stored(session, sent.nonce)
         assert first is not None
-        return _replay(session, event, first, request, venue_id)
+        return _replay(session, event, first, sent, venue_id)
 
-    step = 0 if moved_at is None else (1 if request.direction is Direction.IN else -1)
+    step = 0 if moved_at is None else (1 if sent.direction is Direction.IN else -1)
     venue_counter = f"inside:venue:{venue_id}"
     counted = connection.execute(
         _statement(dialect, "count"),
         {
             "eid": event.id,
-            "n0": f"scans:{checkpoint.id}:{request.direction.value}:{result.value}",
+            "n0": f"scans:{checkpoint.id}:{sent.direction.value}:{result.value}",
             "v0": 1,
             "n1": venue_counter,
             "v1": step,
@@ -582,7 +578,7 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
         participant_id,
         result,
         stored_reason,
-        request.nonce,
+        sent.nonce,
         scanned_at,
         conflict,
     )

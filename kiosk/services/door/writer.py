@@ -91,7 +91,7 @@ _waiting_lock = threading.Lock()
 
 
 def record_and_commit(
-    session: Session, event: EventRef, request: ScanInput, commit: Callable[[], None]
+    session: Session, event: EventRef, sent: ScanInput, commit: Callable[[], None]
 ) -> Verdict:
     """Record one scan and `commit` it; a nonce seen before answers as a replay.
 
@@ -104,8 +104,8 @@ def record_and_commit(
     transactions side by side: each scan is judged and written in a transaction of its own.
     """
     if session.get_bind().dialect.name != "sqlite":
-        return _alone(session, event, request, commit)
-    judged = judge_scan(session, event, request, look_up_nonce=False)
+        return _alone(session, event, sent, commit)
+    judged = judge_scan(session, event, sent, look_up_nonce=False)
     assert isinstance(judged, Judged)  # a nonce seen before is found by its insert
     ticket = _Ticket(event, judged)
     with _waiting_lock:
@@ -119,20 +119,20 @@ def record_and_commit(
                 _write_group(session, group, commit)
         if ticket.alone:
             with _server_turn(session):
-                return _alone(session, event, request, commit)
+                return _alone(session, event, sent, commit)
     if ticket.error is not None:
         raise ticket.error
     assert ticket.verdict is not None
     return ticket.verdict
 
 
-def _alone(session: Session, event: EventRef, request: ScanInput, commit: Callable[[], None]) -> Verdict:
+def _alone(session: Session, event: EventRef, sent: ScanInput, commit: Callable[[], None]) -> Verdict:
     """Record one scan in a transaction of its own, and commit."""
     try:
-        verdict = record_scan(session, event, request, optimistic=True)
+        verdict = record_scan(session, event, sent, optimistic=True)
     except ScanRaceLost:
         session.rollback()
-        verdict = record_scan(session, event, request)
+        verdict = record_scan(session, event, sent)
     commit()
     return verdict
 
@@ -153,7 +153,7 @@ def _write_group(session: Session, group: list[_Ticket], commit: Callable[[], No
                 ticket.verdict, ticket.alone = None, False
         for ticket in group:
             try:
-                ticket.verdict = _alone(session, ticket.event, ticket.judged.request, commit)
+                ticket.verdict = _alone(session, ticket.event, ticket.judged.sent, commit)
             except ValidationFailed:
                 session.rollback()
                 ticket.alone = True
