@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Delegation, Event, Gender, MailStatus, OutgoingMail, Participant
+from kiosk.models import Delegation, Event, Gender, MailStatus, OutgoingMail, Participant, User
 from kiosk.models.base import utcnow
 from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
@@ -302,6 +302,25 @@ def init_app(_app: Flask | None = None) -> None:
     if not event.contains(Session, "after_commit", _deliver_after_commit):
         event.listen(Session, "after_commit", _deliver_after_commit)
         event.listen(Session, "after_soft_rollback", _forget)
+
+
+def queue_sign_in_warning(session: Session, user: User) -> OutgoingMail:
+    """Tell a staff member that someone keeps failing to sign in to their account (it is not locked)."""
+    with force_locale("en"):  # staff accounts keep no language; the secretariat works in English
+        subject = _("Failed sign-ins to your account")
+        text = render_template("mail/sign_in_warning.txt", email=user.email)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["To"] = user.email
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="accreditation")
+    message.set_content(text)
+    mail = OutgoingMail(
+        recipient=user.email, subject=subject, message=message.as_bytes(policy=email.policy.SMTP)
+    )
+    session.add(mail)
+    deliver_on_commit(session)
+    return mail
 
 
 def queue_private_link(

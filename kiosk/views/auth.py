@@ -36,9 +36,10 @@ from wtforms.validators import DataRequired
 from kiosk.extensions import db, limiter, login_manager
 from kiosk.models import Role, User
 from kiosk.models.base import utcnow
-from kiosk.services import second_factor
+from kiosk.services import mail, ratelimit, second_factor
 from kiosk.services.audit import Actor
 from kiosk.services.auth import SessionRules, end_session, session_user, start_session
+from kiosk.services.ratelimit import SharedRateLimit
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -118,6 +119,23 @@ def _count_account_failure(key: str) -> None:
             limiter.limiter.hit(item, ACCOUNT_SCOPE, key)
     except StorageError as error:
         log.warning("sign-in limits: storage unavailable (%s)", error)
+
+
+def _tell_owner(user: User) -> None:
+    """E-mail the owner of an account under attack, once an hour at most (on every server)."""
+    notices = current_app.extensions.get("sign_in_notices")
+    if notices is None:
+        notices = SharedRateLimit(
+            "sign-in-notice",
+            1,
+            3600.0,
+            ratelimit.storage_for(current_app.config),
+            current_app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk",
+        )
+        current_app.extensions["sign_in_notices"] = notices
+    if notices.allowed(f"user:{user.id}"):
+        mail.queue_sign_in_warning(db.session, user)
+        db.session.commit()
 
 
 def _pause(seconds: float) -> None:
@@ -202,6 +220,8 @@ def login():
                 return second_step(user, target)
             return redirect(finish_sign_in(user, target))
         _count_account_failure(account)
+        if user is not None and _account_under_attack(account):
+            _tell_owner(user)
         flash(_("The e-mail or password is not right."), "error")
     return render_template("auth/login.html", form=form)
 

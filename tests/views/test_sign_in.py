@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import shutil
 import uuid
 from datetime import timedelta
@@ -12,7 +14,7 @@ from sqlalchemy import func, select, update
 
 from kiosk import create_app
 from kiosk.extensions import db
-from kiosk.models import Role, UserSession
+from kiosk.models import OutgoingMail, Role, UserSession
 from kiosk.models.base import utcnow
 from tests.conftest import PASSWORD, base_config
 
@@ -232,3 +234,18 @@ def test_forms_work_over_https_without_a_referer(app, client, make_user):
         "/login", base_url="https://venue.example", data={"email": user.email, "password": PASSWORD}
     )
     assert forged.status_code == 400  # without the token: refused
+
+
+def test_the_owner_of_an_account_under_attack_is_told_once_an_hour(app, client, make_user, pauses):
+    user = make_user(Role.ORGANIZER)
+    for n in range(12):  # beyond 5 failures a minute on the account, from many addresses
+        assert fail(client, user.email, f"203.0.113.{10 + n}").status_code == 200
+    for n in range(12):  # and on an address that is not an account: nobody to tell
+        assert fail(client, "nobody@example.org", f"203.0.113.{50 + n}").status_code == 200
+    with app.app_context():
+        warnings = db.session.scalars(select(OutgoingMail)).all()
+    assert [mail.recipient for mail in warnings] == [user.email]
+    text = email.message_from_bytes(warnings[0].message, policy=email.policy.default).get_content()
+    assert warnings[0].subject == "Failed sign-ins to your account"
+    assert f"the accreditation account {user.email}" in text and "not locked" in text
+    assert "203.0.113" not in text  # nothing about the attempts but that they happen
