@@ -211,6 +211,19 @@ def _parse_date(value: Any) -> date:
     return day
 
 
+def _clean_days(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, date]:
+    """The event's first and last days (`starts_on`, `ends_on`), the same checks on create and edit."""
+    dates: dict[str, date] = {}
+    for name in ("starts_on", "ends_on"):
+        try:
+            dates[name] = _parse_date(data.get(name))
+        except ValueError:
+            errors[name] = [_("Enter a date such as 2024-06-18.")]
+    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
+        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    return dates
+
+
 def _clean_title(data: Mapping[str, Any], errors: dict[str, list[str]], message: str) -> str:
     """The title of an event or a meeting, spaces tidied; a problem goes to `errors` (`message`: none)."""
     title = " ".join(str(data.get("title") or "").split())
@@ -232,14 +245,7 @@ def create_event(session: Session, data: Mapping[str, Any], actor: Actor) -> Eve
         errors["slug"] = [_("Use 2 to 60 lower-case letters, digits and hyphens, e.g. im2024.")]
     elif session.execute(select(Event.id).filter_by(slug=slug)).first():
         errors["slug"] = [_("Another event already uses “%(slug)s”.", slug=slug)]
-    dates: dict[str, date] = {}
-    for name in ("starts_on", "ends_on"):
-        try:
-            dates[name] = _parse_date(data.get(name))
-        except ValueError:
-            errors[name] = [_("Enter a date such as 2024-06-18.")]
-    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
-        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    dates = _clean_days(data, errors)
     timezone_name = str(data.get("timezone") or "Europe/Zurich").strip()
     try:
         ZoneInfo(timezone_name)
@@ -339,14 +345,7 @@ def update_event_details(session: Session, event: Event, data: Mapping[str, Any]
     """Change an event's title, days and venue (audited); meetings must stay within the days."""
     errors: dict[str, list[str]] = {}
     title = _clean_title(data, errors, _("The event needs a title."))
-    dates: dict[str, date] = {}
-    for name in ("starts_on", "ends_on"):
-        try:
-            dates[name] = _parse_date(data.get(name))
-        except ValueError:
-            errors[name] = [_("Enter a date such as 2024-06-18.")]
-    if len(dates) == 2 and dates["ends_on"] < dates["starts_on"]:
-        errors["ends_on"] = [_("The last day cannot be before the first.")]
+    dates = _clean_days(data, errors)
     venue_id: int | None = None
     raw_venue = str(data.get("venue_id") or "").strip()
     if raw_venue:
