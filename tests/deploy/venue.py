@@ -240,9 +240,16 @@ def start_nginx(
     """nginx in the foreground with its own prefix, pid and logs, the site rendered by render.sh."""
     if not os.path.exists(NGINX):
         pytest.fail("nginx is not installed: run `make system-deps` (apt-get install nginx).")
+    # nginx's workers (www-data) must reach static/: a checkout in a private folder (a CI's
+    # mktemp -d is 0700) would answer 403, so they serve a copy in the nginx prefix instead.
+    app_dir = prefix / "app"
+    shutil.copytree(ROOT / "static", app_dir / "static")
+    for folder in [app_dir, *app_dir.rglob("*")]:
+        if folder.is_dir():
+            folder.chmod(0o755)
     options = {
         "--server-name": HOST,
-        "--app-dir": str(ROOT),
+        "--app-dir": str(app_dir),
         "--upstream": f"127.0.0.1:{app_port}",
         "--certificate": str(ca.certificate),
         "--certificate-key": str(ca.key),
