@@ -39,7 +39,6 @@ from kiosk.models.base import utcnow
 from kiosk.services import mail, ratelimit, second_factor
 from kiosk.services.audit import Actor
 from kiosk.services.auth import SessionRules, end_session, session_user, start_session
-from kiosk.services.ratelimit import SharedRateLimit
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -121,18 +120,13 @@ def _count_account_failure(key: str) -> None:
         log.warning("sign-in limits: storage unavailable (%s)", error)
 
 
+#: E-mails to the owner of an account under attack: one an hour.
+NOTICES = {"sign-in-notice": (1, 3600.0)}
+
+
 def _tell_owner(user: User) -> None:
     """E-mail the owner of an account under attack, once an hour at most (on every server)."""
-    notices = current_app.extensions.get("sign_in_notices")
-    if notices is None:
-        notices = SharedRateLimit(
-            "sign-in-notice",
-            1,
-            3600.0,
-            ratelimit.storage_for(current_app.config),
-            current_app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk",
-        )
-        current_app.extensions["sign_in_notices"] = notices
+    notices = ratelimit.app_limit(current_app._get_current_object(), "sign-in-notice", NOTICES)
     if notices.allowed(f"user:{user.id}"):
         mail.queue_sign_in_warning(db.session, user)
         db.session.commit()

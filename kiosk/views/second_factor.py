@@ -29,7 +29,7 @@ from kiosk.views.auth import (
 bp = Blueprint("second_factor", __name__)
 
 #: Wrong codes allowed per account in this many seconds, counted on every server (Redis).
-WRONG_CODES = (5, 300.0)
+LIMITS = {"second-factor": (5, 300.0)}
 
 
 class CodeForm(FlaskForm):
@@ -37,17 +37,7 @@ class CodeForm(FlaskForm):
 
 
 def wrong_codes() -> SharedRateLimit:
-    app = current_app._get_current_object()
-    limit = app.extensions.get("second_factor_limit")
-    if limit is None:
-        limit = SharedRateLimit(
-            "second-factor",
-            *WRONG_CODES,
-            ratelimit.storage_for(app.config),
-            app.config.get("RATELIMIT_KEY_PREFIX") or "kiosk",
-        )
-        app.extensions["second_factor_limit"] = limit
-    return limit
+    return ratelimit.app_limit(current_app._get_current_object(), "second-factor", LIMITS)
 
 
 def qr_svg(uri: str) -> Markup:
