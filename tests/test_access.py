@@ -143,6 +143,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "door_admin.edit_checkpoint": frozenset({ORGANIZER}),
     "door_admin.inside": frozenset({ORGANIZER}),
     "door_admin.inside_csv": frozenset({ORGANIZER}),
+    "door_admin.resolve_conflict": frozenset({ORGANIZER}),
     "api_door.offline_bundle": frozenset({ORGANIZER, SECURITY}),
     "api_door.scan": frozenset({ORGANIZER, SECURITY}),
     "api_door.scan_batch": frozenset({ORGANIZER, SECURITY}),

@@ -120,6 +120,26 @@ class Scan(Base):
     conflict: Mapped[bool] = mapped_column(default=False)
     #: The server's own verdict of an offline scan when it differs, e.g. "already_inside".
     server_reason: Mapped[str | None] = mapped_column(String(20))
+    #: When an organizer marked the conflict resolved, and who (None while it is open).
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class HolderChange(Base):
+    """A change of what a door checks of a badge holder (badge serial, accreditation), and when.
+
+    Offline scans are judged as of the moment they were made: the state at that moment is the
+    "before" of the first change after it, or the participant's current state if none.
+    """
+
+    __tablename__ = "holder_changes"
+    __table_args__ = (Index("ix_holder_changes_participant_at", "participant_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    serial_before: Mapped[int]
+    accredited_before: Mapped[bool]
 
 
 class Presence(Base):

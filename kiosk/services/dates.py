@@ -86,13 +86,22 @@ def _with_zone(text: str, moment: datetime, tz: ZoneInfo, loc: Locale) -> str:
 
 
 def format_moment(
-    moment: datetime, tz: ZoneInfo, locale: str | None = None, *, weekday: bool = False, zone: bool = True
+    moment: datetime,
+    tz: ZoneInfo,
+    locale: str | None = None,
+    *,
+    weekday: bool = False,
+    zone: bool = True,
+    seconds: bool = False,
 ) -> str:
-    """A moment in the zone `tz`, e.g. "Friday, 11 November 2022, 23:59 (Central European Time)"."""
+    """A moment in the zone `tz`, e.g. "Friday, 11 November 2022, 23:59 (Central European Time)".
+
+    `seconds` adds them ("23:59:07"), for records where the order of events matters (door scans).
+    """
     loc = _locale(locale)
     local = moment.astimezone(tz)
     day = format_date(local.date(), "full" if weekday else "long", locale=loc)
-    time = format_skeleton("Hm", local, tzinfo=tz, locale=loc)
+    time = format_skeleton("Hms" if seconds else "Hm", local, tzinfo=tz, locale=loc)
     text = (loc.datetime_formats["long"] or "{1} {0}").replace("{1}", day).replace("{0}", time)
     text = text.replace("'", "")
     return _with_zone(text, moment, tz, loc) if zone else text

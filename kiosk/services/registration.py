@@ -25,6 +25,7 @@ from kiosk.models.participant import holds_a_place
 from kiosk.services import live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
+from kiosk.services.door import history
 from kiosk.services.errors import (
     DelegationFull,
     DomainError,
@@ -103,6 +104,7 @@ def reread(session: Session, participant: Participant) -> Participant:
 def raise_badge_serial(session: Session, participant: Participant) -> tuple[int, int]:
     """Give the participant a new badge serial, which revokes every badge printed before; (old, new)."""
     old = participant.badge_serial
+    history.note_change(session, participant, old, participant.status)
     # An atomic increment: two desks reissuing at once get two different serials.
     participant.badge_serial = Participant.badge_serial + 1
     session.flush()
@@ -212,6 +214,7 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
     old = participant.status
     if new not in TRANSITIONS[old]:
         raise _cannot_change(old, new)
+    history.note_change(session, participant, participant.badge_serial, old)
     participant.status = new
     participant.status_changed_at = utcnow()
     live.touch(session, participant.event_id)

@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, ngettext, pgettext
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -28,7 +29,7 @@ from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
 from kiosk.services import counters, dates, door
 from kiosk.services.vocabulary import CATEGORY_LABELS
-from kiosk.views.auth import staff_required
+from kiosk.views.auth import current_actor, staff_required
 from kiosk.web.pages import attempt, event_or_404
 
 bp = Blueprint("door", __name__, url_prefix="/door")
@@ -157,7 +158,6 @@ def checkpoints(slug: str):
         figures=figures,
         scans=scans,
         conflicts=door.conflicts(db.session, event),
-        checkpoint_names={c.id: c.name for c in door.event_checkpoints(db.session, event)},
         all_venues=db.session.execute(select(Venue).order_by(Venue.name)).scalars().all(),
         reason_texts={reason: str(text) for reason, text in door.REASON_TEXT.items()},
     )
@@ -196,6 +196,19 @@ def add_checkpoint(slug: str):
 @staff_required(Role.ORGANIZER)
 def edit_checkpoint(slug: str, checkpoint_id: int):
     return _save(slug, checkpoint_id)
+
+
+@admin_bp.post("/conflicts/<int:scan_id>/resolve")
+@staff_required(Role.ORGANIZER)
+def resolve_conflict(slug: str, scan_id: int):
+    event = event_or_404(slug)
+    with attempt() as tried:
+        door.resolve_conflict(db.session, event, scan_id, current_actor(), current_user.id)
+    if refused := tried.error:
+        flash(refused.detail, "error")
+    else:
+        flash(_("The conflict is marked resolved."), "success")
+    return redirect(url_for("door_admin.checkpoints", slug=slug, _anchor="conflicts"))
 
 
 def _venue(event: Event) -> tuple[int, str]:

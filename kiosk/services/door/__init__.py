@@ -5,6 +5,7 @@
 - `caches`: what each process keeps (public keys, checkpoints, the offline bundle's holders).
 - `bundle`: the offline bundle a scanner decides from, and the photos it links to.
 - `checkpoints`: checkpoint admin, who is inside, offline conflicts, the door counters' recount.
+- `history`: what a door checked of a holder at a past moment (offline scans are judged as of then).
 
 Callers use the names below (`door.record_scan`, `door.save_checkpoint` …).
 """
@@ -21,11 +22,13 @@ from kiosk.services.door.caches import (
     forget_keys,
 )
 from kiosk.services.door.checkpoints import (
+    Conflict,
     checkpoint_json,
     conflicts,
     count_door,
     event_checkpoints,
     get_checkpoint,
+    resolve_conflict,
     save_checkpoint,
     venues_of,
     who_is_inside,
@@ -61,6 +64,7 @@ __all__ = [
     "MEETING_DOORS_OPEN",
     "REASON_TEXT",
     "EventRef",
+    "Conflict",
     "Gate",
     "Judged",
     "Rejected",
@@ -90,6 +94,7 @@ __all__ = [
     "record_and_commit",
     "record_offline_batch",
     "record_scan",
+    "resolve_conflict",
     "save_checkpoint",
     "venue_of",
     "venues_of",

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter as Tally
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from kiosk.models import Delegation, Event, Meeting, Participant, Venue
+from kiosk.models import Delegation, Event, Meeting, Participant, User, Venue
+from kiosk.models.base import utcnow
 from kiosk.models.door import (
     Checkpoint,
     CheckpointDirection,
+    Direction,
     Presence,
     Scan,
+    ScanResult,
 )
 from kiosk.services import counters, countries
+from kiosk.services.audit import Actor, record
 from kiosk.services.door.caches import MEETING_DOORS_OPEN, forget_gates
 from kiosk.services.door.verdict import _holder_name, venue_of
 from kiosk.services.errors import NotFound, ValidationFailed
@@ -82,16 +89,102 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
     return people
 
 
-def conflicts(session: Session, event: Event, limit: int = 200) -> list[Scan]:
-    """Offline scans the server's records contradict, newest first, for organizers to look into."""
-    return list(
-        session.execute(
-            select(Scan)
-            .where(Scan.event_id == event.id, Scan.conflict.is_(True))
-            .order_by(Scan.scanned_at.desc())
-            .limit(limit)
-        ).scalars()
+@dataclass(frozen=True)
+class Conflict:
+    """An offline scan the server's records contradict, as organizers read it."""
+
+    id: int
+    nonce: str
+    scanned_at: datetime
+    received_at: datetime
+    checkpoint: str
+    direction: Direction
+    result: ScanResult
+    #: The server's verdict ("already_inside" …), or None: the server would have accepted it.
+    server_reason: str | None
+    #: The name printed on the badge, and the delegation; "" when the code named no one.
+    participant: str
+    delegation: str
+    #: Who scanned (the officer's sign-in) and the scanner's own name, without the account number.
+    officer: str
+    device: str
+    resolved_at: datetime | None
+    resolved_by: str
+
+
+#: The caller's label the API puts before a scanner's own name ("user:2 door-de057f11").
+_CALLER_LABEL = re.compile(r"^[a-z]+:\S+\s*")
+
+
+def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict]:
+    """Offline scans the server's records contradict, open ones first then newest first."""
+    officer, resolver = aliased(User), aliased(User)
+    rows = session.execute(
+        select(
+            Scan,
+            Checkpoint.name,
+            Participant.title,
+            Participant.given_name,
+            Participant.family_name,
+            Participant.badge_name,
+            Delegation.name,
+            Delegation.category,
+            Delegation.country,
+            officer.email,
+            resolver.email,
+        )
+        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .outerjoin(Participant, Participant.id == Scan.participant_id)
+        .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
+        .outerjoin(officer, officer.id == Scan.officer_id)
+        .outerjoin(resolver, resolver.id == Scan.resolved_by_id)
+        .where(Scan.event_id == event.id, Scan.conflict.is_(True))
+        .order_by(Scan.resolved_at.is_not(None), Scan.scanned_at.desc(), Scan.id.desc())
+        .limit(limit)
     )
+    found = []
+    for scan, checkpoint, title, given, family, badge_name, delegation, category, country, by, fixer in rows:
+        named = scan.participant_id is not None and given is not None
+        found.append(
+            Conflict(
+                id=scan.id,
+                nonce=scan.nonce,
+                scanned_at=scan.scanned_at,
+                received_at=scan.received_at,
+                checkpoint=checkpoint,
+                direction=scan.direction,
+                result=scan.result,
+                server_reason=scan.server_reason,
+                participant=_holder_name(title, given, family, badge_name) if named else "",
+                delegation=countries.delegation_name(delegation, category, country) if named else "",
+                officer=by or "",
+                device=_CALLER_LABEL.sub("", scan.device),
+                resolved_at=scan.resolved_at,
+                resolved_by=fixer or "",
+            )
+        )
+    return found
+
+
+def resolve_conflict(session: Session, event: Event, scan_id: int, actor: Actor, user_id: int | None) -> Scan:
+    """Mark an offline conflict resolved (an organizer looked into it); audited. Twice is once."""
+    scan = session.get(Scan, scan_id)
+    if scan is None or scan.event_id != event.id or not scan.conflict:
+        raise NotFound(_("There is no such conflict at this event."))
+    if scan.resolved_at is None:
+        scan.resolved_at = utcnow()
+        scan.resolved_by_id = user_id
+        record(
+            session,
+            actor,
+            "door.conflict_resolved",
+            "scan",
+            scan.id,
+            event_id=event.id,
+            changes={"resolved": [False, True]},
+        )
+        session.flush()
+    return scan
 
 
 def venues_of(session: Session, event: Event) -> dict[int, str]:

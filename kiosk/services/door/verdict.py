@@ -33,6 +33,7 @@ from kiosk.models.door import (
     ScanResult,
 )
 from kiosk.services import countries, live
+from kiosk.services.door import history
 from kiosk.services.door.caches import Gate, _gate, _gates, _keys
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.keys import CodeProblem, check_code
@@ -488,12 +489,14 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
     participant_id = holder[0].id if holder else None
     if offline:
         server_reason = reason
+        if reason in _AS_OF_THEN and participant_id is not None and payload is not None:
+            server_reason = _reason_then(session, participant_id, payload.serial, moment, reason)
         result = sent.offline_result
         if reason is Reason.INVALID_CODE:
             # The server proves the code was never issued (damaged, bad signature, unknown serial):
             # whatever the scanner said, the scan is stored refused, and no one moves for it.
             result = ScanResult.REFUSED
-        if reason is None and checkpoint.anti_passback and participant_id is not None:
+        if server_reason is None and checkpoint.anti_passback and participant_id is not None:
             server_reason = _passback_reason(session, participant_id, venue_id, sent.direction)
         if result is ScanResult.ACCEPTED and participant_id is not None:
             if not _is_stale(session, participant_id, venue_id, moment):
@@ -583,6 +586,22 @@ def write_scan(session: Session, event: EventRef, judged: Judged) -> Verdict:
         conflict,
     )
     return Verdict(record, holder[0] if holder else None, int(dict(counted).get(venue_counter, 0)))
+
+
+#: Refusals that depend on when the badge was shown: an offline scan is judged as of its moment.
+_AS_OF_THEN = {Reason.REVOKED, Reason.NOT_ACCREDITED}
+
+
+def _reason_then(
+    session: Session, participant_id: int, serial: int, moment: datetime, reason_now: Reason
+) -> Reason | None:
+    """The refusal a badge deserved at `moment` (e.g. none, when scanned before its reissue)."""
+    then = history.state_at(session, participant_id, moment)
+    if then is None or serial > then.serial:  # nothing changed since, or not issued yet (a wrong clock)
+        return reason_now
+    if serial < then.serial:
+        return Reason.REVOKED
+    return None if then.accredited else Reason.NOT_ACCREDITED
 
 
 def _passback_reason(
