@@ -19,9 +19,9 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale, ngettext, pgettext
-from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.extensions import db

@@ -41,7 +41,11 @@ def upgrade():
         batch_op.add_column(sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("resolved_by_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
-            batch_op.f("fk_scans_resolved_by_id_users"), "users", ["resolved_by_id"], ["id"], ondelete="SET NULL"
+            batch_op.f("fk_scans_resolved_by_id_users"),
+            "users",
+            ["resolved_by_id"],
+            ["id"],
+            ondelete="SET NULL",
         )
     _history_from_the_audit_log()
 
@@ -73,9 +77,7 @@ def _history_from_the_audit_log():
         if isinstance(changes.get("status"), list) and len(changes["status"]) == 2:
             status, moved = changes["status"][0], True
         if moved:
-            rows.append(
-                {"pid": pid, "at": at, "serial": serial, "accredited": status == "accredited"}
-            )
+            rows.append({"pid": pid, "at": at, "serial": serial, "accredited": status == "accredited"})
             current[pid] = (serial, status)
     if rows:
         bind.execute(

@@ -24,7 +24,9 @@ def _door(app):
         event = new_event(session)
         ana = accredited(session, event, "Ana", "García", "Chile")
         ana.title = "Ms."
-        checkpoint = door.save_checkpoint(session, event, None, name="Pregny gate", direction="both", anti_passback=True)
+        checkpoint = door.save_checkpoint(
+            session, event, None, name="Pregny gate", direction="both", anti_passback=True
+        )
         officer = User(email="officer@un.example", role=Role.SECURITY)
         officer.set_password("x" * 12)
         session.add(officer)
@@ -69,7 +71,9 @@ def _withdraw(session, person):
 
 
 @pytest.mark.parametrize(
-    ("change", "reason"), [(_reissue, "revoked"), (_withdraw, "not_accredited")], ids=["reissue", "withdrawal"]
+    ("change", "reason"),
+    [(_reissue, "revoked"), (_withdraw, "not_accredited")],
+    ids=["reissue", "withdrawal"],
 )
 def test_an_offline_entry_is_judged_as_of_the_moment_it_was_made(app, change, reason):
     slug, ana, checkpoint, officer, code = _door(app)
@@ -127,7 +131,9 @@ def test_conflicts_name_people_and_scanners_and_an_organizer_resolves_them(app):
         door.resolve_conflict(db.session, event, verdict.scan.id, organizer, None)
         db.session.commit()
         assert door.conflicts(db.session, event)[0].resolved_at == resolved.resolved_at
-        assert len(db.session.execute(select(AuditEntry).filter_by(action="door.conflict_resolved")).all()) == 1
+        assert (
+            len(db.session.execute(select(AuditEntry).filter_by(action="door.conflict_resolved")).all()) == 1
+        )
         # A scan that is no conflict, or one of another event, cannot be resolved.
         other = new_event(db.session)
         with pytest.raises(NotFound):

@@ -26,7 +26,9 @@ class HolderState:
     accredited: bool
 
 
-def note_change(session: Session, participant: Participant, serial_before: int, status_before: Status) -> None:
+def note_change(
+    session: Session, participant: Participant, serial_before: int, status_before: Status
+) -> None:
     """Remember the holder's state just before a reissue or a status change (made now)."""
     if participant.id is None:  # being created: no badge of theirs was ever shown
         return
