@@ -296,11 +296,16 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
             "event": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["id", "slug", "venue_id"],
+                "required": ["id", "slug", "venue_id", "photos_until"],
                 "properties": {
                     "id": {"type": "integer"},
                     "slug": {"type": "string"},
                     "venue_id": {"type": "integer", "description": "0 when the event has no venue"},
+                    "photos_until": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "When the event is over: scanners drop their offline photos then",
+                    },
                 },
             },
             "public_keys": {
@@ -334,7 +339,11 @@ def _batch_answer(answer: door.Verdict | door.Rejected) -> dict[str, Any]:
                         "delegation": {"type": "string"},
                         "category": {"type": "string"},
                         "serial": {"type": "integer"},
-                        "photo_url": {"type": ["string", "null"]},
+                        "photo_url": {
+                            "type": ["string", "null"],
+                            "description": "The small offline copy of the photo (door-photos), to fetch "
+                            "after the bundle and keep on the device until sign-out or the event's end",
+                        },
                     },
                 },
             },
@@ -430,3 +439,24 @@ def participant_photo(participant_id: int):
     if g.principal.role != Role.ORGANIZER and not door.photo_at_the_door(db.session, participant):
         raise NotFound(_("There is no participant %(id)d.", id=participant_id))
     return responses.photo(participant)
+
+
+@operation(
+    bp,
+    "/events/<slug>/door-photos/<int:participant_id>",
+    "GET",
+    summary="The small copy of a badge holder's photo a scanner keeps for offline use (at most 12 KB, "
+    "150 × 200): accredited participants of this event, until it is over; never kept by HTTP caches",
+    roles=DOOR_ROLES,
+    query=(("v", {"type": "integer"}, "The photo's version, from the offline bundle"),),
+    response={"type": "string", "format": "binary"},
+    media_type="image/jpeg",
+    errors=(NotFound,),
+    tag="door",
+)
+def offline_photo(slug: str, participant_id: int, query: dict[str, Any]):
+    return Response(
+        door.offline_photo(db.session, event_or_404(slug), participant_id),
+        mimetype="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -12,7 +12,14 @@ Callers use the names below (`door.record_scan`, `door.save_checkpoint` …).
 
 from __future__ import annotations
 
-from kiosk.services.door.bundle import offline_bundle, photo_at_the_door, photo_url
+from kiosk.services.door.bundle import (
+    offline_bundle,
+    offline_photo,
+    offline_photo_url,
+    photo_at_the_door,
+    photo_url,
+    photos_until,
+)
 from kiosk.services.door.caches import (
     MEETING_DOORS_OPEN,
     Gate,
@@ -88,9 +95,12 @@ __all__ = [
     "judge_code",
     "judge_scan",
     "offline_bundle",
+    "offline_photo",
+    "offline_photo_url",
     "parse_direction",
     "photo_at_the_door",
     "photo_url",
+    "photos_until",
     "record_and_commit",
     "record_offline_batch",
     "record_scan",

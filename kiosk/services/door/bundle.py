@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,10 +18,11 @@ from kiosk.models.door import (
     Checkpoint,
     Presence,
 )
-from kiosk.services import countries
+from kiosk.services import countries, photos
 from kiosk.services.door.caches import _holders, event_public_keys
 from kiosk.services.door.checkpoints import checkpoint_json
 from kiosk.services.door.verdict import _HOLDER, _holder_name
+from kiosk.services.errors import NotFound
 
 # --- what organizers and offline scanners read ---------------------------------------------------
 
@@ -47,7 +49,7 @@ def _holders_version(session: Session, event_id: int) -> tuple:
     return tuple(participants), tuple(tuple(row) for row in delegations)
 
 
-def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str, frozenset[str]]:
+def _holders_json(session: Session, event_id: int, slug: str, version: tuple) -> tuple[str, frozenset[str]]:
     """The holders part of a bundle as JSON members (without braces), and the categories in it.
 
     `version` is `_holders_version`'s, whose second part is the event's delegations.
@@ -71,7 +73,7 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
             "delegation": delegation,
             "category": category,
             "serial": serial,
-            "photo_url": photo_url(pid, int(updated.timestamp())) if has_photo else None,
+            "photo_url": offline_photo_url(slug, pid, int(updated.timestamp())) if has_photo else None,
         }
     text = _json({"not_accredited": not_accredited, "participants": participants, "revoked": revoked})
     return text[1:-1], frozenset(c["category"] for c in participants.values())
@@ -93,7 +95,7 @@ def offline_bundle(
     version = _holders_version(session, event.id)
     cached = _holders.get(event.id)
     if cached is None or cached[0] != version:
-        members, categories = _holders_json(session, event.id, version)
+        members, categories = _holders_json(session, event.id, event.slug, version)
         digest = hashlib.sha256(members.encode()).hexdigest()
         cached = _holders[event.id] = (version, members, digest, categories)
     _version, members, digest, categories = cached
@@ -111,7 +113,12 @@ def offline_bundle(
     ).scalars()
     light = _json(
         {
-            "event": {"id": event.id, "slug": event.slug, "venue_id": event.venue_id or 0},
+            "event": {
+                "id": event.id,
+                "slug": event.slug,
+                "venue_id": event.venue_id or 0,
+                "photos_until": photos_until(event).isoformat(),
+            },
             "public_keys": {
                 str(key_id): public.hex()
                 for key_id, public in sorted(event_public_keys(session, event.id).items())
@@ -129,6 +136,11 @@ def offline_bundle(
     return f"{light[:-1]},{members},{stamp}}}", tag
 
 
+def photos_until(event: Event) -> datetime:
+    """When the event is over: the door and the desk see no photo after it, scanners drop theirs."""
+    return event.local_midnight(event.ends_on + timedelta(days=1))
+
+
 def photo_at_the_door(session: Session, participant: Participant, now: datetime | None = None) -> bool:
     """Whether the door and the desk may see this participant's photo: accredited, event not over.
 
@@ -137,8 +149,28 @@ def photo_at_the_door(session: Session, participant: Participant, now: datetime 
     """
     event = session.get(Event, participant.event_id)
     assert event is not None
-    over_at = event.local_midnight(event.ends_on + timedelta(days=1))
-    return participant.status == Status.ACCREDITED and (now or utcnow()) < over_at
+    return participant.status == Status.ACCREDITED and (now or utcnow()) < photos_until(event)
+
+
+def offline_photo(session: Session, event: Event, participant_id: int, now: datetime | None = None) -> bytes:
+    """The small copy of a holder's photo a scanner keeps for offline use, or NotFound.
+
+    Only of an accredited participant of this event, while the event is not over.
+    """
+    participant = session.get(Participant, participant_id)
+    if (
+        participant is None
+        or participant.event_id != event.id
+        or participant.photo is None
+        or not photo_at_the_door(session, participant, now)
+    ):
+        raise NotFound(_("There is no photo of this participant."))
+    return photos.door_photo(participant.photo)
+
+
+def offline_photo_url(slug: str, participant_id: int, version: int) -> str:
+    """Where a scanner fetches the small copy of a holder's photo (the version changes with it)."""
+    return f"/api/v1/events/{slug}/door-photos/{participant_id}?v={version}"
 
 
 def photo_url(participant_id: int, version: int) -> str:
