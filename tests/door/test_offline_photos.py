@@ -74,6 +74,7 @@ def test_only_the_door_gets_them_and_only_of_accredited_holders_of_the_event_unt
     assert get(other, "elsewhere").status_code == 200
     with app.app_context():
         event = db.session.get(Event, db.session.get(Participant, ids["ana"]).event_id)
-        event.starts_on, event.ends_on = event.starts_on - timedelta(days=10), event.ends_on - timedelta(days=5)
+        event.starts_on -= timedelta(days=10)
+        event.ends_on -= timedelta(days=5)
         db.session.commit()
     assert get(slug, "ana").status_code == 404  # the event is over
