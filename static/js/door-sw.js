@@ -1,11 +1,10 @@
 // The door scanner's service worker (scope /door/): the page and its files come from the network
 // when it answers and from the cache when it does not, so the scanner opens and works offline,
-// even after a reload. Holders' photos are kept as they are seen, at most MAX_PHOTOS of them.
-// The API is left to the network: the page itself decides what to do when it is unreachable.
+// even after a reload. The API is left to the network: the page itself decides what to do when it
+// is unreachable. Holders' offline photos are kept by the page (door-photos.js), in PHOTOS.
 
-const SHELL = "door-shell-v1";
-const PHOTOS = "door-photos-v1";
-const MAX_PHOTOS = 300;
+const SHELL = "door-shell-v2";
+const PHOTOS = "door-photos-v2";
 const PRECACHE = [
   "/static/css/app.css",
   "/static/js/api.js",
@@ -15,6 +14,7 @@ const PRECACHE = [
   "/static/js/clock.js",
   "/static/js/door.js",
   "/static/js/door-offline.js",
+  "/static/js/door-photos.js",
   "/static/js/door-store.js",
   "/static/vendor/zxing-wasm-3.1.4/es/reader/index.js",
   "/static/vendor/zxing-wasm-3.1.4/es/share.js",
@@ -42,23 +42,6 @@ self.addEventListener("message", (event) => {
   }
 });
 
-const isPhoto = (url) => /^\/api\/v1\/participants\/\d+\/photo$/.test(url.pathname);
-
-async function keepPhoto(request, response) {
-  const cache = await caches.open(PHOTOS);
-  await cache.put(request, response);
-  const keys = await cache.keys();
-  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_PHOTOS))) await cache.delete(old);
-}
-
-async function photo(request) {
-  const cached = await caches.match(request, { cacheName: PHOTOS });
-  if (cached) return cached;
-  const response = await fetch(request);
-  if (response.ok) await keepPhoto(request, response.clone());
-  return response;
-}
-
 async function networkFirst(request) {
   try {
     const response = await fetch(request);
@@ -77,10 +60,6 @@ async function networkFirst(request) {
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (isPhoto(url)) {
-    event.respondWith(photo(event.request));
-    return;
-  }
   if (url.pathname.startsWith("/api/")) return;
   event.respondWith(networkFirst(event.request));
 });

@@ -6,6 +6,7 @@ import { api, ApiError, apiRetrying, NetworkError } from "./api.js";
 import { bdi, isolated } from "./bidi.js";
 import { clockFormat } from "./clock.js";
 import { decideOffline } from "./door-offline.js";
+import { dropPhotos, offlinePhoto, syncPhotos } from "./door-photos.js";
 import { openStore } from "./door-store.js";
 import { fill } from "./messages.js";
 import { listenForHandScanner, normaliseCode, onceWhileShown, startCamera } from "./scanner.js";
@@ -112,6 +113,7 @@ let insideAt = 0; // when insideNow came from the server's answer to a scan
 
 function showInside() {
   $("door-inside").textContent = insideNow === null ? "" : counted(strings.inside_now, insideNow);
+  $("door-inside").dataset.count = insideNow === null ? "" : String(insideNow);
 }
 
 function networkText() {
@@ -205,15 +207,7 @@ function show(verdict, { offline, startedAt }) {
   isolated($("door-name"), who?.name);
   isolated($("door-delegation"), delegationName(who?.delegation));
   $("door-category").textContent = who ? strings.categories[who.category] || who.category_label || who.category : "";
-  const photo = $("door-photo");
-  if (who?.photo_url) {
-    photo.hidden = false;
-    photo.alt = who.name;
-    photo.src = who.photo_url;
-  } else {
-    photo.hidden = true;
-    photo.removeAttribute("src");
-  }
+  showPhoto(who, offline);
   const point = checkpoint();
   const where = $("door-verdict-where");
   where.replaceChildren();
@@ -240,11 +234,59 @@ function show(verdict, { offline, startedAt }) {
   }, VERDICT_SHOWN_MS);
 }
 
+let photoShown = null; // the object URL of the offline photo on screen, released when replaced
+let photoTurn = 0;
+
+async function showPhoto(who, offline) {
+  // Online, the server's photo; offline, this device's copy, or plainly "Photo not available offline".
+  const photo = $("door-photo");
+  const missing = $("door-photo-missing");
+  const turn = ++photoTurn;
+  if (photoShown) URL.revokeObjectURL(photoShown);
+  photoShown = null;
+  photo.hidden = true;
+  photo.removeAttribute("src");
+  missing.hidden = true;
+  if (!who) return;
+  // After the event, the photos are dropped and none is shown offline.
+  const over = Date.now() >= Date.parse(state.bundle?.event?.photos_until || 0);
+  if (offline && over) dropPhotos();
+  const src = offline ? (over ? null : await offlinePhoto(who.photo_url).catch(() => null)) : who.photo_url;
+  if (turn !== photoTurn) {
+    if (offline && src) URL.revokeObjectURL(src);
+    return;
+  }
+  if (!src) {
+    missing.hidden = !offline;
+    return;
+  }
+  if (offline) photoShown = src;
+  photo.alt = who.name;
+  photo.src = src;
+  photo.hidden = false;
+}
+
+$("door-photo").addEventListener("error", () => {
+  // The network went between the verdict and its photo: say so rather than show a broken image.
+  $("door-photo").hidden = true;
+  $("door-photo-missing").hidden = false;
+});
+
+function keepPhotos(bundle) {
+  // In the background after each badge list: this device's copy of every holder's photo.
+  syncPhotos(bundle, (count) => {
+    root.dataset.photos = String(count);
+  }).then(() => {
+    root.dataset.photosSynced = bundle.generated_at;
+  });
+}
+
 function signedOut(error) {
   // The session ended (signed out, account deactivated): say so, and keep the queue for later.
   if (!(error instanceof ApiError && error.status === 401)) return false;
   $("door-signed-out").hidden = false;
   root.dataset.signedOut = "1";
+  dropPhotos();
   return true;
 }
 
@@ -345,7 +387,9 @@ async function scanOffline(code, point, dir, nonce, scannedAt, startedAt) {
   });
   if (verdict.result === "accepted") {
     remember(venueOf(point), verdict.payload.participantId, dir);
+    // One figure on the screen: the status line and the verdict both show this one.
     if (insideNow !== null) insideNow = Math.max(0, insideNow + (dir === "in" ? 1 : -1));
+    showInside();
   }
   state.queued = await state.store.countQueued();
   showNetwork();
@@ -413,6 +457,7 @@ async function refreshBundle() {
     setOnline(true);
     showBundle();
     insideFromBundle();
+    keepPhotos(bundle);
   } catch (error) {
     if (error instanceof NetworkError || (error instanceof ApiError && error.status >= 500)) setOnline(false);
     else signedOut(error);
@@ -467,8 +512,26 @@ async function registerWorker() {
   }
 }
 
+function dropOnSignOut() {
+  // Signing out on this device drops what it keeps of people: the photos and the badge list
+  // (scans still waiting are kept, and sent at the next sign-in).
+  for (const form of document.querySelectorAll('form[action$="/logout"]')) {
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.dropped) return;
+      event.preventDefault();
+      try {
+        await Promise.all([dropPhotos(), state.store?.set("bundle", null)]);
+      } finally {
+        form.dataset.dropped = "1";
+        form.submit();
+      }
+    });
+  }
+}
+
 async function start() {
   restoreSettings();
+  dropOnSignOut();
   state.store = await openStore(`door-${slug}`);
   state.bundle = (await state.store.get("bundle")) || null;
   state.moves = new Map((await state.store.get("moves")) || []);

@@ -209,13 +209,13 @@ def test_scanner_keeps_working_through_an_outage(app, server, browser, make_user
     expect(page.locator("#door-verdict-reason")).to_contain_text("replaced by a newer one")
     show_badge_to_hand_scanner(page, codes["ana"])
     expect(verdict(page, 5)).to_have_attribute("data-reason", "already_inside")
-    # Ana's photo was seen online: the service worker shows it offline.
+    # Ana's photo was kept after the badge list (the only one with a photo): shown offline.
     photo_shown(page)
     cached = page.evaluate(
-        """async () => (await (await caches.open("door-photos-v1")).keys())
+        """async () => (await (await caches.open("door-photos-v2")).keys())
             .map((request) => new URL(request.url).pathname)"""
     )
-    assert cached == [f"/api/v1/participants/{ids['ana']}/photo"]
+    assert cached == [f"/api/v1/events/{slug}/door-photos/{ids['ana']}"]
     expect(root).to_have_attribute("data-queued", "4")
     assert serious_violations(page) == [], report(serious_violations(page))
 
