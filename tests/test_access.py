@@ -13,11 +13,13 @@ pages and the link's secret as a token on the API.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
 from flask import Flask
+from PIL import Image
 
 from kiosk.extensions import db
 from kiosk.models import Checkpoint, Event, Kiosk, Meeting, Participant, Role, Status
@@ -208,6 +210,12 @@ def allowed(endpoint: str, method: str) -> frozenset[str] | None:
     return ACCESS.get(f"{endpoint} {method}", ACCESS.get(endpoint))
 
 
+def _tiny_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (6, 8), (200, 170, 140)).save(out, format="JPEG")
+    return out.getvalue()
+
+
 @pytest.fixture
 def world(app, make_event, make_delegation, make_participant, make_user, make_token, tmp_path) -> dict:
     """An event, the focal points' two delegations and a spare one, an accredited participant with a
@@ -220,7 +228,7 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         delegation=own,
         status=Status.ACCREDITED,
         email="ana@example.org",
-        photo=b"\xff\xd8",
+        photo=_tiny_jpeg(),  # a real image: the door's offline copy is made from it
         photo_type="image/jpeg",
     )
     with app.app_context():

@@ -60,11 +60,17 @@ def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, str]:
     return out.getvalue(), "image/jpeg"
 
 
-def door_photo(photo: bytes) -> bytes:
-    """The small JPEG a door scanner keeps for offline use (DOOR_SIZE, at most DOOR_MAX_BYTES)."""
-    image = Image.open(io.BytesIO(photo))
-    image.draft("RGB", (DOOR_SIZE[0] * 2, DOOR_SIZE[1] * 2))  # decode a JPEG at a fraction: fast
-    image = image.convert("RGB")
+def door_photo(photo: bytes) -> bytes | None:
+    """The small JPEG a door scanner keeps for offline use (DOOR_SIZE, at most DOOR_MAX_BYTES).
+
+    None if the stored photo cannot be read (stored before photos were checked and re-encoded).
+    """
+    try:
+        image = Image.open(io.BytesIO(photo))
+        image.draft("RGB", (DOOR_SIZE[0] * 2, DOOR_SIZE[1] * 2))  # decode a JPEG at a fraction: fast
+        image = image.convert("RGB")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
     image.thumbnail(DOOR_SIZE)
     for quality in (72, 60, 45, 30):
         out = io.BytesIO()

@@ -158,14 +158,17 @@ def offline_photo(session: Session, event: Event, participant_id: int, now: date
     Only of an accredited participant of this event, while the event is not over.
     """
     participant = session.get(Participant, participant_id)
-    if (
-        participant is None
-        or participant.event_id != event.id
-        or participant.photo is None
-        or not photo_at_the_door(session, participant, now)
-    ):
+    small = (
+        photos.door_photo(participant.photo)
+        if participant is not None
+        and participant.event_id == event.id
+        and participant.photo is not None
+        and photo_at_the_door(session, participant, now)
+        else None
+    )
+    if small is None:
         raise NotFound(_("There is no photo of this participant."))
-    return photos.door_photo(participant.photo)
+    return small
 
 
 def offline_photo_url(slug: str, participant_id: int, version: int) -> str:
