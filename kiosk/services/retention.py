@@ -76,8 +76,9 @@ class PurgeReport:
         for e in self.events:
             out.append(
                 f"  {e.slug} (ended {e.ends_on.isoformat()}): {e.participants} participants anonymised "
-                f"({e.photos} photos, {e.identity_details} identity details), {e.delegations} delegations' focal points and private links, "
-                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details"
+                f"({e.photos} photos), {e.delegations} delegations' focal points and private links, "
+                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details, "
+                f"{e.identity_details} participants' identity details"
             )
         if not self.events:
             out.append("  none with personal data left")
