@@ -86,6 +86,9 @@ def take_photo(page: Page, root: str, tmp_path: Path, shots: str | None) -> None
     dialog.locator(".camera-use").click()
     expect(dialog).to_be_hidden()
     expect(page.locator(f"{root} .camera-preview")).to_be_visible()
+    if shots:
+        page.locator(f"{root} .camera-preview").scroll_into_view_if_needed()
+        shoot(page, f"camera-{shots}-3-ready.png", tmp_path)
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
