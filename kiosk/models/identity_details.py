@@ -1,4 +1,7 @@
-"""Identity details a secretariat may need for security badges, kept encrypted (services/identity_details.py)."""
+"""Identity details a secretariat may need for security badges, kept encrypted.
+
+See kiosk/services/identity_details.py.
+"""
 
 from __future__ import annotations
 

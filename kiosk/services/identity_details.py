@@ -225,7 +225,10 @@ def clean(data: dict[str, str], *, required: bool, today: date | None = None) ->
     number = " ".join(values["document_number"].upper().split())
     if number and not DOCUMENT_NUMBER.match(number):
         errors["document_number"] = [
-            _("Write the document number as printed: 3 to 30 letters and digits (spaces and hyphens allowed).")
+            _(
+                "Write the document number as printed: 3 to 30 letters and digits "
+                "(spaces and hyphens allowed)."
+            )
         ]
     expiry = _day(values["document_expiry"], errors, "document_expiry") if values["document_expiry"] else None
     if expiry is not None:

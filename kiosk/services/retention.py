@@ -2,7 +2,8 @@
 
 Rows are anonymised in place, not deleted: a participant row keeps its event, delegation,
 category, gender, mode, status and times, and loses its name, function, e-mail address, photo
-and reference; its encrypted identity details (services/identity_details.py) are deleted. The counters (headcounts, gender balance, categories, arrivals, door figures)
+and reference; its encrypted identity details (services/identity_details.py) are
+deleted. The counters (headcounts, gender balance, categories, arrivals, door figures)
 are not touched, and `recount-counters` still finds them equal to the rows. Updates are plain
 SQL statements: the flush listeners that keep counters and search keys do not run.
 

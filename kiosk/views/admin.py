@@ -153,7 +153,6 @@ def new_event():
             "cap_in_person": "cap_in_person" in request.form,
             "auto_accredit": "auto_accredit" in request.form,
             "identity_details": "identity_details" in request.form,
-        "identity_details": "identity_details" in request.form,
         }
         values.pop("csrf_token", None)
         with attempt() as tried:

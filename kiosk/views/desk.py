@@ -267,7 +267,9 @@ def photo(slug: str, participant_id: int):
 
     def run(person: Participant) -> str:
         upload = request.files.get("photo")
-        data, kind = photos.clean_photo(upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"])
+        data, kind = photos.clean_photo(
+            upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
+        )
         registration.set_photo(db.session, person, data, kind, current_actor())
         return _("The photo of %(name)s is saved.", name=person.full_name)
 

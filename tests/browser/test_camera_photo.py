@@ -29,7 +29,9 @@ FACE = (230, 150, 60)  # an orange oval in the middle of the picture
 def face_frame() -> Image.Image:
     """A 640×480 picture: a blue wall and, in the middle, an orange oval where a face would be."""
     frame = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
-    ImageDraw.Draw(frame).ellipse((WIDTH / 2 - 90, HEIGHT / 2 - 120, WIDTH / 2 + 90, HEIGHT / 2 + 120), fill=FACE)
+    ImageDraw.Draw(frame).ellipse(
+        (WIDTH / 2 - 90, HEIGHT / 2 - 120, WIDTH / 2 + 90, HEIGHT / 2 + 120), fill=FACE
+    )
     return frame
 
 
@@ -169,7 +171,8 @@ def test_without_a_camera_a_sentence_says_so_and_upload_still_works(
     picture = io.BytesIO()
     face_frame().save(picture, format="PNG")
     page.set_input_files(
-        f"#photo-{person.id}", files=[{"name": "ana.png", "mimeType": "image/png", "buffer": picture.getvalue()}]
+        f"#photo-{person.id}",
+        files=[{"name": "ana.png", "mimeType": "image/png", "buffer": picture.getvalue()}],
     )
     page.locator(f"{row} .photo-form button[type=submit]").click()
     expect(page.locator(".notice-success")).to_contain_text("The photo of Ana Rojas is saved.")

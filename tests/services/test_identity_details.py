@@ -1,4 +1,5 @@
-"""Identity details: checked with sentences, sealed per participant and field, purged, exported on request only."""
+"""Identity details: checked with sentences, sealed per participant and field, purged, exported
+on request only."""
 
 from __future__ import annotations
 
@@ -40,9 +41,13 @@ def stored_identity(app, participant: Participant, data: dict | None = None) -> 
 
 
 def raw_row(participant_id: int) -> dict:
-    row = db.session.execute(
-        text("SELECT * FROM identity_details WHERE participant_id = :id"), {"id": participant_id}
-    ).mappings().one()
+    row = (
+        db.session.execute(
+            text("SELECT * FROM identity_details WHERE participant_id = :id"), {"id": participant_id}
+        )
+        .mappings()
+        .one()
+    )
     return {key: bytes(value) if isinstance(value, memoryview) else value for key, value in row.items()}
 
 
@@ -139,7 +144,9 @@ def test_the_data_key_is_a_private_file_in_keys_dir_and_rotates(app, make_partic
         assert raw_row(ana.id)["nationality"][1:5] == (1).to_bytes(4, "big")
         assert raw_row(bea.id)["nationality"][1:5] == (2).to_bytes(4, "big")
         for person in (ana, bea):  # the old key still opens what it sealed
-            assert identity_details.read(db.session, db.session.get(Participant, person.id)).nationality == "CL"
+            assert (
+                identity_details.read(db.session, db.session.get(Participant, person.id)).nationality == "CL"
+            )
         first.unlink()
         identity_details._load_key.cache_clear()
         with pytest.raises(IdentityUnreadable, match="missing"):
@@ -151,10 +158,15 @@ def test_the_audit_log_names_the_fields_never_the_values(app, make_participant):
     stored_identity(app, person)
     stored_identity(app, person, {**GOOD, "document_number": "P 7777777"})
     with app.app_context():
-        entries = db.session.execute(
-            select(AuditEntry).where(AuditEntry.action == "participant.identity_details")
-        ).scalars().all()
-        assert [e.changes for e in entries] == [{"fields": list(identity_details.FIELDS)}, {"fields": ["document_number"]}]
+        entries = (
+            db.session.execute(select(AuditEntry).where(AuditEntry.action == "participant.identity_details"))
+            .scalars()
+            .all()
+        )
+        assert [e.changes for e in entries] == [
+            {"fields": list(identity_details.FIELDS)},
+            {"fields": ["document_number"]},
+        ]
         written = repr([e.changes for e in entries])
         assert "1234567" not in written and "7777777" not in written and "1975" not in written
 
@@ -175,7 +187,9 @@ def test_exports_carry_identity_details_only_when_asked_by_name(app, make_partic
 
 
 def test_the_personal_data_purge_deletes_them(app, make_event, make_delegation, make_participant, tmp_path):
-    ended = make_event(starts_on=date.today() - timedelta(days=400), ends_on=date.today() - timedelta(days=398))
+    ended = make_event(
+        starts_on=date.today() - timedelta(days=400), ends_on=date.today() - timedelta(days=398)
+    )
     running = make_event()
     gone = make_participant(delegation=make_delegation(event=ended))
     kept = make_participant(delegation=make_delegation(event=running))

@@ -133,11 +133,18 @@ def test_the_desk_takes_a_badge_photo_on_the_day(app, client, event, delegation,
     assert "is not a JPEG or PNG image" in bad.text
 
 
-def test_organizers_read_them_and_export_them_only_by_name(app, client, event, delegation, make_participant, login):
+def test_organizers_read_them_and_export_them_only_by_name(
+    app, client, event, delegation, make_participant, login
+):
     person = make_participant(delegation=delegation)
     with app.app_context():
         identity = identity_details.clean(IDENTITY, required=True)
-        identity_details.store(db.session, db.session.get(Participant, person.id), identity, Actor("user:organizer", Role.ORGANIZER))
+        identity_details.store(
+            db.session,
+            db.session.get(Participant, person.id),
+            identity,
+            Actor("user:organizer", Role.ORGANIZER),
+        )
         db.session.commit()
     login(Role.ORGANIZER)
     page = client.get(f"/admin/events/{event.slug}/participants/{person.id}")
@@ -152,9 +159,13 @@ def test_organizers_read_them_and_export_them_only_by_name(app, client, event, d
     live = client.get(f"/admin/events/{event.slug}/dashboard")
     assert "identity_details=yes" in live.text
     with app.app_context():
-        entries = db.session.execute(
-            select(AuditEntry).where(AuditEntry.action == "event.export").order_by(AuditEntry.id)
-        ).scalars().all()
+        entries = (
+            db.session.execute(
+                select(AuditEntry).where(AuditEntry.action == "event.export").order_by(AuditEntry.id)
+            )
+            .scalars()
+            .all()
+        )
         assert [e.changes.get("identity_details") for e in entries] == [None, True]
         assert "P1234567" not in repr([e.changes for e in entries])
 
@@ -164,7 +175,10 @@ def test_the_event_setting_is_off_by_default_and_switched_on_the_event_page(app,
     assert event.identity_details is False
     login(Role.ORGANIZER)
     page = client.get(f"/admin/events/{event.slug}")
-    assert 'name="identity_details"' in page.text and "checked" not in page.text.split('id="identity_details"')[1][:30]
+    assert (
+        'name="identity_details"' in page.text
+        and "checked" not in page.text.split('id="identity_details"')[1][:30]
+    )
     form = {
         "registration_opens_at": "",
         "registration_deadline": "",
@@ -179,7 +193,9 @@ def test_the_event_setting_is_off_by_default_and_switched_on_the_event_page(app,
         assert db.session.get(Event, event.id).identity_details is True
 
 
-def test_the_camera_is_allowed_only_on_pages_that_take_photos(client, delegation, delegation_link, login, event):
+def test_the_camera_is_allowed_only_on_pages_that_take_photos(
+    client, delegation, delegation_link, login, event
+):
     link = sign_in(client, delegation_link(delegation))
     assert client.get(link + "/").headers["Permissions-Policy"].startswith("camera=(self)")
     login(Role.DESK)
