@@ -152,6 +152,11 @@ CONTENT_SECURITY_POLICY = (
 #: Over HTTPS: a browser that came once never tries plain http for a year (as deploy/nginx sets it;
 #: no includeSubDomains: the venue's name may sit under a domain with other servers).
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+#: The camera only where a page uses it: the kiosk and the door read codes, the focal point's page
+#: and the desk take badge photos. Everywhere else no camera; no page ever uses microphone or location.
+CAMERA_BLUEPRINTS = frozenset({"kiosk", "door", "registration", "desk"})
+PERMISSIONS_POLICY_CAMERA = "camera=(self), microphone=(), geolocation=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 
 
 def register_security_headers(app: Flask) -> None:
@@ -165,6 +170,10 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        camera = request.blueprint in CAMERA_BLUEPRINTS
+        response.headers.setdefault(
+            "Permissions-Policy", PERMISSIONS_POLICY_CAMERA if camera else PERMISSIONS_POLICY
+        )
         if request.is_secure:  # behind nginx (PROXY_FIX=1) too, which then drops its own copy
             response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response

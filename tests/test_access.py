@@ -174,6 +174,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "desk.reissue": frozenset({ORGANIZER, DESK}),
     "desk.accredit": frozenset({ORGANIZER, DESK}),
     "desk.walk_in": frozenset({ORGANIZER, DESK}),
+    "desk.photo": frozenset({ORGANIZER, DESK}),
+    "desk.set_identity": frozenset({ORGANIZER, DESK}),
     "desk.jobs": frozenset({ORGANIZER, DESK}),
     "desk.job_action": frozenset({ORGANIZER, DESK}),
 }
@@ -219,8 +221,8 @@ def _tiny_jpeg() -> bytes:
 @pytest.fixture
 def world(app, make_event, make_delegation, make_participant, make_user, make_token, tmp_path) -> dict:
     """An event, the focal points' two delegations and a spare one, an accredited participant with a
-    photo, printers, a print job, a spare user and token."""
-    event = make_event()
+    photo, printers, a print job, a spare user and token. The event asks for identity details."""
+    event = make_event(identity_details=True)
     own = make_delegation(event=event, name="Chile", focal_point_email="focal@example.org")
     other = make_delegation(event=event, name="Peru", country="PE")
     spare = make_delegation(event=event, name="Norway", country="NO")

@@ -18,6 +18,7 @@ from kiosk.models.door import (
     ScanResult,
 )
 from kiosk.models.event import Event, EventKey, Meeting, Venue
+from kiosk.models.identity_details import IdentityDetails
 from kiosk.models.kiosk import Kiosk, KioskCode
 from kiosk.models.mail import MailStatus, OutgoingMail
 from kiosk.models.participant import (
@@ -73,6 +74,7 @@ __all__ = [
     "DelegationSession",
     "Event",
     "EventKey",
+    "IdentityDetails",
     "Gender",
     "Kiosk",
     "KioskCode",

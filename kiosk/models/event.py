@@ -49,6 +49,8 @@ class Event(Base):
     secretariat: Mapped[str] = mapped_column(String(300), default="")
     #: The language of the words printed on badges (the category band): "en" or "fr".
     badge_language: Mapped[str] = mapped_column(String(5), default="en")
+    #: Ask nationality, date of birth and identity document (kept encrypted: services/identity_details.py).
+    identity_details: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     venue: Mapped[Venue | None] = relationship()

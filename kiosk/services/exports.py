@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.models import Checkpoint, Delegation, Event, Participant, Scan
-from kiosk.services import events, live_figures
+from kiosk.services import events, identity_details, live_figures
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATASETS = ("participants", "delegations", "scans", "gender")
@@ -48,8 +48,11 @@ def _cell(value: Any, event: Event) -> Any:
     return getattr(value, "value", value)
 
 
-def participants(session: Session, event: Event) -> Table:
-    """Every participant of the event with their delegation, in delegation and name order."""
+def participants(session: Session, event: Event, *, with_identity: bool = False) -> Table:
+    """Every participant of the event with their delegation, in delegation and name order.
+
+    Identity details (services/identity_details.py) only with `with_identity`: an organizer's explicit choice.
+    """
     rows = session.execute(
         select(Participant, Delegation)
         .join(Delegation, Delegation.id == Participant.delegation_id)
@@ -98,6 +101,12 @@ def participants(session: Session, event: Event) -> Table:
         ]
         for p, d in rows
     ]
+    if with_identity:
+        found = identity_details.of_event(session, event)
+        header += list(identity_details.FIELDS)
+        for row, (p, _d) in zip(body, rows, strict=True):
+            values = found[p.id].values() if p.id in found else {}
+            row.extend(values.get(name, "") for name in identity_details.FIELDS)
     return Table(_("Participants"), header, body)
 
 
@@ -185,8 +194,12 @@ def gender(session: Session, event: Event) -> Table:
 BUILDERS = {"participants": participants, "delegations": delegations, "scans": scans, "gender": gender}
 
 
-def build(session: Session, event: Event, dataset: str) -> Table:
-    """One of DATASETS for `event`."""
+def build(session: Session, event: Event, dataset: str, *, with_identity: bool = False) -> Table:
+    """One of DATASETS for `event`; the participants with identity details only if asked by name."""
+    if with_identity:
+        if dataset != "participants":
+            raise ValueError("identity details are exported with the participants only")
+        return participants(session, event, with_identity=True)
     return BUILDERS[dataset](session, event)
 
 

@@ -2,7 +2,8 @@
 
 Rows are anonymised in place, not deleted: a participant row keeps its event, delegation,
 category, gender, mode, status and times, and loses its name, function, e-mail address, photo
-and reference. The counters (headcounts, gender balance, categories, arrivals, door figures)
+and reference; its encrypted identity details (services/identity_details.py) are
+deleted. The counters (headcounts, gender balance, categories, arrivals, door figures)
 are not touched, and `recount-counters` still finds them equal to the rows. Updates are plain
 SQL statements: the flush listeners that keep counters and search keys do not run.
 
@@ -26,6 +27,7 @@ from kiosk.models import (
     AuditEntry,
     Delegation,
     Event,
+    IdentityDetails,
     KioskCode,
     MailStatus,
     NameKey,
@@ -56,6 +58,7 @@ class EventPurge:
     delegations: int
     tokens: int
     audit_entries: int
+    identity_details: int = 0
 
 
 @dataclass
@@ -75,7 +78,8 @@ class PurgeReport:
             out.append(
                 f"  {e.slug} (ended {e.ends_on.isoformat()}): {e.participants} participants anonymised "
                 f"({e.photos} photos), {e.delegations} delegations' focal points and private links, "
-                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details"
+                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details, "
+                f"{e.identity_details} participants' identity details"
             )
         if not self.events:
             out.append("  none with personal data left")
@@ -177,6 +181,10 @@ def purge_personal_data(
             participants=_count(session, people),
             photos=_count(session, people.where(Participant.photo.is_not(None))),
             delegations=_count(session, delegations),
+            identity_details=_count(
+                session,
+                select(IdentityDetails.participant_id).where(IdentityDetails.participant_id.in_(people)),
+            ),
             tokens=_count(session, select(ApiToken.id).where(ApiToken.delegation_id.in_(delegations))),
             audit_entries=_count(session, select(AuditEntry.id).where(AuditEntry.event_id == event.id)),
         )
@@ -201,6 +209,7 @@ def purge_personal_data(
             .execution_options(synchronize_session=False)
         )
         session.execute(delete(NameKey).where(NameKey.event_id == event.id))
+        session.execute(delete(IdentityDetails).where(IdentityDetails.participant_id.in_(people)))
         session.execute(delete(KioskCode).where(KioskCode.participant_id.in_(people)))
         session.execute(
             update(Delegation)
@@ -233,6 +242,7 @@ def purge_personal_data(
                 "days": days,
                 "participants": purge.participants,
                 "photos": purge.photos,
+                "identity_details": purge.identity_details,
                 "delegations": purge.delegations,
                 "tokens": purge.tokens,
                 "audit_entries": purge.audit_entries,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services import dates, vocabulary
+from kiosk.services import dates, identity_details, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
     accounts,
@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
             "category_labels": vocabulary.CATEGORY_LABELS,
             "role_labels": vocabulary.ROLE_LABELS,
             "kind_labels": vocabulary.KIND_LABELS,
+            "identity_labels": identity_details.LABELS,
             "functions": vocabulary.FUNCTIONS,
             "function_label": vocabulary.function_label,
             "format_days": dates.format_days,

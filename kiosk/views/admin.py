@@ -91,6 +91,7 @@ def settings_values(event: Event) -> dict[str, Any]:
         "default_cap": str(event.default_cap),
         "cap_in_person": event.cap_in_person,
         "auto_accredit": event.auto_accredit,
+        "identity_details": event.identity_details,
         "contact_email": event.contact_email,
         "mail_sender": event.mail_sender,
         "badge_language": event.badge_language,
@@ -127,6 +128,7 @@ def event(slug: str):
         "default_cap": request.form.get("default_cap", ""),
         "cap_in_person": "cap_in_person" in request.form,
         "auto_accredit": "auto_accredit" in request.form,
+        "identity_details": "identity_details" in request.form,
         "contact_email": request.form.get("contact_email", ""),
         "mail_sender": request.form.get("mail_sender", ""),
         "badge_language": request.form.get("badge_language", ""),
@@ -150,6 +152,7 @@ def new_event():
             **request.form.to_dict(),
             "cap_in_person": "cap_in_person" in request.form,
             "auto_accredit": "auto_accredit" in request.form,
+            "identity_details": "identity_details" in request.form,
         }
         values.pop("csrf_token", None)
         with attempt() as tried:

@@ -25,6 +25,7 @@ ACTION_LABELS = {
     "participant.create": _l("Participant registered"),
     "participant.update": _l("Participant edited"),
     "participant.photo": _l("Photo changed"),
+    "participant.identity_details": _l("Identity details changed"),
     "participant.pending": _l("Back to pending"),
     "participant.accredited": _l("Accredited"),
     "participant.rejected": _l("Rejected"),

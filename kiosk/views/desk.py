@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, or_, select
@@ -26,13 +27,19 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, checkin, printing, printworker, registration
+from kiosk.services import badging, checkin, identity_details, photos, printing, printworker, registration
 from kiosk.services import events as events_service
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.auth import current_actor, staff_required
-from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.views.forms import (
+    CsrfForm,
+    identity_form,
+    participant_values,
+    submitted_fields,
+    submitted_identity,
+)
 from kiosk.web.pages import attempt, event_or_404, participant_or_404
 
 bp = Blueprint("desk", __name__, url_prefix="/desk")
@@ -118,7 +125,13 @@ def search(slug: str):
 @staff_required(*DESK_ROLES)
 def participant(slug: str, participant_id: int):
     event = event_or_404(slug)
-    person = participant_or_404(event, participant_id)
+    return participant_page(event, participant_or_404(event, participant_id))
+
+
+def participant_page(event: Event, person: Participant, status: int = 200, **context: Any):
+    """The desk's page of one participant."""
+    context.setdefault("values", {})
+    context.setdefault("errors", {})
     jobs = (
         db.session.execute(
             select(PrintJob)
@@ -132,12 +145,31 @@ def participant(slug: str, participant_id: int):
     return render_desk(
         "desk/participant.html",
         event,
+        status,
         person=person,
         arrival=checkin.existing_checkin(db.session, person),
         jobs=jobs,
         badge_printers=printers_of(PrinterKind.BADGE),
         receipt_printers=printers_of(PrinterKind.RECEIPT),
+        identity_form=identity_form(event),
+        identity_shown=identity_shown(person),
+        **context,
     )
+
+
+def identity_shown(person: Participant) -> dict[str, str] | None:
+    """The person's identity details in full, for the desk (None if none are on file)."""
+    found = identity_details.read(db.session, person)
+    return found.shown(str(get_locale())) if found else None
+
+
+def uploaded_photo() -> tuple[bytes, str] | None:
+    """The photo posted with the form (a file or the camera's picture), checked and cleaned; None if none."""
+    upload = request.files.get("photo")
+    data = upload.read() if upload else b""
+    if not data:
+        return None
+    return photos.clean_photo(data, current_app.config["PHOTO_MAX_BYTES"])
 
 
 def back_to(person: Participant):
@@ -228,6 +260,40 @@ def accredit(slug: str, participant_id: int):
     return act(slug, participant_id, run)
 
 
+@bp.post("/<slug>/p/<int:participant_id>/photo")
+@staff_required(*DESK_ROLES)
+def photo(slug: str, participant_id: int):
+    """A badge photo taken on the day (the camera) or chosen from a file."""
+
+    def run(person: Participant) -> str:
+        upload = request.files.get("photo")
+        data, kind = photos.clean_photo(
+            upload.read() if upload else b"", current_app.config["PHOTO_MAX_BYTES"]
+        )
+        registration.set_photo(db.session, person, data, kind, current_actor())
+        return _("The photo of %(name)s is saved.", name=person.full_name)
+
+    return act(slug, participant_id, run)
+
+
+@bp.post("/<slug>/p/<int:participant_id>/identity")
+@staff_required(*DESK_ROLES)
+def set_identity(slug: str, participant_id: int):
+    """Enter or replace a participant's identity details (when the event asks for them)."""
+    event = event_or_404(slug)
+    person = participant_or_404(event, participant_id)
+    if not identity_details.enabled(event):
+        abort(404)
+    details = submitted_identity()
+    with attempt() as tried:
+        identity_details.save(db.session, person, details, current_actor(), required=True)
+    if refused := tried.error:
+        flash(refused.detail, "error")
+        return participant_page(event, person, 422, values=details, errors=refused.errors)
+    flash(_("The identity details of %(name)s are saved.", name=person.full_name), "success")
+    return back_to(person)
+
+
 @bp.route("/<slug>/walk-in", methods=["GET", "POST"])
 @staff_required(*DESK_ROLES)
 def walk_in(slug: str):
@@ -241,15 +307,24 @@ def walk_in(slug: str):
     )
     values, errors, error = participant_values(None), {}, None
     delegation_id = request.form.get("delegation_id", type=int)
+    asked = identity_details.enabled(event)
     if request.method == "POST":
         values = {**values, **submitted_fields()}
+        details = submitted_identity() if asked else {}
         delegation = db.session.get(Delegation, delegation_id or 0)
         with attempt() as tried:
             if delegation is None or delegation.event_id != event.id:
                 raise DomainError(_("Choose the delegation of the walk-in."))
+            checked = identity_details.clean(details, required=True) if asked else None
+            cleaned = uploaded_photo()
             person = registration.add_participant(db.session, delegation, values, current_actor())
+            if checked is not None:
+                identity_details.store(db.session, person, checked, current_actor())
+            if cleaned is not None:
+                registration.set_photo(db.session, person, *cleaned, current_actor())
             if request.form.get("accredit") == "yes" and person.status != Status.ACCREDITED:
                 registration.change_status(db.session, person, Status.ACCREDITED, current_actor())
+        values = {**values, **details}
         if refused := tried.error:
             error, errors = refused.detail, refused.errors
         else:
@@ -262,6 +337,7 @@ def walk_in(slug: str):
         delegations=delegations,
         delegation_id=delegation_id,
         fields=PARTICIPANT_FIELDS,
+        identity_form=identity_form(event),
         values=values,
         errors=errors,
         error=error,

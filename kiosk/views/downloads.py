@@ -44,7 +44,11 @@ def export(slug: str, dataset: str, fmt: str):
     event = event_or_404(slug)
     if dataset not in exports.DATASETS or fmt not in exports.FORMATS:
         abort(404)
-    table = exports.build(db.session, event, dataset)
+    # Identity details leave the server only when an organizer asks for them by name.
+    with_identity = request.args.get("identity_details") == "yes"
+    if with_identity and dataset != "participants":
+        abort(404)
+    table = exports.build(db.session, event, dataset, with_identity=with_identity)
     content = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx(table)
     record(
         db.session,
@@ -53,14 +57,16 @@ def export(slug: str, dataset: str, fmt: str):
         "event",
         event.id,
         event_id=event.id,
-        changes={"dataset": dataset, "format": fmt, "rows": len(table.rows)},
+        changes={"dataset": dataset, "format": fmt, "rows": len(table.rows)}
+        | ({"identity_details": True} if with_identity else {}),
     )
     db.session.commit()
     return Response(
         content,
         mimetype=MIMETYPES[fmt],
         headers={
-            "Content-Disposition": f'attachment; filename="{event.slug}-{dataset}.{fmt}"',
+            "Content-Disposition": f'attachment; filename="{event.slug}-{dataset}'
+            f'{"-identity" if with_identity else ""}.{fmt}"',
             "Cache-Control": "private, no-store",
         },
     )

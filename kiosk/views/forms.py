@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
-from kiosk.models import Participant
+from kiosk.models import Event, Participant
+from kiosk.services import countries, identity_details
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import OTHER_FUNCTION
 
@@ -34,3 +38,29 @@ def participant_values(participant: Participant | None) -> dict[str, str]:
         f.name: str(getattr(getattr(participant, f.name), "value", getattr(participant, f.name)) or "")
         for f in PARTICIPANT_FIELDS
     }
+
+
+@dataclass(frozen=True)
+class IdentityForm:
+    """What the identity fields of a form show (templates/registration/_identity.html)."""
+
+    labels: dict
+    nationalities: list[tuple[str, str]]
+    document_types: dict
+
+
+def identity_form(event: Event) -> IdentityForm | None:
+    """The identity fields' choices in the page's language; None when the event does not ask for them."""
+    if not identity_details.enabled(event):
+        return None
+    locale = get_locale()
+    return IdentityForm(
+        labels={name: str(label) for name, label in identity_details.LABELS.items()},
+        nationalities=countries.country_choices(locale.language if locale else None),
+        document_types={code: str(label) for code, label in identity_details.DOCUMENT_TYPES.items()},
+    )
+
+
+def submitted_identity() -> dict[str, str]:
+    """The identity fields posted with the request."""
+    return identity_details.submitted(request.form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from kiosk.extensions import db
 from kiosk.models import TRANSITIONS, AuditEntry, Checkpoint, Event, Participant, PrintJob, Role, Scan, Status
-from kiosk.services import badging, registration
+from kiosk.services import badging, identity_details, registration
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.services.vocabulary import FUNCTIONS, STATUS_LABELS
 from kiosk.views.audit import ACTION_LABELS, actor_names
@@ -43,6 +44,12 @@ def scans_of(participant: Participant, limit: int = 100) -> list[tuple[Scan, str
             .limit(limit)
         )
     ]
+
+
+def identity_shown(participant: Participant) -> dict[str, str] | None:
+    """The participant's identity details in full, for organizers (None if none are on file)."""
+    found = identity_details.read(db.session, participant)
+    return found.shown(str(get_locale())) if found else None
 
 
 def render_participant(event: Event, participant: Participant, status: int = 200, **context):
@@ -78,6 +85,7 @@ def render_participant(event: Event, participant: Participant, status: int = 200
         jobs=jobs,
         scans=scans_of(participant),
         badge_number=badging.badge_number(participant),
+        identity_shown=identity_shown(participant),
         printed_name=badging.printed_name(participant),
         next_statuses=[s for s in STATUS_ACTIONS if s in TRANSITIONS[participant.status]],
         status_actions=STATUS_ACTIONS,

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from kiosk.extensions import db
 from kiosk.models import Mode, Participant, Role, Status
-from kiosk.services import keys, mail, photos, registration
+from kiosk.services import identity_details, keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import (
     delegation_for_secret,
@@ -38,7 +38,13 @@ from kiosk.services.auth import (
 from kiosk.services.errors import NotFound
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
 from kiosk.views.auth import session_rules
-from kiosk.views.forms import CsrfForm, participant_values, submitted_fields
+from kiosk.views.forms import (
+    CsrfForm,
+    identity_form,
+    participant_values,
+    submitted_fields,
+    submitted_identity,
+)
 from kiosk.web import responses
 from kiosk.web.pages import attempt
 
@@ -127,6 +133,7 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
         full=full,
         is_open=registration.registration_open(delegation.event),
         fields=PARTICIPANT_FIELDS,
+        identity_form=identity_form(delegation.event),
         form=CsrfForm(),
         Status=Status,
         **context,
@@ -155,25 +162,51 @@ def sign_out():
 @bp.post("/participants")
 def add():
     data = submitted_fields()
+    asked = identity_details.enabled(g.delegation.event)
+    details = submitted_identity() if asked else {}
     with attempt() as tried:
+        checked = identity_details.clean(details, required=True) if asked else None
         participant = registration.add_participant(db.session, g.delegation, data, g.actor)
+        if checked is not None:
+            identity_details.store(db.session, participant, checked, g.actor)
     if refused := tried.error:
         return render_page(
-            refused.status, error=refused.detail, errors=refused.errors, values=data, open_add=True
+            refused.status,
+            error=refused.detail,
+            errors=refused.errors,
+            values={**data, **details},
+            open_add=True,
         )
     return done(_("%(name)s has been registered.", name=participant.full_name))
 
 
 def participant_form(
-    participant: Participant, mode: str, values: dict[str, str], save: Callable[[dict], str]
+    participant: Participant,
+    mode: str,
+    values: dict[str, str],
+    save: Callable[[dict], tuple[str, Participant]],
 ):
-    """The edit or substitute form: on a valid POST, `save` applies the change and returns the message."""
+    """The edit or substitute form: on a valid POST, `save` applies the change and returns the
+    message and the person it now concerns.
+
+    When the event asks for identity details, the edit form shows those on file masked (the focal
+    point entered them but does not read them back) and blank fields keep them; a substitute
+    must give them.
+    """
     form = CsrfForm()
     errors, error, status = {}, None, 200
+    event = g.delegation.event
+    asked = identity_details.enabled(event)
+    on_file = identity_details.read(db.session, participant) if asked and mode == "edit" else None
     if request.method == "POST":
         values = submitted_fields()
+        details = submitted_identity() if asked else {}
         with attempt() as tried:
-            message = save(values)
+            checked = identity_details.clean(details, required=on_file is None) if asked else None
+            message, person = save(values)
+            if checked is not None:
+                identity_details.store(db.session, person, checked, g.actor)
+        values = {**values, **details}
         if refused := tried.error:
             error, errors, status = refused.detail, refused.errors, refused.status
         else:
@@ -185,6 +218,8 @@ def participant_form(
         delegation=g.delegation,
         event=g.delegation.event,
         fields=PARTICIPANT_FIELDS,
+        identity_form=identity_form(event),
+        identity_on_file=on_file.masked(str(get_locale())) if on_file else None,
         values=values,
         errors=errors,
         error=error,
@@ -197,12 +232,12 @@ def participant_form(
 def edit(participant_id: int):
     participant = own_participant(participant_id)
 
-    def save(values: dict) -> str:
+    def save(values: dict) -> tuple[str, Participant]:
         was = participant.status
         registration.update_participant(db.session, participant, values, g.actor)
         if was == Status.ACCREDITED and participant.status == Status.PENDING:
-            return back_to_review(participant)
-        return _("The changes to %(name)s are saved.", name=participant.full_name)
+            return back_to_review(participant), participant
+        return _("The changes to %(name)s are saved.", name=participant.full_name), participant
 
     return participant_form(participant, "edit", participant_values(participant), save)
 
@@ -211,9 +246,9 @@ def edit(participant_id: int):
 def substitute(participant_id: int):
     participant = own_participant(participant_id)
 
-    def save(values: dict) -> str:
+    def save(values: dict) -> tuple[str, Participant]:
         new = registration.substitute(db.session, participant, values, g.actor)
-        return _("%(new)s replaces %(old)s.", new=new.full_name, old=participant.full_name)
+        return _("%(new)s replaces %(old)s.", new=new.full_name, old=participant.full_name), new
 
     blank = {**participant_values(None), "function": participant.function, "language": participant.language}
     return participant_form(participant, "substitute", blank, save)
