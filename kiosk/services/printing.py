@@ -33,8 +33,8 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, live, printwake
-from kiosk.services.dates import format_day, format_meeting, format_moment
+from kiosk.services import badging, countries, live, printwake
+from kiosk.services.dates import format_day, format_meeting, format_moment, format_stamp
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -490,7 +490,7 @@ def _receipt_data(
         return printers.ReceiptData(
             event_title=event.title,
             name=badging.printed_name(participant),
-            delegation=participant.delegation.name,
+            delegation=countries.label(participant.delegation, language),
             badge_number=badging.badge_number(participant),
             printed_at=now,
             printed_when=format_moment(now, event.tz, language, zone=False),
@@ -894,6 +894,7 @@ def print_test_page(session: Session, printer: Printer) -> str | None:
             delegation=_("Printer test"),
             badge_number="TEST-000000-0",
             printed_at=now,
+            printed_when=format_stamp(now),
             venue="",
             venue_info=None,
             code=_test_code(),

@@ -22,7 +22,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import holds_a_place
-from kiosk.services import live, mail
+from kiosk.services import countries, live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.errors import (
@@ -152,9 +152,9 @@ def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | 
     if used + 1 > delegation.cap:
         raise DelegationFull(
             _(
-                "Delegation of %(name)s has %(used)d of %(cap)d places. Withdraw or substitute "
-                "a participant, or register this person to follow the meeting online.",
-                name=delegation.name,
+                "The delegation %(of_delegation)s has %(used)d of %(cap)d places. Withdraw or "
+                "substitute a participant, or register this person to follow the meeting online.",
+                of_delegation=countries.of_delegation(delegation),
                 used=used,
                 cap=delegation.cap,
             )
@@ -178,7 +178,7 @@ def _ensure_not_duplicate(
     if any((comparable_name(given), comparable_name(family)) == wanted for given, family in names):
         raise DuplicateParticipant(
             _(
-                "%(name)s is already registered in the delegation of %(delegation)s.",
+                "%(name)s is already registered in the delegation %(of_delegation)s.",
                 name=compose(
                     values.get("title", ""),
                     values["given_name"],
@@ -186,7 +186,7 @@ def _ensure_not_duplicate(
                     NameStyle.SENTENCE,
                     values.get("badge_name", ""),
                 ),
-                delegation=delegation.name,
+                of_delegation=countries.of_delegation(delegation),
             )
         )
     if values.get("email"):

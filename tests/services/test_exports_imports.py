@@ -25,7 +25,8 @@ def test_formula_like_cells_are_neutralised_in_csv_and_xlsx(app, make_delegation
         table = exports.build(db.session, db.session.get(Event, delegation.event_id), "participants")
         rows = list(csv.reader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
         book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table)))
-    header, row = rows[0], rows[1]
+    header, row = table.keys, rows[1]
+    assert rows[0][header.index("delegation")] == "Delegation"  # titles in words, in the page's language
     assert row[header.index("delegation")] == '\'=HYPERLINK("http://x")'
     assert row[header.index("given_name")] == "'+41 22 917 12 34"
     assert row[header.index("family_name")] == "'@SUM(A1)"
@@ -43,10 +44,12 @@ def test_the_gender_table_comes_from_the_counters(app, make_delegation, make_par
     with app.app_context():
         table = exports.build(db.session, db.session.get(Event, delegation.event_id), "gender")
         delegations = exports.build(db.session, db.session.get(Event, delegation.event_id), "delegations")
-    assert table.header == ["group", "female", "male", "other", "undisclosed", "total", "female_percent"]
-    assert table.rows[0] == ["All participants", 2, 1, 0, 0, 3, 67]
-    assert ["Chile", 2, 1, 0, 0, 3, 67] in table.rows
-    assert delegations.rows[0][1:6] == ["Chile", "state_party", "CL", 3, 3]
+    assert table.keys == ["group", "female", "male", "other", "undisclosed", "total", "female_percent", "group_code"]
+    assert table.header[:3] == ["Group", "Woman", "Man"]
+    assert table.rows[0] == ["All participants", 2, 1, 0, 0, 3, 67, "all"]
+    assert ["Chile", 2, 1, 0, 0, 3, 67, delegation.id] in table.rows
+    assert delegations.rows[0][:5] == ["Chile", "State party", "Chile", 3, 3]
+    assert delegations.rows[0][-3:] == ["Chile", "state_party", "CL"]
 
 
 def rows_for(*people: dict) -> list[dict]:

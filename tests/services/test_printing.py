@@ -467,7 +467,7 @@ def test_event_dates_as_printed(make_event):
         ("es", "18 a 20 de junio de 2024"),
         ("ru", "18–20 июня 2024 года"),
         ("zh", "2024年6月18日至20日"),
-        ("ar", "18–20 يونيو 2024"),
+        ("ar", "18–20 حزيران/يونيه 2024"),
     ],
 )
 def test_event_dates_in_the_badge_language(locale, printed):

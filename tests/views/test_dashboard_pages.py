@@ -53,6 +53,7 @@ def test_an_export_is_a_download_and_is_audited(app, client, login, make_partici
     login()
     response = client.get(f"/admin/events/{slug}/exports/participants.csv")
     assert response.headers["Content-Disposition"] == f'attachment; filename="{slug}-participants.csv"'
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     assert "'=cmd" in response.get_data(as_text=True)
     xlsx = client.get(f"/admin/events/{slug}/exports/delegations.xlsx")
     assert xlsx.data.startswith(b"PK")
@@ -287,10 +288,11 @@ def test_scans_show_on_the_participant_page_and_in_the_export(
     assert (
         exported[0]
         .lstrip("\ufeff")
-        .startswith("scanned_at,checkpoint,participant_id,name,delegation,direction")
+        .startswith("Scanned,Checkpoint,Name,Delegation,Direction,Result,Reason")
     )
-    assert [line.split(",")[5:8] for line in exported[1:]] == [
+    assert [line.split(",")[-3:] for line in exported[1:]] == [
         ["in", "accepted", ""],
         ["in", "refused", "already_inside"],
     ]
+    assert [line.split(",")[4:6] for line in exported[1:]] == [["In", "Accepted"], ["In", "Refused"]]
     assert all(",Main entrance," in line and "Ana Ruiz,Chile" in line for line in exported[1:])
