@@ -44,7 +44,16 @@ def test_the_gender_table_comes_from_the_counters(app, make_delegation, make_par
     with app.app_context():
         table = exports.build(db.session, db.session.get(Event, delegation.event_id), "gender")
         delegations = exports.build(db.session, db.session.get(Event, delegation.event_id), "delegations")
-    assert table.keys == ["group", "female", "male", "other", "undisclosed", "total", "female_percent", "group_code"]
+    assert table.keys == [
+        "group",
+        "female",
+        "male",
+        "other",
+        "undisclosed",
+        "total",
+        "female_percent",
+        "group_code",
+    ]
     assert table.header[:3] == ["Group", "Woman", "Man"]
     assert table.rows[0] == ["All participants", 2, 1, 0, 0, 3, 67, "all"]
     assert ["Chile", 2, 1, 0, 0, 3, 67, delegation.id] in table.rows

@@ -383,7 +383,9 @@ def test_bulk_accredit_over_the_cap_rolls_back_all(
     )
     assert response.status_code == 409
     assert "Nothing was changed: none of the 3 selected participants were updated." in response.text
-    assert "Ann Peeters could not be accredited: The delegation of Belgium has 1 of 1 places." in response.text
+    assert (
+        "Ann Peeters could not be accredited: The delegation of Belgium has 1 of 1 places." in response.text
+    )
     assert 'class="notice notice-error" role="alert"' in response.text
     assert 'class="row-pending row-failed"' in response.text
     for participant in (fine, first, second):

@@ -286,9 +286,7 @@ def test_scans_show_on_the_participant_page_and_in_the_export(
     assert "Already inside: this badge entered and has not gone out." in page
     exported = client.get(f"/admin/events/{event.slug}/exports/scans.csv").get_data(as_text=True).splitlines()
     assert (
-        exported[0]
-        .lstrip("\ufeff")
-        .startswith("Scanned,Checkpoint,Name,Delegation,Direction,Result,Reason")
+        exported[0].lstrip("\ufeff").startswith("Scanned,Checkpoint,Name,Delegation,Direction,Result,Reason")
     )
     assert [line.split(",")[-3:] for line in exported[1:]] == [
         ["in", "accepted", ""],
