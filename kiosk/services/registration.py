@@ -144,11 +144,16 @@ def _after_change(session: Session, participant: Participant, changes: dict[str,
         mail.queue_confirmation(session, participant)
 
 
-def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | None = None) -> None:
-    """Refuse when one more in-person participant would exceed the cap (caller holds the lock)."""
+def ensure_place(
+    session: Session, delegation: Delegation, *, exclude_id: int | None = None, unsaved: int = 0
+) -> None:
+    """Refuse when one more in-person participant would exceed the cap (caller holds the lock).
+
+    `unsaved` counts places asked for by people not stored yet (an import's rows that have errors),
+    so every row over the cap is reported at once, not after the others are corrected."""
     if not delegation.event.cap_in_person:
         return
-    used = places_used(session, delegation.id, exclude_id=exclude_id)
+    used = places_used(session, delegation.id, exclude_id=exclude_id) + unsaved
     if used + 1 > delegation.cap:
         raise DelegationFull(
             _(

@@ -153,4 +153,34 @@ def test_an_import_over_the_cap_or_with_bad_rows_imports_nothing(app, make_deleg
     assert "3 of 3 places" in failure.value.errors["Row 5"][0]
     assert "required" in " ".join(failure.value.errors["Row 6"])
     assert "maybe" in failure.value.errors["Row 7"][0]
+    # one round: the rows with wrong fields are over the cap too, and say so now, not after correction
+    assert "3 of 3 places" in failure.value.errors["Row 6"][-1]
+    assert "3 of 3 places" in failure.value.errors["Row 7"][-1]
     assert left == 0
+
+
+def test_a_row_with_a_wrong_field_still_takes_its_place_so_every_cap_error_shows_at_once(
+    app, make_delegation
+):
+    """Corrected, row 3 would take the last place: row 5 is over the cap now, not after a second round."""
+    chile = make_delegation(name="Chile")
+    rows = rows_for(
+        {"given_name": "A", "family_name": "Ruiz", "gender": "f"},
+        {"given_name": "B", "family_name": "Ruiz", "gender": "maybe"},
+        {"given_name": "C", "family_name": "Ruiz", "gender": "f"},
+        {"given_name": "D", "family_name": "Ruiz", "gender": "f"},
+    )
+    with app.app_context():
+        delegation = db.session.get(Delegation, chile.id)
+        mapping = participant_import.guess_mapping(list(rows[0]))
+        with pytest.raises(ImportFailed) as failure:
+            participant_import.import_participants(
+                db.session, delegation.event, rows, mapping, ORGANIZER, delegation=delegation
+            )
+        db.session.rollback()
+    assert sorted(failure.value.errors) == ["Row 3", "Row 5"]
+    assert len(failure.value.errors["Row 3"]) == 1 and "maybe" in failure.value.errors["Row 3"][0]
+    assert failure.value.errors["Row 5"] == [
+        "The delegation of Chile has 3 of 3 places. Withdraw or substitute a participant, "
+        "or register this person to follow the meeting online."
+    ]
