@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -465,6 +466,21 @@ def renew_leases(
     return renewed.rowcount
 
 
+#: Printer names the product gives (the demo's, a new installation's): words of the product, shown
+#: in the reader's language inside a sentence; a name the secretariat gives is shown as given.
+PRODUCT_PRINTER_NAME = re.compile(r"(Badge|Receipt) printer (\w{1,8})")
+
+
+def shown_name(printer: Printer) -> str:
+    """A printer's name for a sentence in the current language: "证件打印机 1", not "Badge printer 1"."""
+    given = PRODUCT_PRINTER_NAME.fullmatch(printer.name or "")
+    if given is None:
+        return printer.name
+    if given.group(1) == "Badge":
+        return _("Badge printer %(n)s", n=given.group(2))
+    return _("Receipt printer %(n)s", n=given.group(2))
+
+
 def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
     """Each meeting of the event: its title, then its day, hours and room in the event's time zone."""
     event = participant.delegation.event
@@ -756,11 +772,11 @@ def _wrong_printer(printer: Printer, kind: JobKind) -> ValidationFailed:
     """The refusal to send a job of `kind` to a printer of the other kind."""
     if kind == JobKind.BADGE:
         return ValidationFailed(
-            _("%(printer)s prints receipts; it cannot print a badge.", printer=printer.name),
+            _("%(printer)s prints receipts; it cannot print a badge.", printer=shown_name(printer)),
             {"printer_id": [_("Choose a badge printer.")]},
         )
     return ValidationFailed(
-        _("%(printer)s prints badges; it cannot print a receipt.", printer=printer.name),
+        _("%(printer)s prints badges; it cannot print a receipt.", printer=shown_name(printer)),
         {"printer_id": [_("Choose a receipt printer.")]},
     )
 

@@ -496,7 +496,7 @@ def print_badge(slug: str, participant_id: int):
         return _(
             "The badge of %(name)s is queued on %(printer)s.",
             name=participant.full_name,
-            printer=job.printer.name,
+            printer=printing.shown_name(job.printer),
         )
 
     return badge_action(slug, participant_id, act)

@@ -55,7 +55,7 @@ def test_french_focal_point_reads_the_refusal_in_french(
     for n in range(3):
         make_participant(delegation=delegation, given_name=f"Personne{n}")
     page.goto(f"{live_server}/d/{delegation_link(delegation)}/?lang=fr")
-    expect(page.locator("#places")).to_contain_text("Places occupées : 3 sur 3")
+    expect(page.locator("#places")).to_contain_text("Places occupées\u00a0: 3 sur 3")
     register(page, "Diego", "Fuentes")
     expect(page.locator("#error")).to_contain_text("La délégation du Chili occupe 3 places sur 3.")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
