@@ -88,3 +88,21 @@ def test_a_meeting_with_its_hours_and_zone():
 def test_a_time_of_day_is_on_the_24_hour_clock_in_every_language(locale):
     moment = datetime(2026, 11, 24, 21, 4, tzinfo=UTC)  # 22:04 in Geneva
     assert dates.format_clock(moment, GENEVA, locale) == "22:04"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "6 December 2026, 15:00:07"),
+        ("fr", "6 décembre 2026, 15:00:07"),
+        ("es", "6 de diciembre de 2026, 15:00:07"),
+        ("ru", "6 декабря 2026 года, 15:00:07"),
+        ("zh", "2026年12月6日 15:00:07"),
+        ("ar", "6 كانون الأول/ديسمبر 2026، 15:00:07"),
+    ],
+)
+def test_a_stamp_for_tables_reads_the_same_in_geneva_as_anywhere(locale, expected):
+    """Never "12/6/26, 3:00 PM" (12 June to a reader in Geneva): the day spelled out, 24-hour clock."""
+    moment = datetime(2026, 12, 6, 14, 0, 7, tzinfo=UTC)  # 15:00:07 in Geneva
+    assert dates.format_stamp(moment, GENEVA, locale, seconds=True) == expected
+    assert dates.format_stamp(moment, GENEVA, locale) == expected[:-3]
