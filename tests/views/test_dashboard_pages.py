@@ -166,6 +166,21 @@ def test_the_audit_log_filters_by_change_and_participant(
     assert "1 entry" in page and someone.family_name in page
 
 
+def test_the_audit_log_names_a_focal_point_by_the_delegation_in_the_page_language(
+    app, client, login, make_delegation, make_participant
+):
+    delegation = make_delegation(name="Chile", country="CL")
+    someone = make_participant(delegation)
+    with app.app_context():
+        p = db.session.get(Participant, someone.id)
+        registration.change_status(db.session, p, Status.WITHDRAWN, Actor(f"delegation:{delegation.id}"))
+        db.session.commit()
+    login()
+    slug = slug_of(app, someone.event_id)
+    assert "Focal point of the delegation of Chile" in client.get(f"/admin/events/{slug}/audit").text
+    assert "Point focal de la délégation du Chili" in client.get(f"/admin/events/{slug}/audit?lang=fr").text
+
+
 def test_a_new_private_link_asks_first_and_can_be_emailed(app, client, login, make_delegation, tmp_path):
     delegation = make_delegation(name="Chile", focal_point_email="mission@chile.example")
     slug = slug_of(app, delegation.event_id)
