@@ -323,7 +323,7 @@ def _atomic_write(folder: Path, name: str, content: bytes) -> Path:
 
 def _file_name(title: str, suffix: str) -> str:
     """Return a unique file name for a badge job."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # machine date: a file name
     return f"{_safe_name(title)}-{stamp}-{uuid.uuid4().hex[:8]}{suffix}"
 
 

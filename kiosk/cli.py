@@ -44,6 +44,7 @@ from kiosk.services import (
     second_factor,
 )
 from kiosk.services.audit import Actor
+from kiosk.services.dates import format_days
 from kiosk.services.errors import DomainError
 from kiosk.web.cli import attempt
 
@@ -86,15 +87,15 @@ def seed_demo(dates_from_letters: bool, base_url: str) -> None:
     with attempt():
         result = demo.seed(db.session, dates_from_letters=dates_from_letters, base_url=base_url)
     event, base = result.event, base_url.rstrip("/")
-    dates = f"{event.starts_on:%d %b %Y} – {event.ends_on:%d %b %Y}"
+    days = format_days(event.starts_on, event.ends_on, "en")
     counts = f"{result.delegations} delegations, {result.participants} participants"
     if result.kept:
-        click.echo(f"Demo event {event.slug!r} ({dates}) is there already and is kept as it is: {counts}.")
+        click.echo(f"Demo event {event.slug!r} ({days}) is there already and is kept as it is: {counts}.")
         click.echo(
             "Its accounts have new passwords and its delegations new private links (the old ones stop)."
         )
     else:
-        click.echo(f"Demo event {event.slug!r} ({dates}): {counts}.")
+        click.echo(f"Demo event {event.slug!r} ({days}): {counts}.")
     if not result.codes_valid and result.kept:
         click.echo("The event is over: its codes are no longer valid and no one can check in.")
         click.echo("To run it from today, start from an empty database (remove instance/kiosk.sqlite).")

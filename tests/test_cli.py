@@ -20,6 +20,7 @@ from kiosk.models import (
 )
 from kiosk.services import door, keys, mail, registration
 from kiosk.services.audit import Actor
+from kiosk.services.dates import format_days
 from tests.conftest import bearer
 
 
@@ -43,6 +44,8 @@ def test_seed_demo_builds_the_event_from_the_letters(app, runner, client):
         assert len(categories) == 7
         statuses = set(db.session.execute(select(Participant.status).distinct()).scalars())
         assert statuses == set(Status)
+        days = format_days(event.starts_on, event.ends_on, "en")  # e.g. "6–8 December 2026"
+    assert f"({days})" in result.output and f" {event.ends_on.year}" in days and "–" in days
     link = next(line for line in result.output.splitlines() if "/d/" in line).split(": ", 1)[1]
     assert link.startswith("http://127.0.0.1:5000/d/") and link.endswith("/")
     page = client.get(link.removeprefix("http://127.0.0.1:5000"), follow_redirects=True)

@@ -68,7 +68,7 @@ def job_json(job: PrintJob) -> dict[str, Any]:
     """A print job as the API shows it."""
     return {
         "id": job.id,
-        "printer": job.printer.name,
+        "printer": printing.shown_name(job.printer),
         "printer_id": job.printer_id,
         "kind": job.kind.value,
         "status": job.status.value,

@@ -68,7 +68,8 @@ def values(session: Session, event_id: int, prefix: str = "") -> dict[str, int]:
 
 def arrival_bucket(moment: datetime) -> str:
     """The name of the 15-minute arrivals counter that `moment` falls in (UTC)."""
-    return f"arrivals:{moment.replace(minute=moment.minute - moment.minute % 15):%Y-%m-%dT%H:%M}"
+    quarter = moment.replace(minute=moment.minute - moment.minute % 15)
+    return "arrivals:" + quarter.isoformat(timespec="minutes")[:16]
 
 
 # --- participants: counted on every flush -------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Countries by their UN names (UNTERM) in the six languages, sorted as each language sorts."""
+"""Countries by their UN names (UNTERM) in the six languages, sorted as each language sorts, and
+the words a sentence uses to name a State or an organisation ("the delegation of the Philippines",
+"de la Suisse", "del Reino Unido", "Швейцарии"): `delegation_of` is the one place they are built."""
 
 from __future__ import annotations
 
@@ -14,11 +16,36 @@ from flask_babel import get_locale
 from kiosk.models import STATE_CATEGORIES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "countries.json"
+PHRASES = DATA.with_name("state_phrases.json")
+ORGANIZATIONS = DATA.with_name("organizations.json")
+#: Languages whose name of a State changes in running text (article, case); the others use the name.
+RUNNING_LANGUAGES = ("en", "fr", "es", "ru", "ar")
 
 
 @cache
 def _table() -> dict[str, Any]:
     return json.loads(DATA.read_text(encoding="utf-8"))
+
+
+@cache
+def _phrases() -> dict[str, dict[str, str]]:
+    return json.loads(PHRASES.read_text(encoding="utf-8"))["phrases"]
+
+
+@cache
+def _organizations() -> dict[str, dict[str, Any]]:
+    """Known organisations by the casefolded English name and acronyms they may be registered under."""
+    table = json.loads(ORGANIZATIONS.read_text(encoding="utf-8"))["organizations"]
+    found: dict[str, dict[str, Any]] = {}
+    for english, entry in table.items():
+        for key in (english, *entry.get("acronyms", ())):
+            found[" ".join(key.split()).casefold()] = entry
+    return found
+
+
+def organization(name: str) -> dict[str, Any] | None:
+    """The six-language entry of the organisation registered as `name` (English name or acronym)."""
+    return _organizations().get(" ".join(name.split()).casefold())
 
 
 def _language(locale: str | None) -> str:
@@ -41,11 +68,57 @@ def country_name(code: str | None, locale: str | None = None) -> str:
 
 def delegation_name(name: str, category: str, country: str | None, locale: str | None = None) -> str:
     """A delegation's name for a reader of `locale` (default: the page's): States by their UN name
-    in that language, everyone else, and every delegation in English, as registered."""
+    in that language, organisations known to `organizations.json` by their name in that language,
+    everyone else, and every delegation in English, as registered."""
     language = _language(locale)
-    if language != "en" and country and category in STATE_CATEGORIES:
+    if language == "en":
+        return name
+    if country and category in STATE_CATEGORIES:
         return country_name(country, language) or name
-    return name
+    known = organization(name)
+    return known["names"][language] if known else name
+
+
+def _after_of(running: str, language: str) -> str:
+    """`running` (a name with its article) after the preposition "of" in `language`."""
+    if language == "en":
+        return "of " + running
+    if language == "fr":
+        for article, contracted in (("le ", "du "), ("les ", "des ")):
+            if running.startswith(article):
+                return contracted + running[len(article) :]
+        if running[:1] in "AEIOUYÂÉÈÊÎÔÛH" and not running.startswith(("la ", "l'")):
+            return "d'" + running  # "d'Israël", "d'Haïti", "d'El Salvador"
+        return "de " + running
+    if language == "es":
+        return "del " + running[3:] if running.startswith("el ") else "de " + running
+    return running  # Russian: already in the genitive; Arabic: the name follows "وفد" as it is
+
+
+def of_state(code: str, locale: str | None = None) -> str:
+    """The words naming the State `code` after "delegation" in `locale`: "of the Philippines",
+    "de la Suisse", "du Mexique", "de l'Iraq", "des États-Unis d'Amérique", "del Reino Unido",
+    "Швейцарии" (genitive), "سويسرا", "瑞士"."""
+    language = _language(locale)
+    phrase = _phrases().get(code.upper())
+    if language not in RUNNING_LANGUAGES or phrase is None:
+        name = country_name(code, language)
+        return _after_of(name, language) if language in ("en", "fr", "es") else name
+    return _after_of(phrase[language], language)
+
+
+def delegation_of(name: str, category: str, country: str | None, locale: str | None = None) -> str:
+    """The words naming a delegation after the word "delegation" in `locale` (`of_state` for a
+    State; an organisation by its name in that language, with its article, where it is known)."""
+    language = _language(locale)
+    if country and category in STATE_CATEGORIES:
+        return of_state(country, language)
+    known = organization(name)
+    if known and language in known["running"]:
+        return _after_of(known["running"][language], language)
+    if known:
+        return known["names"][language]
+    return _after_of(name, language) if language in ("en", "fr", "es") else name
 
 
 def delegation_labels(rows: Iterable[tuple[Any, str, str, str | None]], locale: str | None = None) -> dict:
@@ -92,3 +165,13 @@ def matching(text: str) -> set[str]:
         for code, names in _table()["names"].items()
         if any(wanted in name.casefold() for name in names.values())
     }
+
+
+def label(delegation: Any, locale: str | None = None) -> str:
+    """`delegation_name` of a Delegation: what a page, list, export or receipt shows as its name."""
+    return delegation_name(delegation.name, delegation.category, delegation.country, locale)
+
+
+def of_delegation(delegation: Any, locale: str | None = None) -> str:
+    """`delegation_of` of a Delegation: what a sentence writes after the word "delegation"."""
+    return delegation_of(delegation.name, delegation.category, delegation.country, locale)

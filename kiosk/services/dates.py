@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_interval, format_skeleton, get_timezone_name
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 
 #: The CLDR locale whose formats each page language uses (UN English is British English).
 FORMAT_LOCALES = {"en": "en_GB"}
@@ -27,9 +27,37 @@ def _locale(locale: str | Locale | None) -> Locale:
     return Locale.parse(FORMAT_LOCALES.get(language, str(locale)))
 
 
-def format_day(day: date, locale: str | None = None, *, weekday: bool = False) -> str:
-    """One day, e.g. "18 June 2024" (with `weekday`: "Tuesday, 18 June 2024")."""
-    return format_date(day, "full" if weekday else "long", locale=_locale(locale))
+#: Month names as UN documents of a language write them where CLDR's differ: UN Arabic gives the
+#: Syriac name and the European one ("كانون الأول/ديسمبر"), the form of the Arabic translation
+#: service's documents (A/…, CD/…), not CLDR's "ديسمبر".
+MONTHS: dict[str, tuple[str, ...]] = {
+    "ar": ("كانون الثاني/يناير", "شباط/فبراير", "آذار/مارس", "نيسان/أبريل", "أيار/مايو",
+           "حزيران/يونيه", "تموز/يوليه", "آب/أغسطس", "أيلول/سبتمبر", "تشرين الأول/أكتوبر",
+           "تشرين الثاني/نوفمبر", "كانون الأول/ديسمبر"),
+}  # fmt: skip
+
+#: Where a day's weekday goes: after the date in Chinese, with no comma in French.
+WEEKDAY = {"zh": "{date}{weekday}", "fr": "{weekday} {date}", "ar": "{weekday}، {date}"}
+
+
+def _month(loc: Locale, month: int) -> str:
+    names = MONTHS.get(loc.language)
+    return names[month - 1] if names else loc.months["format"]["wide"][month]
+
+
+def _day(day: date, loc: Locale, weekday: bool) -> str:
+    """One day as the language's UN documents write it, with its weekday if asked."""
+    text = format_days(day, day, loc) if loc.language in SPANS else format_date(day, "long", locale=loc)
+    if not weekday:
+        return text
+    name = loc.days["format"]["wide"][day.weekday()]
+    return WEEKDAY.get(loc.language, "{weekday}, {date}").format(weekday=name, date=text)
+
+
+def format_day(day: date, locale: str | Locale | None = None, *, weekday: bool = False) -> str:
+    """One day, e.g. "18 June 2024", "1er juin 2024", "6 كانون الأول/ديسمبر 2026", "6 декабря 2026 года"
+    (with `weekday`: "Tuesday, 18 June 2024")."""
+    return _day(day, _locale(locale), weekday)
 
 
 #: How each language's UN documents write a span of days: one day, the same month, across months,
@@ -58,13 +86,12 @@ SPANS: dict[str, tuple[str, str, str, str]] = {
 HOURS = {"zh": "{0}至{1}"}
 
 
-def format_days(start: date, end: date, locale: str | None = None) -> str:
+def format_days(start: date, end: date, locale: str | Locale | None = None) -> str:
     """A span of days as UN documents write it, e.g. "18–20 June 2024", "2024年6月18日至20日"."""
     loc = _locale(locale)
     spans = SPANS.get(loc.language)
     if spans is None:  # a language the product does not offer: CLDR's own interval
         return format_interval(start, end, "yMMMMd", locale=loc)
-    months = loc.months["format"]["wide"]
     pattern = spans[
         0 if start == end
         else 1 if (start.year, start.month) == (end.year, end.month)
@@ -74,7 +101,7 @@ def format_days(start: date, end: date, locale: str | None = None) -> str:
     fields = {}
     for n, day in (("1", start), ("2", end)):
         first = loc.language == "fr" and day.day == 1
-        fields |= {"d" + n: "1er" if first else str(day.day), "m" + n: months[day.month],
+        fields |= {"d" + n: "1er" if first else str(day.day), "m" + n: _month(loc, day.month),
                    "n" + n: str(day.month), "y" + n: str(day.year)}  # fmt: skip
     return pattern.format(**fields)
 
@@ -100,7 +127,7 @@ def format_moment(
     """
     loc = _locale(locale)
     local = moment.astimezone(tz)
-    day = format_date(local.date(), "full" if weekday else "long", locale=loc)
+    day = _day(local.date(), loc, weekday)
     time = format_skeleton("Hms" if seconds else "Hm", local, tzinfo=tz, locale=loc)
     text = (loc.datetime_formats["long"] or "{1} {0}").replace("{1}", day).replace("{0}", time)
     text = text.replace("'", "")
@@ -113,7 +140,7 @@ def format_meeting(starts: datetime, ends: datetime, tz: ZoneInfo, locale: str |
     start, end = starts.astimezone(tz), ends.astimezone(tz)
     if start.date() != end.date():
         return f"{format_moment(starts, tz, locale, zone=False)} – {format_moment(ends, tz, locale)}"
-    day = format_date(start.date(), "full", locale=loc)
+    day = _day(start.date(), loc, True)
     hours = HOURS.get(loc.language, "{0}–{1}").format(
         format_clock(starts, tz, loc), format_clock(ends, tz, loc)
     )
@@ -125,3 +152,26 @@ def format_meeting(starts: datetime, ends: datetime, tz: ZoneInfo, locale: str |
 def format_clock(moment: datetime, tz: ZoneInfo, locale: str | Locale | None = None) -> str:
     """The time of day on the 24-hour clock, e.g. "09:00" (Arabic's short time would be 12-hour)."""
     return format_skeleton("Hm", moment.astimezone(tz), tzinfo=tz, locale=_locale(locale))
+
+
+def format_stamp(
+    moment: datetime, tz: ZoneInfo | None = None, locale: str | None = None, *, seconds: bool = False
+) -> str:
+    """When something happened, for a table: "6 December 2026, 14:58" on the 24-hour clock in `tz`
+    (default: the application's zone), never "12/6/26, 3:00 PM", which Geneva reads as 12 June."""
+    loc = _locale(locale)
+    tz = tz or ZoneInfo(str(get_timezone()))
+    local = moment.astimezone(tz)
+    time = format_skeleton("Hms" if seconds else "Hm", local, tzinfo=tz, locale=loc)
+    text = (loc.datetime_formats["long"] or "{1} {0}").replace("{1}", _day(local.date(), loc, False))
+    return text.replace("{0}", time).replace("'", "")
+
+
+def machine_moment(moment: datetime, tz: ZoneInfo) -> str:
+    """A moment for programs and spreadsheets in the zone `tz`: ISO 8601, "2024-06-18 09:15:02"."""
+    return moment.astimezone(tz).isoformat(" ", "seconds")[:19]
+
+
+def input_moment(moment: datetime, tz: ZoneInfo) -> str:
+    """A moment as a form field's value in the zone `tz` (ISO 8601 to the minute): "2024-06-18 09:00"."""
+    return machine_moment(moment, tz)[:16]

@@ -1,5 +1,10 @@
 """Exports for the secretariat: participants, delegations, scans and the gender balance, as CSV or XLSX.
 
+Each table is in words, in the organizer's language (the page's): column titles, categories,
+genders, statuses, States by their UN names, dates as `dates.machine_moment` writes them. The codes
+a program reads (category, country, gender, status …) follow in columns of their own, headed by
+their stable machine names ("category_code"), the same in every language.
+
 A cell a spreadsheet would run as a formula (text starting with =, +, -, @, a tab or a carriage
 return) is neutralised: prefixed with an apostrophe in CSV, stored as plain text in XLSX.
 """
@@ -9,30 +14,58 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import openpyxl
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Checkpoint, Delegation, Event, Participant, Scan
-from kiosk.services import events, identity_details, live_figures
+from kiosk.models import Checkpoint, Delegation, Direction, Event, Participant, Scan, ScanResult
+from kiosk.services import countries, events, identity_details, live_figures
+from kiosk.services.dates import machine_moment
+from kiosk.services.door import REASON_TEXT
+from kiosk.services.fields import CHOICE_LABELS
+from kiosk.services.vocabulary import (
+    CATEGORY_LABELS,
+    FUNCTIONS,
+    GENDER_LABELS,
+    MODE_LABELS,
+    STATUS_LABELS,
+    function_label,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATASETS = ("participants", "delegations", "scans", "gender")
 FORMATS = ("csv", "xlsx")
+#: The one content type of every CSV the product sends (Flask must not add a second charset).
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+
+DIRECTION_WORDS: dict[str, Any] = {Direction.IN.value: _l("In"), Direction.OUT.value: _l("Out")}
+RESULT_WORDS: dict[str, Any] = {
+    ScanResult.ACCEPTED.value: lazy_pgettext("scan result", "Accepted"),
+    ScanResult.REFUSED.value: lazy_pgettext("scan result", "Refused"),
+}
 
 
 @dataclass
 class Table:
-    """A header row and the rows under it."""
+    """A header row in words, the machine name of each column (`keys`) and the rows under them."""
 
     title: str
     header: list[str]
     rows: list[list[Any]]
+    keys: list[str] = field(default_factory=list)
+
+
+def _table(title: str, columns: Sequence[tuple[str, Any]], rows: list[list[Any]]) -> Table:
+    """A table whose columns are (machine name, title in words); code columns are titled by name."""
+    header = [str(label) if label is not None else key for key, label in columns]
+    return Table(title, header, rows, [key for key, _label in columns])
 
 
 def neutralise(value: Any) -> Any:
@@ -42,10 +75,22 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any, event: Event) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(event.tz).strftime("%Y-%m-%d %H:%M:%S")
-    return getattr(value, "value", value)
+def _when(value: datetime | None, event: Event) -> str:
+    return machine_moment(value, event.tz) if value else ""
+
+
+def _words(labels: dict[str, Any], value: Any) -> str:
+    """The word for a coded value (an enum or its code), or the value itself if it has none."""
+    code = getattr(value, "value", value)
+    if code is None:
+        return ""
+    word = labels.get(code)
+    return str(word) if word is not None else str(code)
+
+
+def _code(value: Any) -> Any:
+    code = getattr(value, "value", value)
+    return "" if code is None else code
 
 
 def participants(session: Session, event: Event, *, with_identity: bool = False) -> Table:
@@ -59,55 +104,66 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
         .where(Participant.event_id == event.id)
         .order_by(Delegation.name, Participant.family_name, Participant.given_name, Participant.id)
     ).all()
-    header = [
-        "id",
-        "reference",
-        "delegation",
-        "category",
-        "country",
-        "title",
-        "given_name",
-        "family_name",
-        "function",
-        "gender",
-        "email",
-        "mode",
-        "language",
-        "status",
-        "registered_at",
-        "status_changed_at",
+    columns = [
+        ("reference", _("Reference")),
+        ("delegation", _("Delegation")),
+        ("category", _("Category")),
+        ("country", _("Country")),
+        ("title", pgettext("honorific", "Title")),
+        ("given_name", _("Given name")),
+        ("family_name", _("Family name")),
+        ("function", _("Function")),
+        ("gender", _("Gender")),
+        ("email", _("E-mail")),
+        ("mode", _("Participation")),
+        ("language", _("Language")),
+        ("status", _("Status")),
+        ("registered_at", _("Registered")),
+        ("status_changed_at", _("Status changed")),
+        ("id", None),
+        ("category_code", None),
+        ("country_code", None),
+        ("function_code", None),
+        ("gender_code", None),
+        ("mode_code", None),
+        ("language_code", None),
+        ("status_code", None),
     ]
     body = [
         [
-            _cell(v, event)
-            for v in (
-                p.id,
-                p.reference,
-                d.name,
-                d.category,
-                d.country or "",
-                p.title,
-                p.given_name,
-                p.family_name,
-                p.function,
-                p.gender,
-                p.email,
-                p.mode,
-                p.language,
-                p.status,
-                p.created_at,
-                p.status_changed_at,
-            )
+            p.reference,
+            countries.label(d),
+            _words(CATEGORY_LABELS, d.category),
+            countries.country_name(d.country) if d.country else "",
+            p.title,
+            p.given_name,
+            p.family_name,
+            function_label(p.function) if p.function else "",
+            _words(GENDER_LABELS, p.gender),
+            p.email,
+            _words(MODE_LABELS, p.mode),
+            _words(CHOICE_LABELS["language"], p.language),
+            _words(STATUS_LABELS, p.status),
+            _when(p.created_at, event),
+            _when(p.status_changed_at, event),
+            p.id,
+            _code(d.category),
+            d.country or "",
+            p.function if p.function in FUNCTIONS else "",
+            _code(p.gender),
+            _code(p.mode),
+            p.language or "",
+            _code(p.status),
         ]
         for p, d in rows
     ]
     if with_identity:
         found = identity_details.of_event(session, event)
-        header += list(identity_details.FIELDS)
+        columns += [(name, identity_details.LABELS[name]) for name in identity_details.FIELDS]
         for row, (p, _d) in zip(body, rows, strict=True):
             values = found[p.id].values() if p.id in found else {}
             row.extend(values.get(name, "") for name in identity_details.FIELDS)
-    return Table(_("Participants"), header, body)
+    return _table(_("Participants"), columns, body)
 
 
 def delegations(session: Session, event: Event) -> Table:
@@ -116,39 +172,57 @@ def delegations(session: Session, event: Event) -> Table:
     rows = session.execute(
         select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
     ).scalars()
-    header = [
-        "id",
-        "name",
-        "category",
-        "country",
-        "cap",
-        "places_used",
-        "focal_point_name",
-        "focal_point_email",
+    columns = [
+        ("name", _("Delegation")),
+        ("category", _("Category")),
+        ("country", _("Country")),
+        ("cap", _("Cap")),
+        ("places_used", _("Places used")),
+        ("focal_point_name", _("Focal point")),
+        ("focal_point_email", _("Focal point's e-mail")),
+        ("id", None),
+        ("registered_name", None),
+        ("category_code", None),
+        ("country_code", None),
     ]
     body = [
-        [d.id, d.name, d.category.value, d.country or "", d.cap, used.get(d.id, 0)]
-        + [d.focal_point_name, d.focal_point_email]
+        [
+            countries.label(d),
+            _words(CATEGORY_LABELS, d.category),
+            countries.country_name(d.country) if d.country else "",
+            d.cap,
+            used.get(d.id, 0),
+            d.focal_point_name,
+            d.focal_point_email,
+            d.id,
+            d.name,
+            d.category.value,
+            d.country or "",
+        ]
         for d in rows
     ]
-    return Table(_("Delegations"), header, body)
+    return _table(_("Delegations"), columns, body)
 
 
 def scans(session: Session, event: Event) -> Table:
     """Every scan at the doors, oldest first, with the checkpoint and the person."""
-    header = [
-        "scanned_at",
-        "checkpoint",
-        "participant_id",
-        "name",
-        "delegation",
-        "direction",
-        "result",
-        "reason",
+    columns = [
+        ("scanned_at", _("Scanned")),
+        ("checkpoint", _("Checkpoint")),
+        ("name", _("Name")),
+        ("delegation", _("Delegation")),
+        ("direction", _("Direction")),
+        ("result", _("Result")),
+        ("reason", _("Reason")),
+        ("device", _("Device")),
+        ("offline", _("Offline")),
+        ("participant_id", None),
+        ("direction_code", None),
+        ("result_code", None),
+        ("reason_code", None),
     ]
-    header += ["device", "offline"]
     rows = session.execute(
-        select(Scan, Checkpoint.name, Participant.given_name, Participant.family_name, Delegation.name)
+        select(Scan, Checkpoint.name, Participant.given_name, Participant.family_name, Delegation)
         .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
         .outerjoin(Participant, Participant.id == Scan.participant_id)
         .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
@@ -157,38 +231,49 @@ def scans(session: Session, event: Event) -> Table:
     ).all()
     body = [
         [
-            _cell(scan.scanned_at, event),
+            _when(scan.scanned_at, event),
             checkpoint,
-            scan.participant_id,
             f"{given or ''} {family or ''}".strip(),
-            delegation or "",
-            _cell(scan.direction, event),
-            _cell(scan.result, event),
-            _cell(scan.reason, event) or "",
+            countries.label(delegation) if delegation else "",
+            _words(DIRECTION_WORDS, scan.direction),
+            _words(RESULT_WORDS, scan.result),
+            _words(REASON_TEXT, scan.reason),
             scan.device,
-            scan.offline,
+            _("Yes") if scan.offline else _("No"),
+            scan.participant_id,
+            _code(scan.direction),
+            _code(scan.result),
+            _code(scan.reason),
         ]
         for scan, checkpoint, given, family, delegation in rows
     ]
-    return Table(_("Scans"), header, body)
+    return _table(_("Scans"), columns, body)
 
 
 def gender(session: Session, event: Event) -> Table:
     """Registered participants by gender: all, per category, per delegation (from the counters)."""
     figures = live_figures.snapshot(session, event)["gender"]
-    header = ["group", "female", "male", "other", "undisclosed", "total", "female_percent"]
+    columns = [("group", _("Group"))]
+    columns += [(g, GENDER_LABELS[g]) for g in live_figures.GENDERS]
+    columns += [("total", _("Total")), ("female_percent", _("Women (%)")), ("group_code", None)]
+    names = {
+        d.id: countries.label(d)
+        for d in session.execute(select(Delegation).where(Delegation.event_id == event.id)).scalars()
+    }
 
-    def line(label: str, counts: dict[str, int]) -> list[Any]:
+    def line(label: str, counts: dict[str, int], code: Any) -> list[Any]:
         values = [counts.get(g, 0) for g in live_figures.GENDERS]
         total = sum(values)
-        return [label, *values, total, round(100 * values[0] / total) if total else ""]
+        return [label, *values, total, round(100 * values[0] / total) if total else "", code]
 
-    body = [line(_("All participants"), figures["overall"])]
+    body = [line(_("All participants"), figures["overall"], "all")]
     body += [
-        line(category, counts) for category, counts in figures["by_category"].items() if any(counts.values())
+        line(_words(CATEGORY_LABELS, category), counts, category)
+        for category, counts in figures["by_category"].items()
+        if any(counts.values())
     ]
-    body += [line(d["name"], d) for d in figures["by_delegation"]]
-    return Table(_("Gender balance"), header, body)
+    body += [line(names.get(d["id"], d["name"]), d, d["id"]) for d in figures["by_delegation"]]
+    return _table(_("Gender balance"), columns, body)
 
 
 BUILDERS = {"participants": participants, "delegations": delegations, "scans": scans, "gender": gender}

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 from badges import codes
 from kiosk.models import Event, EventKey, Participant
 from kiosk.models.base import utcnow
+from kiosk.services.dates import format_day
 from kiosk.services.errors import CodeNeverValid
 
 
@@ -173,7 +173,7 @@ def participant_code(session: Session, participant: Participant, kind: codes.Cod
             _(
                 "No code can be issued for %(event)s: it ended on %(day)s, so the code would never be valid.",
                 event=event.title,
-                day=format_date(event.ends_on, "long"),
+                day=format_day(event.ends_on),
             )
         )
     key_id, private = signing_key(session, event)

@@ -21,11 +21,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk.models import Delegation, Event, Participant
+from kiosk.models import Delegation, Event, Mode, Participant, Status
+from kiosk.models.participant import holds_a_place
 from kiosk.services import countries, registration
 from kiosk.services.audit import Actor, record
 from kiosk.services.delegations import read_rows
-from kiosk.services.errors import DomainError, ImportFailed
+from kiosk.services.errors import DelegationFull, DomainError, ImportFailed, ValidationFailed
+from kiosk.services.fields import clean_participant
 
 #: The fields a column can fill, in the order the preview shows them.
 FIELDS = (
@@ -260,6 +262,7 @@ def import_participants(
     session.flush()  # the transaction has begun: each row's savepoint below nests inside it
     errors: dict[str, list[str]] = {}
     created: list[Participant] = []
+    unsaved: dict[int, int] = {}  # per delegation: places asked for by rows not stored for their errors
     for number, row in enumerate(rows, start=2):
         label = _("Row %(n)d", n=number)
         target = delegation or finder.find(row.get(mapping["delegation"]))
@@ -272,8 +275,16 @@ def import_participants(
                     value=row.get(mapping["delegation"]) or "",
                 ),
             )
-        if problems:
+        if target is None:
             errors[label] = problems
+            continue
+        # Every problem of the row in one round: its fields, and the cap counted with the rows
+        # above it that have errors too (correcting them must not reveal new errors below).
+        over_cap = _cap_problem(session, target, data, unsaved.get(target.id, 0))
+        if problems or over_cap:
+            errors[label] = problems + _field_problems(data) + ([over_cap] if over_cap else [])
+            if not over_cap:  # corrected, this row takes a place: the rows below count it
+                unsaved[target.id] = unsaved.get(target.id, 0) + _holds_place(data)
             continue
         savepoint = session.begin_nested()
         try:
@@ -282,6 +293,8 @@ def import_participants(
         except DomainError as exc:
             savepoint.rollback()
             errors[label] = [exc.detail] + [m for messages in exc.errors.values() for m in messages]
+            if not isinstance(exc, DelegationFull):
+                unsaved[target.id] = unsaved.get(target.id, 0) + _holds_place(data)
     if errors:
         raise ImportFailed(
             ngettext(
@@ -292,6 +305,31 @@ def import_participants(
             errors,
         )
     return created
+
+
+def _holds_place(data: Mapping[str, str]) -> int:
+    """1 if the row's person would hold a place in the delegation (in person), else 0."""
+    return int(holds_a_place(Status.PENDING, data.get("mode") or Mode.IN_PERSON.value))
+
+
+def _field_problems(data: Mapping[str, str]) -> list[str]:
+    """What the registration form would say about the row's fields (empty if they are fine)."""
+    try:
+        clean_participant(data)
+    except ValidationFailed as exc:
+        return [m for messages in exc.errors.values() for m in messages] or [exc.detail]
+    return []
+
+
+def _cap_problem(session: Session, target: Delegation, data: Mapping[str, str], unsaved: int) -> str | None:
+    """The cap's sentence if the row's person would be one too many, counting rows not stored."""
+    if not _holds_place(data):
+        return None
+    try:
+        registration.ensure_place(session, target, unsaved=unsaved)
+    except DelegationFull as exc:
+        return exc.detail
+    return None
 
 
 # Uploaded files waiting for confirmation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import time
@@ -33,8 +34,8 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, live, printwake
-from kiosk.services.dates import format_day, format_meeting, format_moment
+from kiosk.services import badging, countries, live, printwake
+from kiosk.services.dates import format_day, format_meeting, format_moment, format_stamp
 from kiosk.services.errors import (
     DomainError,
     InvalidTransition,
@@ -465,6 +466,21 @@ def renew_leases(
     return renewed.rowcount
 
 
+#: Printer names the product gives (the demo's, a new installation's): words of the product, shown
+#: in the reader's language inside a sentence; a name the secretariat gives is shown as given.
+PRODUCT_PRINTER_NAME = re.compile(r"(Badge|Receipt) printer (\w{1,8})")
+
+
+def shown_name(printer: Printer) -> str:
+    """A printer's name for a sentence in the current language: "证件打印机 1", not "Badge printer 1"."""
+    given = PRODUCT_PRINTER_NAME.fullmatch(printer.name or "")
+    if given is None:
+        return printer.name
+    if given.group(1) == "Badge":
+        return _("Badge printer %(n)s", n=given.group(2))
+    return _("Receipt printer %(n)s", n=given.group(2))
+
+
 def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
     """Each meeting of the event: its title, then its day, hours and room in the event's time zone."""
     event = participant.delegation.event
@@ -490,7 +506,7 @@ def _receipt_data(
         return printers.ReceiptData(
             event_title=event.title,
             name=badging.printed_name(participant),
-            delegation=participant.delegation.name,
+            delegation=countries.label(participant.delegation, language),
             badge_number=badging.badge_number(participant),
             printed_at=now,
             printed_when=format_moment(now, event.tz, language, zone=False),
@@ -756,11 +772,11 @@ def _wrong_printer(printer: Printer, kind: JobKind) -> ValidationFailed:
     """The refusal to send a job of `kind` to a printer of the other kind."""
     if kind == JobKind.BADGE:
         return ValidationFailed(
-            _("%(printer)s prints receipts; it cannot print a badge.", printer=printer.name),
+            _("%(printer)s prints receipts; it cannot print a badge.", printer=shown_name(printer)),
             {"printer_id": [_("Choose a badge printer.")]},
         )
     return ValidationFailed(
-        _("%(printer)s prints badges; it cannot print a receipt.", printer=printer.name),
+        _("%(printer)s prints badges; it cannot print a receipt.", printer=shown_name(printer)),
         {"printer_id": [_("Choose a receipt printer.")]},
     )
 
@@ -894,6 +910,7 @@ def print_test_page(session: Session, printer: Printer) -> str | None:
             delegation=_("Printer test"),
             badge_number="TEST-000000-0",
             printed_at=now,
+            printed_when=format_stamp(now),
             venue="",
             venue_info=None,
             code=_test_code(),

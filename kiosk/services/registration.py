@@ -22,7 +22,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import holds_a_place
-from kiosk.services import live, mail
+from kiosk.services import countries, live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.door import history
@@ -146,17 +146,22 @@ def _after_change(session: Session, participant: Participant, changes: dict[str,
         mail.queue_confirmation(session, participant)
 
 
-def ensure_place(session: Session, delegation: Delegation, *, exclude_id: int | None = None) -> None:
-    """Refuse when one more in-person participant would exceed the cap (caller holds the lock)."""
+def ensure_place(
+    session: Session, delegation: Delegation, *, exclude_id: int | None = None, unsaved: int = 0
+) -> None:
+    """Refuse when one more in-person participant would exceed the cap (caller holds the lock).
+
+    `unsaved` counts places asked for by people not stored yet (an import's rows that have errors),
+    so every row over the cap is reported at once, not after the others are corrected."""
     if not delegation.event.cap_in_person:
         return
-    used = places_used(session, delegation.id, exclude_id=exclude_id)
+    used = places_used(session, delegation.id, exclude_id=exclude_id) + unsaved
     if used + 1 > delegation.cap:
         raise DelegationFull(
             _(
-                "Delegation of %(name)s has %(used)d of %(cap)d places. Withdraw or substitute "
-                "a participant, or register this person to follow the meeting online.",
-                name=delegation.name,
+                "The delegation %(of_delegation)s has %(used)d of %(cap)d places. Withdraw or "
+                "substitute a participant, or register this person to follow the meeting online.",
+                of_delegation=countries.of_delegation(delegation),
                 used=used,
                 cap=delegation.cap,
             )
@@ -180,7 +185,7 @@ def _ensure_not_duplicate(
     if any((comparable_name(given), comparable_name(family)) == wanted for given, family in names):
         raise DuplicateParticipant(
             _(
-                "%(name)s is already registered in the delegation of %(delegation)s.",
+                "%(name)s is already registered in the delegation %(of_delegation)s.",
                 name=compose(
                     values.get("title", ""),
                     values["given_name"],
@@ -188,7 +193,7 @@ def _ensure_not_duplicate(
                     NameStyle.SENTENCE,
                     values.get("badge_name", ""),
                 ),
-                delegation=delegation.name,
+                of_delegation=countries.of_delegation(delegation),
             )
         )
     if values.get("email"):

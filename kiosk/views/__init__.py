@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services import dates, identity_details, vocabulary
+from kiosk.services import countries, dates, identity_details, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
     accounts,
@@ -84,8 +84,11 @@ def init_app(app: Flask) -> None:
             "identity_labels": identity_details.LABELS,
             "functions": vocabulary.FUNCTIONS,
             "function_label": vocabulary.function_label,
+            "delegation_label": countries.label,
+            "of_delegation": countries.of_delegation,
             "format_days": dates.format_days,
             "format_moment": dates.format_moment,
+            "format_stamp": dates.format_stamp,
             "format_meeting": dates.format_meeting,
             "get_locale": get_locale,
             "languages": languages.SWITCH,

@@ -30,7 +30,7 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, delegations, events, name_search, printing, registration
+from kiosk.services import badging, countries, dates, delegations, events, name_search, printing, registration
 from kiosk.services.errors import ImportFailed, NotFound
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS
@@ -66,7 +66,7 @@ def admin_context() -> dict[str, Any]:
 
 def local_input(moment: datetime | None, event: Event) -> str:
     """A moment as an input value (ISO, "2024-06-18 09:00") in the event's time zone."""
-    return moment.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return dates.input_moment(moment, event.tz) if moment else ""
 
 
 # Events
@@ -254,7 +254,10 @@ def add_delegation(slug: str):
         return render_delegations(
             event, refused.status, error=refused.detail, errors=refused.errors, values=data
         )
-    flash(_("The delegation of %(name)s is added.", name=delegation.name), "success")
+    flash(
+        _("The delegation %(of_delegation)s is added.", of_delegation=countries.of_delegation(delegation)),
+        "success",
+    )
     return redirect(url_for(".delegation_list", slug=event.slug))
 
 
@@ -386,11 +389,12 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
         pages=pages,
         filters=filters,
         page_url=lambda n: url_for(".participants", slug=event.slug, **filters, page=n),
-        all_delegations=db.session.execute(
-            select(Delegation.id, Delegation.name)
-            .where(Delegation.event_id == event.id)
-            .order_by(Delegation.name)
-        ).all(),
+        all_delegations=[
+            (d.id, countries.label(d))
+            for d in db.session.execute(
+                select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
+            ).scalars()
+        ],
         form=CsrfForm(),
         **context,
     ), status
@@ -495,7 +499,7 @@ def print_badge(slug: str, participant_id: int):
         return _(
             "The badge of %(name)s is queued on %(printer)s.",
             name=participant.full_name,
-            printer=job.printer.name,
+            printer=printing.shown_name(job.printer),
         )
 
     return badge_action(slug, participant_id, act)

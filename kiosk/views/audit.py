@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Delegation, Event, Participant, Role, User
+from kiosk.services import countries
 from kiosk.views.auth import staff_required
 from kiosk.views.secretariat import bp
 from kiosk.web.pages import event_or_404
@@ -82,11 +83,12 @@ def actor_names(entries: list[AuditEntry]) -> dict[str, str]:
         for ident, email in db.session.execute(select(User.id, User.email).where(User.id.in_(users))):
             names[f"user:{ident}"] = email
     if delegations_:
-        rows = db.session.execute(
-            select(Delegation.id, Delegation.name).where(Delegation.id.in_(delegations_))
-        )
-        for ident, name in rows:
-            names[f"delegation:{ident}"] = _("Focal point of %(delegation)s", delegation=name)
+        rows = db.session.execute(select(Delegation).where(Delegation.id.in_(delegations_))).scalars()
+        for delegation in rows:
+            names[f"delegation:{delegation.id}"] = _(
+                "Focal point of the delegation %(of_delegation)s",
+                of_delegation=countries.of_delegation(delegation),
+            )
     return names
 
 

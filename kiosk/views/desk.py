@@ -202,7 +202,7 @@ def check_in(slug: str, participant_id: int):
             badge_printer=chosen_printer("badge_printer_id", PrinterKind.BADGE),
             receipt_printer=chosen_printer("receipt_printer_id", PrinterKind.RECEIPT),
         )
-        printers = ", ".join(job.printer.name for job in arrival.jobs) or _("no printer")
+        printers = ", ".join(printing.shown_name(job.printer) for job in arrival.jobs) or _("no printer")
         return _(
             "%(name)s is checked in. Printing on: %(printers)s.", name=person.full_name, printers=printers
         )
@@ -218,7 +218,9 @@ def reprint(slug: str, participant_id: int):
             db.session, person, JobKind.BADGE, chosen_printer("badge_printer_id", PrinterKind.BADGE)
         )
         return _(
-            "The badge of %(name)s is queued on %(printer)s.", name=person.full_name, printer=job.printer.name
+            "The badge of %(name)s is queued on %(printer)s.",
+            name=person.full_name,
+            printer=printing.shown_name(job.printer),
         )
 
     return act(slug, participant_id, run)
@@ -244,7 +246,7 @@ def reissue(slug: str, participant_id: int):
             "Badge %(serial)d of %(name)s is queued on %(printer)s; every earlier badge is revoked.",
             serial=serial,
             name=person.full_name,
-            printer=job.printer.name,
+            printer=printing.shown_name(job.printer),
         )
 
     return act(slug, participant_id, run)
@@ -391,14 +393,16 @@ def job_action(slug: str, job_id: int, action: str):
                 "Badge %(serial)d of %(name)s is queued on %(printer)s; every earlier badge is revoked.",
                 serial=serial,
                 name=job.participant.full_name,
-                printer=new_job.printer.name,
+                printer=printing.shown_name(new_job.printer),
             )
         else:
             printer = db.session.get(Printer, request.form.get("printer_id", type=int) or 0)
             if printer is None:
                 raise DomainError(_("Choose a printer."))
             printing.move_job(db.session, job, printer)
-            message = _("Print job %(id)d moved to %(printer)s.", id=job.id, printer=printer.name)
+            message = _(
+                "Print job %(id)d moved to %(printer)s.", id=job.id, printer=printing.shown_name(printer)
+            )
     if refused := tried.error:
         flash(refused.detail, "error")
     else:

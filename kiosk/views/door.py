@@ -27,7 +27,7 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import CheckpointDirection, Event, Role, Venue
 from kiosk.models.base import utcnow
-from kiosk.services import counters, dates, door
+from kiosk.services import counters, dates, door, exports
 from kiosk.services.vocabulary import CATEGORY_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.web.pages import attempt, event_or_404
@@ -258,10 +258,10 @@ def inside_csv(slug: str):
                 _csv_safe(person["delegation"]),
                 str(CATEGORY_LABELS.get(person["category"], person["category"])),
                 _csv_safe(person["checkpoint"]),
-                person["since"].astimezone(event.tz).isoformat(timespec="minutes"),
+                dates.machine_moment(person["since"], event.tz)[:16],
             ]
         )
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response = Response("\ufeff" + out.getvalue(), content_type=exports.CSV_CONTENT_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="inside-{event.slug}-{venue_id}.csv"'
     response.headers["Cache-Control"] = "no-store"
     current_app.logger.info("evacuation list exported for event %s venue %s", event.slug, venue_id)

@@ -33,7 +33,7 @@ def list_of_participants(slug: str):
 # Exports
 
 MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": exports.CSV_CONTENT_TYPE,
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -63,7 +63,7 @@ def export(slug: str, dataset: str, fmt: str):
     db.session.commit()
     return Response(
         content,
-        mimetype=MIMETYPES[fmt],
+        content_type=MIMETYPES[fmt],
         headers={
             "Content-Disposition": f'attachment; filename="{event.slug}-{dataset}'
             f'{"-identity" if with_identity else ""}.{fmt}"',

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from babel.dates import format_date
 from flask import Blueprint
-from flask_babel import get_locale
 
 from kiosk.models import Event
+from kiosk.services.dates import format_stamp
 from kiosk.services.door import REASON_TEXT
 from kiosk.services.vocabulary import JOB_STATUS_LABELS
 from kiosk.views.admin import admin_context
@@ -32,5 +31,4 @@ def clock(moment: datetime | None, event: Event) -> str:
     """A moment to the second in the event's zone, e.g. "18 June 2024, 09:15:02" (the page names the zone)."""
     if moment is None:
         return ""
-    local = moment.astimezone(event.tz)
-    return f"{format_date(local.date(), 'medium', locale=get_locale())}, {local:%H:%M:%S}"
+    return format_stamp(moment, event.tz, seconds=True)

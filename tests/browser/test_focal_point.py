@@ -26,7 +26,7 @@ def test_focal_point_fills_the_delegation_and_substitutes(
 
     register(page, "Diego", "Fuentes")
     expect(page.locator("#error")).to_have_text(
-        "Delegation of Chile has 3 of 3 places. Withdraw or substitute a participant, "
+        "The delegation of Chile has 3 of 3 places. Withdraw or substitute a participant, "
         "or register this person to follow the meeting online."
     )
     expect(page.locator("#new-given_name")).to_have_value("Diego")
@@ -55,7 +55,7 @@ def test_french_focal_point_reads_the_refusal_in_french(
     for n in range(3):
         make_participant(delegation=delegation, given_name=f"Personne{n}")
     page.goto(f"{live_server}/d/{delegation_link(delegation)}/?lang=fr")
-    expect(page.locator("#places")).to_contain_text("Places occupées : 3 sur 3")
+    expect(page.locator("#places")).to_contain_text("Places occupées\u00a0: 3 sur 3")
     register(page, "Diego", "Fuentes")
-    expect(page.locator("#error")).to_contain_text("La délégation de Chili occupe 3 places sur 3.")
+    expect(page.locator("#error")).to_contain_text("La délégation du Chili occupe 3 places sur 3.")
     expect(page.locator("html")).to_have_attribute("lang", "fr")

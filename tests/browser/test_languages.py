@@ -21,7 +21,7 @@ def test_switching_language_after_a_refused_form_shows_the_page_again(
     page.fill("#new-function-other", "Attaché de presse")
     page.select_option("#new-mode", "in_person")  # online is the default when no place is left
     page.click("#add button[type=submit]")
-    expect(page.locator("#error")).to_contain_text("Delegation of Chile has 0 of 0 places.")
+    expect(page.locator("#error")).to_contain_text("The delegation of Chile has 0 of 0 places.")
     with page.expect_navigation() as navigation:
         page.locator("nav.languages a[lang=ar]").click()
     assert navigation.value.status == 200

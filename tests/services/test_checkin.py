@@ -100,7 +100,7 @@ def test_concurrent_check_ins_of_one_person_make_one(app, setting):
     [
         ("en", "You already checked in on 24 November 2026 at 22:01."),
         ("fr", "Vous vous êtes déjà enregistré le 24 novembre 2026 à 22:01."),
-        ("ar", "لقد سجّلت وصولك بالفعل في 24 نوفمبر 2026 الساعة 22:01."),
+        ("ar", "لقد سجّلت وصولك بالفعل في 24 تشرين الثاني/نوفمبر 2026 الساعة 22:01."),
     ],
 )
 def test_a_second_check_in_says_when_the_first_was_in_the_page_language(app, setting, language, when):

@@ -21,7 +21,7 @@ DEADLINE = datetime(2022, 11, 11, 22, 59, tzinfo=UTC)
         ("fr", "vendredi 11 novembre 2022, 23:59 (heure normale d’Europe centrale)"),
         ("es", "viernes, 11 de noviembre de 2022, 23:59 (hora estándar de Europa central)"),
         ("zh", "2022年11月11日星期五 23:59（中欧标准时间）"),
-        ("ar", "الجمعة، 11 نوفمبر 2022، 23:59 (توقيت وسط أوروبا الرسمي)"),
+        ("ar", "الجمعة، 11 تشرين الثاني/نوفمبر 2022، 23:59 (توقيت وسط أوروبا الرسمي)"),
     ],
 )
 def test_a_deadline_in_the_event_zone_with_the_zone_named(locale, expected):
@@ -46,7 +46,8 @@ SPANS = [
     ("ru", "18 июня 2024 года", "18–20 июня 2024 года", "30 июня – 2 июля 2024 года",
      "28 декабря 2024 года – 3 января 2025 года"),
     ("zh", "2024年6月18日", "2024年6月18日至20日", "2024年6月30日至7月2日", "2024年12月28日至2025年1月3日"),
-    ("ar", "18 يونيو 2024", "18–20 يونيو 2024", "30 يونيو – 2 يوليو 2024", "28 ديسمبر 2024 – 3 يناير 2025"),
+    ("ar", "18 حزيران/يونيه 2024", "18–20 حزيران/يونيه 2024", "30 حزيران/يونيه – 2 تموز/يوليه 2024",
+     "28 كانون الأول/ديسمبر 2024 – 3 كانون الثاني/يناير 2025"),
 ]  # fmt: skip
 
 
@@ -77,7 +78,7 @@ def test_a_meeting_with_its_hours_and_zone():
         "Thursday, 20 June 2024, 15:00–18:00 (Central European Summer Time)"
     )
     assert dates.format_meeting(starts, ends, GENEVA, "ru") == (
-        "четверг, 20 июня 2024\u202fг., 15:00–18:00 (Центральная Европа, летнее время)"
+        "четверг, 20 июня 2024 года, 15:00–18:00 (Центральная Европа, летнее время)"
     )
     chinese = dates.format_meeting(starts, ends, GENEVA, "zh")
     assert chinese == "2024年6月20日星期四 15:00至18:00（中欧夏令时间）"
@@ -87,3 +88,21 @@ def test_a_meeting_with_its_hours_and_zone():
 def test_a_time_of_day_is_on_the_24_hour_clock_in_every_language(locale):
     moment = datetime(2026, 11, 24, 21, 4, tzinfo=UTC)  # 22:04 in Geneva
     assert dates.format_clock(moment, GENEVA, locale) == "22:04"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "6 December 2026, 15:00:07"),
+        ("fr", "6 décembre 2026, 15:00:07"),
+        ("es", "6 de diciembre de 2026, 15:00:07"),
+        ("ru", "6 декабря 2026 года, 15:00:07"),
+        ("zh", "2026年12月6日 15:00:07"),
+        ("ar", "6 كانون الأول/ديسمبر 2026، 15:00:07"),
+    ],
+)
+def test_a_stamp_for_tables_reads_the_same_in_geneva_as_anywhere(locale, expected):
+    """Never "12/6/26, 3:00 PM" (12 June to a reader in Geneva): the day spelled out, 24-hour clock."""
+    moment = datetime(2026, 12, 6, 14, 0, 7, tzinfo=UTC)  # 15:00:07 in Geneva
+    assert dates.format_stamp(moment, GENEVA, locale, seconds=True) == expected
+    assert dates.format_stamp(moment, GENEVA, locale) == expected[:-3]

@@ -25,7 +25,8 @@ def test_formula_like_cells_are_neutralised_in_csv_and_xlsx(app, make_delegation
         table = exports.build(db.session, db.session.get(Event, delegation.event_id), "participants")
         rows = list(csv.reader(io.StringIO(exports.to_csv(table).decode("utf-8-sig"))))
         book = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table)))
-    header, row = rows[0], rows[1]
+    header, row = table.keys, rows[1]
+    assert rows[0][header.index("delegation")] == "Delegation"  # titles in words, in the page's language
     assert row[header.index("delegation")] == '\'=HYPERLINK("http://x")'
     assert row[header.index("given_name")] == "'+41 22 917 12 34"
     assert row[header.index("family_name")] == "'@SUM(A1)"
@@ -43,10 +44,21 @@ def test_the_gender_table_comes_from_the_counters(app, make_delegation, make_par
     with app.app_context():
         table = exports.build(db.session, db.session.get(Event, delegation.event_id), "gender")
         delegations = exports.build(db.session, db.session.get(Event, delegation.event_id), "delegations")
-    assert table.header == ["group", "female", "male", "other", "undisclosed", "total", "female_percent"]
-    assert table.rows[0] == ["All participants", 2, 1, 0, 0, 3, 67]
-    assert ["Chile", 2, 1, 0, 0, 3, 67] in table.rows
-    assert delegations.rows[0][1:6] == ["Chile", "state_party", "CL", 3, 3]
+    assert table.keys == [
+        "group",
+        "female",
+        "male",
+        "other",
+        "undisclosed",
+        "total",
+        "female_percent",
+        "group_code",
+    ]
+    assert table.header[:3] == ["Group", "Woman", "Man"]
+    assert table.rows[0] == ["All participants", 2, 1, 0, 0, 3, 67, "all"]
+    assert ["Chile", 2, 1, 0, 0, 3, 67, delegation.id] in table.rows
+    assert delegations.rows[0][:5] == ["Chile", "State party", "Chile", 3, 3]
+    assert delegations.rows[0][-3:] == ["Chile", "state_party", "CL"]
 
 
 def rows_for(*people: dict) -> list[dict]:
@@ -141,4 +153,34 @@ def test_an_import_over_the_cap_or_with_bad_rows_imports_nothing(app, make_deleg
     assert "3 of 3 places" in failure.value.errors["Row 5"][0]
     assert "required" in " ".join(failure.value.errors["Row 6"])
     assert "maybe" in failure.value.errors["Row 7"][0]
+    # one round: the rows with wrong fields are over the cap too, and say so now, not after correction
+    assert "3 of 3 places" in failure.value.errors["Row 6"][-1]
+    assert "3 of 3 places" in failure.value.errors["Row 7"][-1]
     assert left == 0
+
+
+def test_a_row_with_a_wrong_field_still_takes_its_place_so_every_cap_error_shows_at_once(
+    app, make_delegation
+):
+    """Corrected, row 3 would take the last place: row 5 is over the cap now, not after a second round."""
+    chile = make_delegation(name="Chile")
+    rows = rows_for(
+        {"given_name": "A", "family_name": "Ruiz", "gender": "f"},
+        {"given_name": "B", "family_name": "Ruiz", "gender": "maybe"},
+        {"given_name": "C", "family_name": "Ruiz", "gender": "f"},
+        {"given_name": "D", "family_name": "Ruiz", "gender": "f"},
+    )
+    with app.app_context():
+        delegation = db.session.get(Delegation, chile.id)
+        mapping = participant_import.guess_mapping(list(rows[0]))
+        with pytest.raises(ImportFailed) as failure:
+            participant_import.import_participants(
+                db.session, delegation.event, rows, mapping, ORGANIZER, delegation=delegation
+            )
+        db.session.rollback()
+    assert sorted(failure.value.errors) == ["Row 3", "Row 5"]
+    assert len(failure.value.errors["Row 3"]) == 1 and "maybe" in failure.value.errors["Row 3"][0]
+    assert failure.value.errors["Row 5"] == [
+        "The delegation of Chile has 3 of 3 places. Withdraw or substitute a participant, "
+        "or register this person to follow the meeting online."
+    ]

@@ -177,10 +177,10 @@ def test_exports_carry_identity_details_only_when_asked_by_name(app, make_partic
     with app.app_context():
         event = db.session.get(Participant, person.id).delegation.event
         plain = exports.build(db.session, event, "participants")
-        assert not set(identity_details.FIELDS) & set(plain.header)
+        assert not set(identity_details.FIELDS) & set(plain.keys)
         assert "P 1234567X" not in exports.to_csv(plain).decode()
         asked = exports.build(db.session, event, "participants", with_identity=True)
-        row = dict(zip(asked.header, asked.rows[0], strict=True))
+        row = dict(zip(asked.keys, asked.rows[0], strict=True))
         assert row["document_number"] == "P 1234567X" and row["birth_date"] == "1975-03-21"
         with pytest.raises(ValueError):
             exports.build(db.session, event, "delegations", with_identity=True)

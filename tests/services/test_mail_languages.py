@@ -77,7 +77,7 @@ def test_meetings_are_listed_in_the_event_zone_and_the_language(
     text = accredited_message(app, participant.id, tmp_path).get_body(("plain",)).get_content()
     assert "18–20 июня 2030 года" in text
     assert (
-        "- Первое подготовительное совещание: четверг, 20 июня 2030\u202fг., 15:00–18:00 "
+        "- Первое подготовительное совещание: четверг, 20 июня 2030 года, 15:00–18:00 "
         "(Центральная Европа, летнее время)" in text
     )
 

@@ -467,7 +467,7 @@ def test_event_dates_as_printed(make_event):
         ("es", "18 a 20 de junio de 2024"),
         ("ru", "18–20 июня 2024 года"),
         ("zh", "2024年6月18日至20日"),
-        ("ar", "18–20 يونيو 2024"),
+        ("ar", "18–20 حزيران/يونيه 2024"),
     ],
 )
 def test_event_dates_in_the_badge_language(locale, printed):
@@ -617,3 +617,26 @@ def test_the_default_folder_is_instance_printed_where_the_demo_kiosk_prints(app,
         ]:
             assert printing.connection_problem(printing.PrinterKind(kind), connection) is None
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("language", "badge", "receipt"),
+    [
+        ("en", "Badge printer 1", "Receipt printer 1"),
+        ("fr", "Imprimante de badges 1", "Imprimante de reçus 1"),
+        ("es", "Impresora de credenciales 1", "Impresora de recibos 1"),
+        ("ru", "Принтер бейджей 1", "Принтер квитанций 1"),
+        ("ar", "طابعة الشارات 1", "طابعة الإيصالات 1"),
+        ("zh", "证件打印机 1", "回执打印机 1"),
+    ],
+)
+def test_printer_names_the_product_gives_are_words_of_the_readers_language(app, language, badge, receipt):
+    """The demo's "Badge printer 1" inside a translated sentence; a name the secretariat gives stays."""
+    from flask_babel import force_locale
+
+    from kiosk.models import Printer
+
+    with app.test_request_context(), force_locale(language):
+        assert printing.shown_name(Printer(name="Badge printer 1")) == badge
+        assert printing.shown_name(Printer(name="Receipt printer 1")) == receipt
+        assert printing.shown_name(Printer(name="Salle XX – Zebra")) == "Salle XX – Zebra"

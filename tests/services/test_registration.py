@@ -54,7 +54,7 @@ def test_cap_refuses_the_fourth_in_person_participant(app, make_delegation):
         add(app, delegation.id, person(n))
     with pytest.raises(DelegationFull) as refused:
         add(app, delegation.id, person(4))
-    assert refused.value.detail.startswith("Delegation of Chile has 3 of 3 places.")
+    assert refused.value.detail.startswith("The delegation of Chile has 3 of 3 places.")
     assert count(app, delegation.id) == 3
 
 

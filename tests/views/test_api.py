@@ -53,7 +53,7 @@ def test_focal_point_registers_up_to_the_cap_then_gets_delegation_full(client, a
     assert response.mimetype == "application/problem+json"
     body = response.json
     assert body["code"] == "delegation_full"
-    assert body["detail"].startswith("Delegation of Chile has 3 of 3 places.")
+    assert body["detail"].startswith("The delegation of Chile has 3 of 3 places.")
     assert {"type", "title", "status", "detail", "code"} <= set(body)
     online = client.post("/api/v1/events/im2024/participants", json=person(5, mode="online"), headers=focal)
     assert online.status_code == 201

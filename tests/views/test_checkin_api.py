@@ -102,7 +102,7 @@ def test_refusal_in_the_kiosk_language(app, setting, kiosk_client, code_of):
     kiosk_client.get("/kiosk/?lang=fr")
     response = kiosk_client.post(url(setting), json={"code": code_of(setting.bruno)})
     assert response.json["detail"] == (
-        "Votre inscription n’a pas encore été accréditée. Veuillez vous rendre au bureau d’enregistrement."
+        "Votre inscription n’a pas encore été accréditée. Veuillez vous rendre au bureau d’inscription."
     )
 
 

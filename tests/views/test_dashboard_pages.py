@@ -53,6 +53,7 @@ def test_an_export_is_a_download_and_is_audited(app, client, login, make_partici
     login()
     response = client.get(f"/admin/events/{slug}/exports/participants.csv")
     assert response.headers["Content-Disposition"] == f'attachment; filename="{slug}-participants.csv"'
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     assert "'=cmd" in response.get_data(as_text=True)
     xlsx = client.get(f"/admin/events/{slug}/exports/delegations.xlsx")
     assert xlsx.data.startswith(b"PK")
@@ -163,6 +164,21 @@ def test_the_audit_log_filters_by_change_and_participant(
         as_text=True
     )
     assert "1 entry" in page and someone.family_name in page
+
+
+def test_the_audit_log_names_a_focal_point_by_the_delegation_in_the_page_language(
+    app, client, login, make_delegation, make_participant
+):
+    delegation = make_delegation(name="Chile", country="CL")
+    someone = make_participant(delegation)
+    with app.app_context():
+        p = db.session.get(Participant, someone.id)
+        registration.change_status(db.session, p, Status.WITHDRAWN, Actor(f"delegation:{delegation.id}"))
+        db.session.commit()
+    login()
+    slug = slug_of(app, someone.event_id)
+    assert "Focal point of the delegation of Chile" in client.get(f"/admin/events/{slug}/audit").text
+    assert "Point focal de la délégation du Chili" in client.get(f"/admin/events/{slug}/audit?lang=fr").text
 
 
 def test_a_new_private_link_asks_first_and_can_be_emailed(app, client, login, make_delegation, tmp_path):
@@ -285,12 +301,11 @@ def test_scans_show_on_the_participant_page_and_in_the_export(
     assert "Already inside: this badge entered and has not gone out." in page
     exported = client.get(f"/admin/events/{event.slug}/exports/scans.csv").get_data(as_text=True).splitlines()
     assert (
-        exported[0]
-        .lstrip("\ufeff")
-        .startswith("scanned_at,checkpoint,participant_id,name,delegation,direction")
+        exported[0].lstrip("\ufeff").startswith("Scanned,Checkpoint,Name,Delegation,Direction,Result,Reason")
     )
-    assert [line.split(",")[5:8] for line in exported[1:]] == [
+    assert [line.split(",")[-3:] for line in exported[1:]] == [
         ["in", "accepted", ""],
         ["in", "refused", "already_inside"],
     ]
+    assert [line.split(",")[4:6] for line in exported[1:]] == [["In", "Accepted"], ["In", "Refused"]]
     assert all(",Main entrance," in line and "Ana Ruiz,Chile" in line for line in exported[1:])

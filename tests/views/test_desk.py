@@ -163,3 +163,24 @@ def test_the_desk_warns_when_no_print_worker_runs(app, client, setting, login):
         printworker.beat(db.session, "desk-test:1:x")
         db.session.commit()
     assert warning not in client.get(page(setting)).text
+
+
+def test_the_arrival_shows_as_geneva_reads_it(app, client, setting, login):
+    """The day spelled out and the 24-hour clock in the event's zone, not "12/6/26, 3:00 PM"."""
+    from datetime import UTC, datetime
+
+    from kiosk.models import Event
+    from kiosk.services.dates import format_stamp
+
+    login(Role.DESK)
+    client.post(page(setting, f"p/{setting.ana}/check-in"), data={"badge_printer_id": setting.badge_printer})
+    with app.app_context():
+        row = db.session.query(CheckIn).one()
+        row.checked_in_at = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
+        db.session.commit()
+        event = db.session.get(Event, setting.event_id)
+        expected = format_stamp(row.checked_in_at, event.tz, "en")
+    assert expected.startswith("6 December 2026, ")
+    assert expected in client.get(page(setting, f"p/{setting.ana}")).text
+    assert expected in client.get(page(setting), query_string={"q": "ana"}).text
+    assert "PM" not in client.get(page(setting, f"p/{setting.ana}")).text

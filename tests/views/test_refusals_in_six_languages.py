@@ -43,7 +43,7 @@ def test_accrediting_a_withdrawn_participant_is_refused_in_arabic(app, client, l
 def test_a_full_delegation_is_refused_in_russian(
     client, make_event, make_delegation, make_participant, delegation_link
 ):
-    delegation = make_delegation(event=make_event(default_cap=1), name="Казахстан")
+    delegation = make_delegation(event=make_event(default_cap=1), name="Казахстан", country="KZ")
     make_participant(delegation=delegation, given_name="Айгерим", family_name="Садыкова", mode=Mode.IN_PERSON)
     secret = delegation_link(delegation)
     client.get(f"/d/{secret}/?lang=ru", follow_redirects=True)

@@ -70,7 +70,7 @@ def test_page_shows_places_and_registers_up_to_the_cap(client, app, delegation, 
     assert "3 of 3 places used" in client.get(link + "/").text
     refused = client.post(link + "/participants", data={**NEW, "given_name": "Fourth"})
     assert refused.status_code == 409
-    assert "Delegation of Chile has 3 of 3 places." in refused.text
+    assert "The delegation of Chile has 3 of 3 places." in refused.text
     assert 'value="Fourth"' in refused.text  # what was typed is kept
     assert len(stored(app, delegation.id)) == 3
 
