@@ -19,6 +19,8 @@ REPLACE: dict[str, list[tuple[str, str]]] = {
     "fr": [
         (r"bureau d[’']enregistrement", "bureau d’inscription"),
         (r"Bureau d[’']enregistrement", "Bureau d’inscription"),
+        (r"guichet d[’']inscription", "bureau d’inscription"),
+        (r"Guichet d[’']inscription", "Bureau d’inscription"),
         # French typography: a non-breaking space before : ; ! ? » and after «
         (r" ([:;!?»])", NBSP + r"\1"),
         (r"« ", "«" + NBSP),
