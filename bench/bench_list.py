@@ -53,8 +53,10 @@ def populate(app, size: int) -> tuple[str, str]:
             delegations.append(
                 {
                     "event_id": event.id,
-                    "name": f"Delegation {i:04d}" if not state else codes[i],
-                    "category": (Category.STATE_PARTY if state else (Category.NGO, Category.IGO)[i % 2]).value,
+                    "name": countries.country_name(codes[i], "en") if state else f"Delegation {i:04d}",
+                    "category": (
+                        Category.STATE_PARTY if state else (Category.NGO, Category.IGO)[i % 2]
+                    ).value,
                     "country": codes[i] if state else None,
                     "revision": 0,
                     "created_at": utcnow(),

@@ -181,7 +181,9 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         by_category.setdefault(delegation.category, []).append(
             ListedDelegation(
                 name=name,
-                members=[(listed_name(p, language), function_in(p.function, language, known)) for p in people],
+                members=[
+                    (listed_name(p, language), function_in(p.function, language, known)) for p in people
+                ],
                 country=delegation.country.upper()
                 if delegation.country and delegation.category in STATE_CATEGORIES
                 else None,

@@ -223,7 +223,10 @@ def test_an_unknown_language_is_refused_with_a_sentence(app, client, login, make
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     text = response.get_data(as_text=True)
-    assert "exists in English (en), French (fr), Spanish (es), Arabic (ar), Chinese (zh) and Russian (ru)" in text
+    assert (
+        "exists in English (en), French (fr), Spanish (es), Arabic (ar), Chinese (zh) and Russian (ru)"
+        in text
+    )
     assert "“de” is not one of them" in text
     french = client.get(f"/admin/events/{slug}/list-of-participants.pdf?language=xx&lang=fr")
     assert french.status_code == 400
