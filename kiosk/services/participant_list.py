@@ -25,6 +25,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from flask import render_template
@@ -61,7 +62,7 @@ FREE_TEXT_RANKS = (
 )
 #: The languages of the list: the six of the United Nations.
 LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
-#: Scripts written right to left.
+#: Languages written right to left.
 RIGHT_TO_LEFT = frozenset({"ar"})
 STATE_CATEGORIES = frozenset({Category.STATE_PARTY, Category.STATE_NOT_PARTY})
 STYLESHEET = Path(__file__).resolve().parent.parent.parent / "static" / "css" / "list-of-participants.css"
@@ -139,6 +140,7 @@ def delegation_order(delegation: ListedDelegation, language: str) -> tuple:
     return (1, 0, sort_key(delegation.name))
 
 
+@cache
 def _state_order(language: str) -> dict[str, int]:
     return {code: rank for rank, code in enumerate(countries._table()["order"][language])}
 
