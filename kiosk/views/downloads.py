@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Response, abort, current_app, render_template, request, send_file
+from flask import Response, abort, current_app, redirect, render_template, request, send_file
 
 from kiosk.extensions import db
 from kiosk.models import Role
@@ -35,8 +35,12 @@ def list_of_participants(slug: str):
         )
         headers = {"Retry-After": str(PREPARING_RELOAD_SECONDS), "Cache-Control": "no-store"}
         return page, 202, headers
+    try:
+        kept = prepared.path.open("rb")
+    except FileNotFoundError:  # replaced by a newer list between the look and the read: look again
+        return redirect(request.full_path)
     response = send_file(
-        prepared.path,
+        kept,
         mimetype="application/pdf",
         download_name=f"list-of-participants-{event.slug}-{language}.pdf",
         conditional=False,
