@@ -8,12 +8,16 @@ rate limits), on loopback, and wrk (2 threads, 16 keep-alive connections) sends
   1. GET /bench/ping, a trivial Flask route of the same app: the ceiling on this machine;
   2. POST /api/v1/events/{slug}/scans with a security token, a real signed badge and a unique
      nonce per request (a wrk Lua script), each badge going in, then out, then in again.
+  3. the same scans offered at a fixed rate (open loop: --rate, 100 scans/s by default, three times
+     the peak of a 30-door conference), each timed from the moment it was due, so a slow answer
+     delays no later scan and the p50/p99 are what a door feels at that rate; the trivial route
+     at the same rate gives the floor (this Python client and loopback).
 Then headless Chromium opens the scanner page and measures the time from a code read (hand
 scanner) to the verdict painted, online and offline, and from "Start the camera" to the first
 verdict with Chromium's fake camera playing a video of a badge.
 
 Run: .venv/bin/python bench/bench_door.py [--sizes 1000,100000] [--stored 1000000] [--seconds 10]
-     [--no-browser]. Installs wrk with apt-get if it is missing (as root).
+     [--rate 100] [--open-seconds 20] [--no-browser]. Installs wrk with apt-get if it is missing (as root).
 Set BENCH_DATABASE_URL to measure on PostgreSQL (a scratch database is created and dropped), and
 REDIS_URL for another Redis than redis://127.0.0.1:6379/0.
 """
@@ -21,6 +25,7 @@ REDIS_URL for another Redis than redis://127.0.0.1:6379/0.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -30,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -299,6 +305,95 @@ def measure_scans(binary: str, base: str, data: dict, tmp: Path, seconds: int) -
     return ping, scans
 
 
+def open_loop(base: str, path: str, make_body, rate: float, seconds: float, headers: dict) -> dict:
+    """Requests offered at `rate` per second for `seconds` (open loop), each on the next free one of
+    64 keep-alive connections; latency from when it was due to its answer (no coordinated omission)."""
+    host, port = base.removeprefix("http://").split(":")
+    total = int(rate * seconds)
+    due: list[float] = []
+    latencies: list[float] = []
+    failures: list[int] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+    todo: list[int] = []
+    ready = threading.Condition()
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        while True:
+            with ready:
+                while not todo:
+                    ready.wait()
+                index = todo.pop(0)
+            if index < 0:
+                return
+            body = make_body(index)
+            try:
+                connection.request("POST" if body else "GET", path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+                status = response.status
+            except OSError:
+                connection.close()
+                connection = http.client.HTTPConnection(host, int(port), timeout=30)
+                status, answer = 0, b""
+            finished = time.perf_counter()
+            with lock:
+                latencies.append((finished - due[index]) * 1000)
+                if not 200 <= status < 300:
+                    failures.append(status)
+                elif body:
+                    result = json.loads(answer).get("result", "?")
+                    outcomes[result] = outcomes.get(result, 0) + 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(64)]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter() + 0.2
+    due.extend(start + i / rate for i in range(total))
+    for index in range(total):
+        pause = due[index] - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        with ready:
+            todo.append(index)
+            ready.notify()
+    with ready:
+        todo.extend([-1] * len(threads))
+        ready.notify_all()
+    for thread in threads:
+        thread.join(timeout=60)
+    return {
+        "offered": total,
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
+        "max": max(latencies),
+        "errors": len(failures),
+        "outcomes": outcomes,
+    }
+
+
+def measure_open_loop(base: str, data: dict, rate: float, seconds: float) -> tuple[dict, dict]:
+    """The trivial route, then scans (each badge in, then out …), offered at `rate` per second."""
+    codes_ = data["codes"]
+    nonce = uuid.uuid4().hex
+
+    def scan(index: int) -> bytes:
+        lap = index // len(codes_)
+        body = {
+            "code": codes_[(index + len(codes_) // 2) % len(codes_)],
+            "checkpoint": data["checkpoint"],
+            "direction": "in" if lap % 2 == 0 else "out",
+            "nonce": f"open-{nonce}-{index}",
+        }
+        return json.dumps(body).encode()
+
+    scan_headers = {"Content-Type": "application/json", "Authorization": f"Bearer {data['token']}"}
+    ping = open_loop(base, "/bench/ping", lambda _i: b"", rate, min(seconds, 5), {})
+    scans = open_loop(base, f"/api/v1/events/{data['slug']}/scans", scan, rate, seconds, scan_headers)
+    return ping, scans
+
+
 def measure_bundle(base: str, data: dict) -> dict[str, float]:
     """One offline bundle (what every scanner fetches each minute): its size, plain and as sent
     (gzip), and milliseconds to answer, first (built) and then while nothing changed (kept)."""
@@ -391,6 +486,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000")
     parser.add_argument("--stored", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rate", type=float, default=100.0, help="scans per second offered (open loop)")
+    parser.add_argument("--open-seconds", type=float, default=20.0)
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args()
     binary = ensure_wrk()
@@ -436,6 +533,9 @@ def main() -> None:
             process = start_gunicorn(tmp, env, port)
             try:
                 ping, scans = measure_scans(binary, f"http://127.0.0.1:{port}", data, tmp, args.seconds)
+                steady_ping, steady = measure_open_loop(
+                    f"http://127.0.0.1:{port}", data, args.rate, args.open_seconds
+                )
                 bundle = measure_bundle(f"http://127.0.0.1:{port}", data)
                 print(
                     f"{size:>12,} {args.stored:>12,} | {ping['rate']:>10,.0f} {ping['p50']:>5.1f}ms {ping['p99']:>5.1f}ms | "
@@ -443,6 +543,13 @@ def main() -> None:
                     f"{scans['rate'] / ping['rate']:.2f}   (set-up {setup_seconds:.0f} s; "
                     f"offline bundle {bundle['plain_mb']:.1f} MB, sent as {bundle['sent_mb']:.1f} MB, "
                     f"built in {bundle['built_ms']:.0f} ms, then {bundle['kept_ms']:.0f} ms)",
+                    flush=True,
+                )
+                print(
+                    f"{'':>12} open loop: {args.rate:,.0f} scans/s offered for {args.open_seconds:.0f} s: "
+                    f"p50 {steady['p50']:.1f} ms, p99 {steady['p99']:.1f} ms, max {steady['max']:.0f} ms, "
+                    f"{steady['errors']} errors, verdicts {steady['outcomes']} "
+                    f"(trivial route at the same rate: p50 {steady_ping['p50']:.1f} ms, p99 {steady_ping['p99']:.1f} ms)",
                     flush=True,
                 )
                 if not args.no_browser and browser_times is None:

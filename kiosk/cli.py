@@ -372,7 +372,7 @@ def recount_counters(event_slug: str | None, fix: bool) -> None:
 @click.command("list-of-participants")
 @with_appcontext
 @click.argument("event_slug")
-@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option("--language", type=click.Choice(participant_list.LANGUAGES), default="en", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     """Write the List of participants (accredited, by category and delegation) as a PDF."""

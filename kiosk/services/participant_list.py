@@ -4,24 +4,40 @@ Accredited participants, grouped by category (States Parties, States not parties
 other international organizations, ICRC, non-governmental organizations, others), delegations in
 alphabetical order within each (States by their name in the list's language), and in each
 delegation the head of delegation first, then by function, then by family name. Names as protocol
-prints them (badges.names, the badge style: "Ms. Amina DIALLO", "王小明先生").
+prints them (badges.names, the badge style: "Ms. Amina DIALLO", "王小明先生"). In six languages:
+headings, States (UN names, in that language's UN order), categories and functions in the list's
+language; Arabic right to left.
+
+Making the PDF is slow (WeasyPrint balancing two columns over every page: about 2 s for 50 people
+on a busy 2-core machine, plus 1.3 s to import WeasyPrint once per process), so pages ask for it
+through `prepare`: the PDF is kept on disk under the instance folder, named by a digest of the
+HTML it is made from, so any change to what it shows (a participant, a delegation, the event, a
+translation) names another file, and a missing one is made in a background thread while the page
+says so. Every worker and server agrees on the name, so one of them making it serves them all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import threading
+import time
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from badges.names import NameStyle
-from kiosk.models import Category, Delegation, Event, Status
+from badges.names import NameStyle, compose
+from kiosk.models import Category, Delegation, Event, Participant, Status
 from kiosk.services import countries, dates, vocabulary
+from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import FUNCTIONS
 
 #: The list's sections, in the order the protocol prints them.
@@ -44,7 +60,11 @@ FREE_TEXT_RANKS = (
     (("adviser", "advisor", "conseiller", "conseillère"), "adviser"),
     (("expert", "experte"), "expert"),
 )
-LANGUAGES = ("en", "fr")
+#: The languages of the list: the six of the United Nations.
+LANGUAGES = ("en", "fr", "es", "ar", "zh", "ru")
+#: Languages written right to left.
+RIGHT_TO_LEFT = frozenset({"ar"})
+STATE_CATEGORIES = frozenset({Category.STATE_PARTY, Category.STATE_NOT_PARTY})
 STYLESHEET = Path(__file__).resolve().parent.parent.parent / "static" / "css" / "list-of-participants.css"
 
 
@@ -64,12 +84,74 @@ def sort_key(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+class UnknownLanguage(DomainError):
+    code, status, title = "unknown_language", 400, "Unknown language"
+
+
+class ListNotMade(DomainError):
+    code, status, title = "list_not_made", 503, "List not made"
+
+
+def check_language(language: str) -> str:
+    """`language` if the list exists in it; otherwise UnknownLanguage with a sentence."""
+    if language in LANGUAGES:
+        return language
+    raise UnknownLanguage(
+        gettext(
+            "The List of participants exists in English (en), French (fr), Spanish (es), Arabic (ar), "
+            "Chinese (zh) and Russian (ru); “%(language)s” is not one of them.",
+            language=language[:20],
+        )
+    )
+
+
+def title_in(participant: Participant, language: str) -> str:
+    """The participant's title as the list in `language` prints it (the one place the list asks)."""
+    return participant.title or ""
+
+
+def listed_name(participant: Participant, language: str) -> str:
+    """The name as the list in `language` prints it: "Ms. Amina DIALLO", "王小明先生"."""
+    return compose(
+        title_in(participant, language),
+        participant.given_name or "",
+        participant.family_name or "",
+        style=NameStyle.BADGE,
+        badge_name=participant.badge_name or "",
+    )
+
+
+def function_in(function: str, language: str, known: dict[str, str | None]) -> str:
+    """A function in the list's language: a listed one (as its code or its name in any of the six
+    languages) in `language`, free text as typed; `known` keeps what was already looked up."""
+    if not function:
+        return ""
+    if function not in known:
+        known[function] = vocabulary.function_code(function)
+    code = known[function]
+    return vocabulary.function_label(code, language) if code else function
+
+
+def delegation_order(delegation: ListedDelegation, language: str) -> tuple:
+    """A delegation's place in its section: States in the UN order of `language`, then the others."""
+    order = _state_order(language)
+    if delegation.country in order:
+        return (0, order[delegation.country], "")
+    return (1, 0, sort_key(delegation.name))
+
+
+@cache
+def _state_order(language: str) -> dict[str, int]:
+    return {code: rank for rank, code in enumerate(countries._table()["order"][language])}
+
+
 @dataclass
 class ListedDelegation:
     """One delegation of the list with its members in protocol order."""
 
     name: str
     members: list[tuple[str, str]]  # (name as printed, function)
+    country: str | None = None  # the State's code, for the UN order; None for others
 
 
 @dataclass
@@ -89,6 +171,7 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         .options(selectinload(Delegation.participants))
     ).scalars()
     by_category: dict[Category, list[ListedDelegation]] = {}
+    known: dict[str, str | None] = {}  # function as typed → its code, once per distinct text
     for delegation in delegations:
         people = [p for p in delegation.participants if p.status == Status.ACCREDITED]
         if not people:
@@ -101,15 +184,17 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
             ListedDelegation(
                 name=name,
                 members=[
-                    (p.name_as(NameStyle.BADGE), vocabulary.function_label(p.function, language))
-                    for p in people
+                    (listed_name(p, language), function_in(p.function, language, known)) for p in people
                 ],
+                country=delegation.country.upper()
+                if delegation.country and delegation.category in STATE_CATEGORIES
+                else None,
             )
         )
     result = []
     with force_locale(language):
         for category, title in SECTIONS:
-            listed = sorted(by_category.get(category, []), key=lambda d: sort_key(d.name))
+            listed = sorted(by_category.get(category, []), key=lambda d: delegation_order(d, language))
             if listed:
                 result.append(Section(category=category, title=str(title), delegations=listed))
     return result
@@ -120,11 +205,9 @@ def count(listed: list[Section]) -> int:
     return sum(len(d.members) for s in listed for d in s.delegations)
 
 
-def render_pdf(session: Session, event: Event, language: str = "en") -> bytes:
-    """The List of participants of `event` as a PDF (A4, page numbers, every script shaped)."""
-    from weasyprint import CSS, HTML  # imported here: WeasyPrint loads Pango, which only this needs
-
-    language = language if language in LANGUAGES else "en"
+def document(session: Session, event: Event, language: str = "en") -> tuple[str, str]:
+    """The list's HTML and its page-number stylesheet: everything the PDF is made from."""
+    language = check_language(language)
     listed = sections(session, event, language)
     with force_locale(language):
         html = render_template(
@@ -133,12 +216,87 @@ def render_pdf(session: Session, event: Event, language: str = "en") -> bytes:
             sections=listed,
             total=count(listed),
             language=language,
+            direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
             dates=dates.format_days(event.starts_on, event.ends_on, language),
         )
         page = str(_l("Page")).replace("\\", "").replace('"', "")
-    folios = CSS(
-        string=f'@page {{ @bottom-center {{ content: "{page} " counter(page) " / " counter(pages); }} }}'
-    )
+    folios = f'@page {{ @bottom-center {{ content: "{page} " counter(page) " / " counter(pages); }} }}'
+    return html, folios
+
+
+def pdf_from(html: str, folios: str) -> bytes:
+    """The PDF of a list's HTML (A4, page numbers, every script shaped): the slow part."""
+    from weasyprint import CSS, HTML  # imported here: WeasyPrint loads Pango, which only this needs
+
     return HTML(string=html, base_url=str(STYLESHEET.parent)).write_pdf(
-        stylesheets=[CSS(filename=STYLESHEET), folios]
+        stylesheets=[CSS(filename=STYLESHEET), CSS(string=folios)]
     )
+
+
+def render_pdf(session: Session, event: Event, language: str = "en") -> bytes:
+    """The List of participants of `event` as a PDF, made now (the CLI; pages use `prepare`)."""
+    return pdf_from(*document(session, event, language))
+
+
+# The kept PDFs
+
+#: A build that has not finished after this long is taken as dead (its worker stopped) and redone.
+STALE_BUILD_SECONDS = 300
+#: After a failed build, pages say so for this long before the next request tries again.
+FAILED_BUILD_SECONDS = 60
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Where a list stands: `path` is the PDF when `ready`, else being made in the background."""
+
+    ready: bool
+    path: Path
+
+
+def digest(html: str, folios: str) -> str:
+    """The name of what a list shows: its HTML, page numbers, stylesheet and WeasyPrint's version."""
+    import weasyprint
+
+    made_from = "\0".join((html, folios, STYLESHEET.read_text(encoding="utf-8"), weasyprint.__version__))
+    return hashlib.sha256(made_from.encode()).hexdigest()[:32]
+
+
+def prepare(session: Session, event: Event, language: str, folder: Path) -> Prepared:
+    """The kept PDF of the list as it is now, or start making it in the background (once, for every
+    worker and server sharing `folder`): ready at once when nothing it shows has changed."""
+    html, folios = document(session, event, language)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{event.id}-{language}-"
+    path = folder / f"{stem}{digest(html, folios)}.pdf"
+    if path.exists():
+        return Prepared(ready=True, path=path)
+    failed = path.with_suffix(".failed")
+    if failed.exists() and time.time() - failed.stat().st_mtime < FAILED_BUILD_SECONDS:
+        raise ListNotMade(gettext("The List of participants could not be made; the server log says why."))
+    lock = path.with_suffix(".building")
+    if lock.exists() and time.time() - lock.stat().st_mtime > STALE_BUILD_SECONDS:
+        lock.unlink(missing_ok=True)
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return Prepared(ready=False, path=path)  # another worker or server is making it
+    threading.Thread(target=_build, args=(html, folios, path, lock, stem), daemon=True).start()
+    return Prepared(ready=False, path=path)
+
+
+def _build(html: str, folios: str, path: Path, lock: Path, stem: str) -> None:
+    """Make the PDF into `path` (whole or not at all), then drop the older ones of the same list."""
+    try:
+        partial = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+        partial.write_bytes(pdf_from(html, folios))
+        os.replace(partial, path)
+        for old in path.parent.glob(f"{stem}*.pdf"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except Exception:  # said to the waiting page for a while (ListNotMade), then tried again
+        log.exception("The List of participants could not be made")
+        path.with_suffix(".failed").touch()
+    finally:
+        lock.unlink(missing_ok=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request
+from pathlib import Path
+
+from flask import Response, abort, current_app, redirect, render_template, request, send_file
 
 from kiosk.extensions import db
 from kiosk.models import Role
@@ -18,16 +20,42 @@ from kiosk.web.pages import event_or_404
 @bp.get("/events/<slug>/list-of-participants.pdf")
 @staff_required(Role.ORGANIZER)
 def list_of_participants(slug: str):
+    """The PDF as it is now, or (202) a page that says it is being prepared and reloads until it is."""
     event = event_or_404(slug)
     language = request.args.get("language", "en")
-    language = language if language in participant_list.LANGUAGES else "en"
-    pdf = participant_list.render_pdf(db.session, event, language)
-    name = f"list-of-participants-{event.slug}-{language}.pdf"
-    return Response(
-        pdf,
+    folder = Path(current_app.instance_path) / "list-of-participants"
+    prepared = participant_list.prepare(db.session, event, language, folder)  # UnknownLanguage: 400 page
+    db.session.rollback()  # read only: the transaction is not kept open while the PDF is sent
+    if not prepared.ready:
+        page = render_template(
+            "dashboard/list_preparing.html",
+            event=event,
+            list_language=language,
+            seconds=PREPARING_RELOAD_SECONDS,
+        )
+        headers = {"Retry-After": str(PREPARING_RELOAD_SECONDS), "Cache-Control": "no-store"}
+        return page, 202, headers
+    try:
+        kept = prepared.path.open("rb")
+    except FileNotFoundError:  # replaced by a newer list between the look and the read: look again
+        return redirect(request.full_path)
+    response = send_file(
+        kept,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"', "Cache-Control": "private, no-store"},
+        download_name=f"list-of-participants-{event.slug}-{language}.pdf",
+        conditional=False,
+        etag=False,
+        max_age=0,
     )
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="list-of-participants-{event.slug}-{language}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+#: How often the "being prepared" page looks again (seconds).
+PREPARING_RELOAD_SECONDS = 2
 
 
 # Exports

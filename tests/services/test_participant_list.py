@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import time
+
+import pytest
 
 from kiosk.extensions import db
 from kiosk.models import Category, Delegation, Event, Participant, Role, Status
@@ -134,6 +137,16 @@ def test_the_pdf_has_sections_in_order_every_script_and_page_numbers(app, make_e
     assert "Pending Person" not in english
 
 
+def wait_for_pdf(client, url: str, seconds: float = 120):
+    """GET url until the PDF is ready (200), as the progress page's reloads do; the last answer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = client.get(url)
+        if response.status_code != 202 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
+
+
 def test_organizers_download_the_list(app, client, login, make_event, make_user):
     event_id = a_conference(app, make_event)
     with app.app_context():
@@ -142,7 +155,108 @@ def test_organizers_download_the_list(app, client, login, make_event, make_user)
     assert client.get(f"/admin/events/{slug}/list-of-participants.pdf").status_code == 403
     client.post("/logout")
     login(Role.ORGANIZER)
-    response = client.get(f"/admin/events/{slug}/list-of-participants.pdf?language=fr")
+    response = wait_for_pdf(client, f"/admin/events/{slug}/list-of-participants.pdf?language=fr")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+
+
+def test_the_first_request_shows_a_page_that_waits_for_the_list_then_the_list(
+    app, client, login, make_event, tmp_path
+):
+    event_id = a_conference(app, make_event)
+    with app.app_context():
+        slug = db.session.get(Event, event_id).slug
+    login(Role.ORGANIZER)
+    url = f"/admin/events/{slug}/list-of-participants.pdf?language=es"
+    first = client.get(url)
+    assert first.status_code == 202
+    assert first.mimetype == "text/html"
+    assert first.headers["Retry-After"] == "2"
+    page = first.get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="2">' in page  # the page looks again by itself
+    assert "<progress" in page and 'aria-busy="true"' in page
+    assert "is being prepared" in page and "Español" in page
+    ready = wait_for_pdf(client, url)
+    assert ready.status_code == 200 and ready.data.startswith(b"%PDF")
+    assert "Lista de participantes".upper() in pdf_text(ready.data, tmp_path)
+    again = client.get(url)  # kept: served at once, the same file
+    assert again.status_code == 200 and again.data == ready.data
+
+
+def test_a_change_shows_in_the_next_list(app, client, login, make_event, tmp_path):
+    event_id = a_conference(app, make_event)
+    with app.app_context():
+        slug = db.session.get(Event, event_id).slug
+    login(Role.ORGANIZER)
+    url = f"/admin/events/{slug}/list-of-participants.pdf?language=en"
+    before = pdf_text(wait_for_pdf(client, url).data, tmp_path)
+    assert "Jean ROUX" in before and "Pending Person" not in before
+    with app.app_context():  # a participant accredited, another renamed, the event retitled
+        pending = db.session.execute(db.select(Participant).filter_by(family_name="Person")).scalar_one()
+        pending.status = Status.ACCREDITED
+        roux = db.session.execute(db.select(Participant).filter_by(family_name="Roux")).scalar_one()
+        roux.family_name = "Rousseau"
+        db.session.get(Event, event_id).title = "Second Meeting of the States Parties"
+        db.session.commit()
+    assert client.get(url).status_code == 202  # not the kept one: it no longer shows the truth
+    after = pdf_text(wait_for_pdf(client, url).data, tmp_path)
+    assert "Pending PERSON" in after and "Jean ROUSSEAU" in after and "Jean ROUX" not in after
+    assert "Second Meeting of the States Parties" in after
+    with app.app_context():  # a delegation renamed (one that is not a State: shown as registered)
+        icrc = db.session.execute(db.select(Delegation).filter_by(name="ICRC")).scalar_one()
+        icrc.name = "ICRC Geneva"
+        db.session.commit()
+    assert "ICRC GENEVA" in pdf_text(wait_for_pdf(client, url).data, tmp_path)
+    kept = list((tmp_path / "instance" / "list-of-participants").glob(f"{event_id}-en-*.pdf"))
+    assert len(kept) == 1  # the older ones are dropped
+
+
+def test_an_unknown_language_is_refused_with_a_sentence(app, client, login, make_event):
+    event_id = a_conference(app, make_event)
+    with app.app_context():
+        slug = db.session.get(Event, event_id).slug
+        with pytest.raises(participant_list.UnknownLanguage):
+            participant_list.render_pdf(db.session, db.session.get(Event, event_id), "de")
+    login(Role.ORGANIZER)
+    response = client.get(f"/admin/events/{slug}/list-of-participants.pdf?language=de")
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    text = response.get_data(as_text=True)
+    assert (
+        "exists in English (en), French (fr), Spanish (es), Arabic (ar), Chinese (zh) and Russian (ru)"
+        in text
+    )
+    assert "“de” is not one of them" in text
+    french = client.get(f"/admin/events/{slug}/list-of-participants.pdf?language=xx&lang=fr")
+    assert french.status_code == 400
+    assert "« xx » n’en fait pas partie" in french.get_data(as_text=True)  # in the reader's language
+
+
+SIX = {
+    # language: (first section's title, Norway, Algeria, a head of delegation, document direction)
+    "en": ("States Parties", "Norway", "Algeria", "Head of delegation", "ltr"),
+    "fr": ("États parties", "Norvège", "Algérie", "Chef de délégation", "ltr"),
+    "es": ("Estados partes", "Noruega", "Argelia", "Jefe de delegación", "ltr"),
+    "ar": ("الدول الأطراف", "النرويج", "الجزائر", "رئيس الوفد", "rtl"),
+    "zh": ("缔约国", "挪威", "阿尔及利亚", "代表团团长", "ltr"),
+    "ru": ("Государства-участники", "Норвегия", "Алжир", "Глава делегации", "ltr"),
+}
+
+
+@pytest.mark.parametrize("language", list(SIX))
+def test_the_list_in_each_un_language(app, make_event, language):
+    title, norway, algeria, head, direction = SIX[language]
+    event_id = a_conference(app, make_event)
+    with app.app_context(), app.test_request_context():
+        event = db.session.get(Event, event_id)
+        listed = participant_list.sections(db.session, event, language)
+        html, _folios = participant_list.document(db.session, event, language)
+    assert listed[0].title == title
+    names = [d.name for d in listed[0].delegations]
+    assert len(names) == 3 and norway in names and algeria in names  # and Ecuador; Sweden has nobody
+    assert names.index(algeria) < names.index(norway)  # Algeria before Norway in every UN language
+    norway_members = listed[0].delegations[names.index(norway)].members
+    assert norway_members[0] == ("H.E. Ms. Anne ZETA", head)
+    assert listed[1].delegations[0].members[0][0] == "张伟"  # Chinese names: family name first
+    assert f'<html lang="{language}" dir="{direction}">' in html
