@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges.names import NameStyle, compose
 from kiosk.models import Checkpoint, Delegation, Event, Participant, Scan
 from kiosk.services import events, live_figures
 
@@ -139,7 +140,14 @@ def scans(session: Session, event: Event) -> Table:
     ]
     header += ["device", "offline"]
     rows = session.execute(
-        select(Scan, Checkpoint.name, Participant.given_name, Participant.family_name, Delegation.name)
+        select(
+            Scan,
+            Checkpoint.name,
+            Participant.given_name,
+            Participant.family_name,
+            Participant.family_name_first,
+            Delegation.name,
+        )
         .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
         .outerjoin(Participant, Participant.id == Scan.participant_id)
         .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
@@ -151,7 +159,7 @@ def scans(session: Session, event: Event) -> Table:
             _cell(scan.scanned_at, event),
             checkpoint,
             scan.participant_id,
-            f"{given or ''} {family or ''}".strip(),
+            compose("", given or "", family or "", NameStyle.SENTENCE, family_name_first=first),
             delegation or "",
             _cell(scan.direction, event),
             _cell(scan.result, event),
@@ -159,7 +167,7 @@ def scans(session: Session, event: Event) -> Table:
             scan.device,
             scan.offline,
         ]
-        for scan, checkpoint, given, family, delegation in rows
+        for scan, checkpoint, given, family, first, delegation in rows
     ]
     return Table(_("Scans"), header, body)
 
