@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, attributes
 from kiosk.models import Participant
 from kiosk.models.participant import NAME_KEY_LENGTH, NameKey, normalise_reference
 
-#: A search shows nothing for fewer letters than this.
+#: A search shows nothing for fewer letters than this; a Chinese, Japanese or Korean character
+#: counts as two (王 is a whole family name).
 MIN_SEARCH_LETTERS = 2
 
 #: What separates the words of a name; ignored when comparing.
@@ -70,9 +71,14 @@ def typed_key(text: str) -> str:
     return "".join(_SEPARATORS.split(fold(text)))[:NAME_KEY_LENGTH]
 
 
+def _letters(typed: str) -> int:
+    """How many letters a typed key counts as: wide (CJK) characters two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in typed)
+
+
 def searchable(text: str) -> bool:
     """Whether `text` has enough letters to search with."""
-    return len(typed_key(text)) >= MIN_SEARCH_LETTERS
+    return _letters(typed_key(text)) >= MIN_SEARCH_LETTERS
 
 
 def name_keys(given_name: str, family_name: str) -> dict[str, bool]:
@@ -143,7 +149,7 @@ def find_ids(
     participants and read them all).
     """
     typed = typed_key(text)
-    if len(typed) < MIN_SEARCH_LETTERS:
+    if _letters(typed) < MIN_SEARCH_LETTERS:
         return []
     page_size = limit * 3
     found: dict[int, None] = {}
