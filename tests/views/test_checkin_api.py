@@ -164,7 +164,12 @@ def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_clie
                 "id": setting.chile,
                 "name": "Chile",
                 "people": [
-                    {"id": setting.ana, "name": "H.E. Ms. Ana PÉREZ SOTO", "function": "Head of delegation"}
+                    {
+                        "id": setting.ana,
+                        "name": "H.E. Ms. Ana PÉREZ SOTO",
+                        "function": "Head of delegation",
+                        "list_name": "PÉREZ SOTO, Ana",
+                    }
                 ],
             }
         ]
