@@ -27,7 +27,7 @@ UNSAFE_TEXT_RE = re.compile(f"[{UNSAFE_CHARACTERS}]")
 TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*$"
 REQUIRED_TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*[^{UNSAFE_CHARACTERS}\\s][^{UNSAFE_CHARACTERS}]*$"
 _EMAIL_PART = f"[^@\\s{UNSAFE_CHARACTERS}]+"
-_SPACE = f"[^\\S{UNSAFE_CHARACTERS}]*"
+_SPACE = f"[^\\S{UNSAFE_CHARACTERS}\\ufeff]*"  # U+FEFF: a space to ECMA-262 regexes, not to Python
 EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE}$"
 
 #: Who the person is. When a focal point changes one of these on an accredited participant, the
