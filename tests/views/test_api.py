@@ -256,7 +256,9 @@ def test_the_name_order_is_read_and_written_through_the_api(client, chile, focal
     assert changed.status_code == 200 and changed.json["family_name_first"] is False
     again = client.patch(f"/api/v1/participants/{pid}", json={"family_name_first": None}, headers=focal)
     assert again.json["family_name_first"] is True  # null: as usual again
-    refused = client.patch(f"/api/v1/participants/{pid}", json={"family_name_first": "sometimes"}, headers=focal)
+    refused = client.patch(
+        f"/api/v1/participants/{pid}", json={"family_name_first": "sometimes"}, headers=focal
+    )
     assert refused.status_code in (400, 422)
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]
     assert schema["ParticipantPatch"]["properties"]["family_name_first"]["type"] == ["boolean", "null"]
