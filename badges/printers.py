@@ -19,6 +19,7 @@ from typing import Any
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
+from escpos.magicencode import Encoder
 from escpos.printer import Dummy
 from PIL import Image
 
@@ -32,12 +33,19 @@ __all__ = [
     "print_badge",
     "print_receipt",
     "receipt_bytes",
+    "wrap_columns",
 ]
 
 DEFAULT_PORT = 9100
 DEFAULT_TIMEOUT = 5.0
 LP_TIMEOUT = 30.0
 _RECEIPT_DOTS = 512  # printable width of an 80 mm receipt printer at 203 dpi, when unknown
+_RECEIPT_COLUMNS = 42  # characters of Font A on an 80 mm printer, when the profile does not say
+#: The code pages a printer is assumed to have when no profile names it. python-escpos's
+#: "default" profile lists every page any Epson model has (TCVN-3 for Vietnamese, CP932, …),
+#: which many printers lack; these six are in every profile python-escpos describes for an
+#: 80 mm Epson, down to the TM-T88IV. A line with other characters is printed as a picture.
+SAFE_CODE_PAGES = frozenset({"CP437", "CP850", "CP852", "CP858", "CP866", "CP1252"})
 
 
 class PrinterError(Exception):
@@ -79,6 +87,87 @@ def _receipt_width(printer: Escpos) -> int:
         return _RECEIPT_DOTS
 
 
+def _columns(printer: Escpos) -> int:
+    """Return how many Font A characters fit on a line, from the printer profile."""
+    try:
+        return int(printer.profile.profile_data["fonts"]["0"]["columns"])
+    except (KeyError, TypeError, ValueError):
+        return _RECEIPT_COLUMNS
+
+
+def _limit_code_pages(printer: Escpos, profile: str | None) -> None:
+    """Let the printer's encoder use only the code pages its profile really has.
+
+    A named profile is taken at its word (less its "Unknown" slots); without one, only
+    SAFE_CODE_PAGES are used.
+    """
+    pages = {name: number for name, number in printer.profile.get_code_pages().items() if name != "Unknown"}
+    if not profile or printer.profile.profile_data.get("name") == "Default":
+        pages = {name: number for name, number in pages.items() if name in SAFE_CODE_PAGES}
+    printer.magic.encoder = Encoder(pages)
+
+
+def _cells(text_: str) -> int:
+    """Return the columns text takes on a printer: wide (CJK) characters two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text_
+    )
+
+
+def _wrap_tokens(line: str) -> list[tuple[str, bool]]:
+    """Split a line where it may break: (piece, whether a space comes before it).
+
+    Lines break at spaces and between wide (CJK) characters, never inside a word.
+    """
+    tokens: list[tuple[str, bool]] = []
+    for word in line.split():
+        first, piece = True, ""
+        for char in word:
+            if unicodedata.east_asian_width(char) in "WF":
+                if piece:
+                    tokens.append((piece, first))
+                    first = False
+                piece = char
+                tokens.append((piece, first))
+                first, piece = False, ""
+            else:
+                piece += char
+        if piece:
+            tokens.append((piece, first))
+    return tokens
+
+
+def wrap_columns(line: str, columns: int) -> list[str]:
+    """Return `line` in rows of at most `columns` printer columns, broken at word boundaries.
+
+    Wide characters take two columns (east Asian width). A word longer than a whole row breaks
+    after one of its hyphens ("ИВАНОВА-" / "СМИРНОВА"), and only a word without one that fits
+    is ever cut, as late as it can be.
+    """
+    rows: list[str] = []
+    current = ""
+    for piece, spaced in _wrap_tokens(" ".join(line.split())):
+        joined = f"{current} {piece}" if current and spaced else current + piece
+        if _cells(joined) <= columns:
+            current = joined
+            continue
+        if current:
+            rows.append(current)
+        current = piece
+        while _cells(current) > columns:
+            cut = len(current)
+            while _cells(current[:cut]) > columns:
+                cut -= 1
+            hyphen = current.rfind("-", 0, cut)
+            cut = hyphen + 1 if hyphen > 0 else cut
+            rows.append(current[:cut])
+            current = current[cut:]
+    if current:
+        rows.append(current)
+    return rows
+
+
 def _printable(printer: Escpos, line: str) -> bool:
     """Return True if the printer's own code pages have every character and none needs shaping.
 
@@ -116,7 +205,8 @@ def _line(printer: Escpos, line: str, *, bold: bool = False, big: bool = False) 
         return
     if _printable(printer, line):
         printer.set(align="center", bold=bold, double_height=big, double_width=big)
-        printer.textln(line)
+        for row in wrap_columns(line, _columns(printer) // (2 if big else 1)):
+            printer.textln(row)
         printer.set(align="center", bold=False, normal_textsize=True)
     else:
         image = _text_as_image(line, _receipt_width(printer), 44 if big else 30, bold)
@@ -129,11 +219,12 @@ def _write_receipt(printer: Escpos, data: ReceiptData, qr: str) -> None:
         raise PrinterError(f'The receipt QR mode must be "native" or "image", not "{qr}".')
     printer.hw("INIT")
     printer.set(align="center")
+    rule = "-" * _columns(printer)
     _line(printer, data.event_title, bold=True)
     _line(printer, data.venue)
     if data.venue_info:
         _line(printer, data.venue_info)
-    printer.textln("-" * 32)
+    printer.textln(rule)
     _line(printer, data.name, bold=True, big=True)
     _line(printer, data.delegation)
     printer.ln()
@@ -143,12 +234,12 @@ def _write_receipt(printer: Escpos, data: ReceiptData, qr: str) -> None:
     _line(printer, data.printed_when or data.printed_at.isoformat(" ", "minutes")[:16])
     printer.ln()
     if data.meetings:
-        printer.textln("-" * 32)
+        printer.textln(rule)
         for text in data.meetings:
             _line(printer, text)
         printer.ln()
     if data.help_lines:
-        printer.textln("-" * 32)
+        printer.textln(rule)
         for text in data.help_lines:
             _line(printer, text)
         printer.ln()
@@ -168,6 +259,7 @@ def receipt_bytes(data: ReceiptData, profile: str | None = None, qr: str = "nati
         printer = Dummy(profile=profile)
     except Exception as error:  # escpos raises its own errors for unknown profiles
         raise PrinterError(f'The printer profile "{profile}" is not known to python-escpos.') from (error)
+    _limit_code_pages(printer, profile)
     _write_receipt(printer, data, qr)
     return bytes(printer.output)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import io
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -183,6 +184,63 @@ def _draw_text(
     return height
 
 
+#: The smallest size of the name on a badge, in points, and the lines it takes before shrinking.
+MIN_NAME_PT = 9
+NAME_LINES = 3
+#: The most lines a name takes rather than go under MIN_NAME_PT.
+MORE_LINES = 8
+#: Line spacing of names without marks above; at MIN_NAME_PT every name's is 0.1 less, at least solid.
+PLAIN_LEADING = 1.05
+SOLID_LEADING = 1.0
+
+
+def name_leading(name: str) -> float:
+    """Line spacing of a name: more where marks stack above a letter (Vietnamese "Ễ", "ậ") or
+    sit above a capital ("Á"), so they do not touch the line above."""
+    stacked = capital_marked = False
+    for char in unicodedata.normalize("NFC", name):
+        above = [
+            mark for mark in unicodedata.normalize("NFD", char)[1:] if unicodedata.combining(mark) == 230
+        ]
+        stacked |= len(above) >= 2
+        capital_marked |= bool(above) and char.isupper()
+    return 1.35 if stacked else 1.15 if capital_marked else PLAIN_LEADING
+
+
+def _break_long_words(content: str, width: int, px: int) -> str:
+    """Return content with each word wider than `width` at `px` (bold) broken into pieces that fit:
+    after one of its own hyphens where it can ("MONTENEGRO-" "ALCÁZAR"), else anywhere, with a
+    hyphen. A word is measured with the particles that never end a line before it ("DE LA")."""
+    rtl, cjk = text.is_rtl(content), text.cjk_variant(content)
+
+    def fits(piece: str) -> bool:
+        return text.line_width(text.layout_line(piece, True, rtl, cjk), px) <= width
+
+    words: list[str] = []
+    glue = ""
+    for word in content.split():
+        if word.casefold() in text.NO_BREAK_AFTER:
+            glue += word + " "
+            words.append(word)
+            continue
+        rest, prefix = word, glue
+        while not fits(prefix + rest) and len(rest) > 2:
+            at = next(
+                (i for i in range(len(rest) - 1, 1, -1) if rest[i - 1] == "-" and fits(prefix + rest[:i])), 0
+            )
+            if at:
+                words.append(rest[:at])
+            else:
+                at = len(rest) - 1
+                while at > 1 and not fits(prefix + rest[:at] + "-"):
+                    at -= 1
+                words.append(rest[:at] + "-")
+            rest, prefix = rest[at:], ""
+        words.append(rest)
+        glue = ""
+    return " ".join(words)
+
+
 def qr_matrix(code: str) -> list[list[bool]]:
     """Return the QR modules of a code (error correction M, 4-module quiet zone included)."""
     return [list(row) for row in _qr_modules(normalise(code))]
@@ -342,7 +400,14 @@ class _Canvas:
         self.text(number, box, size_pt, bold=True, align="center")
 
     def people(self, data: BadgeData, area: _Box, scale: float, align: str) -> None:
-        """Stack name, delegation and function, centred vertically in area, aligned as the name."""
+        """Stack name, delegation and function, centred vertically in area, aligned as the name.
+
+        The name takes up to three lines before it gets smaller, and not smaller than MIN_NAME_PT:
+        a name that needs more room at that size takes more lines, and the room, from the
+        delegation and function (which keep one line each at 6.5 and 6 pt; only a name too long
+        even for all the rest of the card goes under 9 pt). Names with stacked marks (Vietnamese)
+        get more leading.
+        """
         gap = self.px(1.4 * scale)
         small_gap = self.px(0.5 * scale)
         rtl = text.is_rtl(data.name)
@@ -353,12 +418,50 @@ class _Canvas:
         deleg_h = self.text(data.delegation, deleg_box, 9 * scale, measure=True, **deleg)
         func_h = self.text(data.function, func_box, 7.5 * scale, measure=True, **func) if data.function else 0
         rest = area.h - deleg_h - func_h - gap - (small_gap if func_h else 0)
+        spacing = name_leading(data.name)
+        name = dict(bold=True, align=align, spacing=spacing, rtl=rtl)
         name_box = _Box(area.x, 0, area.w, max(rest, self.pt(8)))
-        name = dict(bold=True, max_lines=4, align=align, spacing=1.05, rtl=rtl)
-        name_h = self.text(data.name, name_box, 16 * scale, measure=True, **name)
+        name_text = " ".join(data.name.split())
+        name_pt, name_lines = 16 * scale, NAME_LINES
+        size, _rows = text.fit_lines(
+            name_text, name_box.w, name_box.h, bold=True, max_px=self.pt(name_pt), max_lines=NAME_LINES,
+            spacing=spacing,
+        )  # fmt: skip
+        if size < self.pt(MIN_NAME_PT):
+            # More lines in the same room, before the lines below give some of theirs.
+            size, _rows = text.fit_lines(
+                name_text, name_box.w, name_box.h, bold=True, max_px=self.pt(name_pt), max_lines=MORE_LINES,
+                spacing=spacing,
+            )  # fmt: skip
+            name_lines = MORE_LINES
+        if size < self.pt(MIN_NAME_PT):
+            # At the smallest size, on as many lines as it takes; the lines below make room. A word
+            # wider than the whole line even then is broken, with a hyphen.
+            name_pt = MIN_NAME_PT
+            name_text = _break_long_words(name_text, name_box.w, self.pt(name_pt))
+            spacing = max(SOLID_LEADING, round(spacing - 0.1, 2))  # every line counts now
+            name["spacing"] = spacing
+            _size, rows = text.fit_lines(
+                name_text, name_box.w, 10**6, bold=True, max_px=self.pt(name_pt), max_lines=MORE_LINES,
+                spacing=spacing,
+            )  # fmt: skip
+            needed = text.block_height(
+                rows, self.pt(name_pt), True, text.is_rtl(name_text), text.cjk_variant(name_text), spacing
+            )
+            # The delegation and the function keep one line each at a size still read (6.5 and 6 pt).
+            floor = round(self.pt(6.5) * 1.2) + (round(self.pt(6) * 1.2) + small_gap if data.function else 0)
+            name_box = _Box(area.x, 0, area.w, min(needed, area.h - floor - gap))
+            left = max(area.h - name_box.h - gap - (small_gap if data.function else 0), self.pt(8))
+            deleg_box = _Box(area.x, 0, area.w, left * 58 // 100 if data.function else left)
+            func_box = _Box(area.x, 0, area.w, left - deleg_box.h)
+            deleg_h = self.text(data.delegation, deleg_box, 9 * scale, measure=True, **deleg)
+            func_h = (
+                self.text(data.function, func_box, 7.5 * scale, measure=True, **func) if data.function else 0
+            )
+        name_h = self.text(name_text, name_box, name_pt, measure=True, max_lines=name_lines, **name)
         total = name_h + gap + deleg_h + (small_gap + func_h if func_h else 0)
         y = area.y + max(0, (area.h - total) // 2)
-        self.text(data.name, _Box(area.x, y, area.w, name_box.h), 16 * scale, **name)
+        self.text(name_text, _Box(area.x, y, area.w, name_box.h), name_pt, max_lines=name_lines, **name)
         y += name_h + gap
         self.text(data.delegation, _Box(area.x, y, area.w, deleg_box.h), 9 * scale, **deleg)
         if data.function:

@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from badges.codes import CodeKind, CodePayload, sign  # noqa: E402
-from badges.names import NameStyle, compose  # noqa: E402
+from badges.names import NameStyle, compose, usually_family_first  # noqa: E402
 from badges.render import BadgeData, BadgeFormat, category_label, render_png  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
@@ -52,6 +52,13 @@ SCRIPTS = {
         "United Kingdom of Great Britain and Northern Ireland",
         "Deputy Permanent Representative to the Conference on Disarmament",
     ),
+    "vietnamese": (
+        ("Ms.", "Thị Minh Khai", "Nguyễn"),
+        "state_party",
+        "Viet Nam",
+        "Deputy Permanent Representative",
+    ),
+    "hungarian": (("Dr.", "Győző Péter", "Nagy"), "state_party", "Hungary", "Legal Adviser"),
     "long-name": (
         ("", "Hubert Blaine", "Wolfeschlegelsteinhausenbergerdorff Senior of the Very Long Name Family"),
         "ngo",
@@ -68,7 +75,7 @@ def badge(
     return BadgeData(
         event_title="Meeting of States Parties to the Convention on Cluster Munitions",
         event_dates="9–11 September 2024",
-        name=compose(*name, NameStyle.BADGE),
+        name=compose(*name, NameStyle.BADGE, family_name_first=usually_family_first(*name[1:])),
         delegation=delegation,
         function=function,
         category=category,

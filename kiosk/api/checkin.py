@@ -302,11 +302,17 @@ def create_checkin(event: Event, body: dict[str, Any]):
                             "items": {
                                 "type": "object",
                                 "additionalProperties": False,
-                                "required": ["id", "name", "function"],
+                                "required": ["id", "name", "function", "list_name"],
                                 "properties": {
                                     "id": {"type": "integer"},
                                     "name": {"type": "string"},
                                     "function": {"type": "string"},
+                                    "list_name": {
+                                        "type": "string",
+                                        "description": "The name as sorted in lists, family name "
+                                        "first (DIALLO, Amina; 王小明): the page sorts people by it "
+                                        "with its language's collation (Intl.Collator).",
+                                    },
                                 },
                             },
                         },
@@ -341,6 +347,7 @@ def find_participants(event: Event, query: dict[str, Any]):
                 "id": person.id,
                 "name": badging.printed_name(person),
                 "function": function_label(person.function),
+                "list_name": person.list_name,
             }
         )
     return jsonify({"delegations": sorted(groups.values(), key=lambda group: sort_key(group["name"]))})

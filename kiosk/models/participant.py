@@ -101,6 +101,10 @@ class Participant(Base):
     family_name: Mapped[str] = mapped_column(String(120))
     #: The name exactly as printed on the badge, when the usual order is wrong for this person.
     badge_name: Mapped[str] = mapped_column(String(120), default="")
+    #: Whether the name is written family name first (NGUYỄN Thị Minh Khai, NAGY Péter, 王小明):
+    #: the person's choice, filled from conventions when they register (see
+    #: badges.names.usually_family_first). None: as names in its script are written.
+    family_name_first: Mapped[bool | None] = mapped_column(default=None)
     function: Mapped[str] = mapped_column(String(120), default="")
     gender: Mapped[Gender] = mapped_column(str_enum(Gender), default=Gender.UNDISCLOSED, active_history=True)
     email: Mapped[str] = mapped_column(String(200), default="")
@@ -124,7 +128,12 @@ class Participant(Base):
     def name_as(self, style: NameStyle) -> str:
         """The name composed for a place (badge, list, sentence, address); see badges.names."""
         parts = (self.title, self.given_name, self.family_name)
-        return compose(*(part or "" for part in parts), style=style, badge_name=self.badge_name or "")
+        return compose(
+            *(part or "" for part in parts),
+            style=style,
+            badge_name=self.badge_name or "",
+            family_name_first=self.family_name_first,
+        )
 
     @property
     def full_name(self) -> str:

@@ -25,6 +25,7 @@ from flask_babel import lazy_pgettext, pgettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from badges.names import NameStyle, compose
 from kiosk.models import Checkpoint, Delegation, Direction, Event, Participant, Scan, ScanResult
 from kiosk.services import countries, events, identity_details, live_figures
 from kiosk.services.dates import machine_moment
@@ -222,7 +223,14 @@ def scans(session: Session, event: Event) -> Table:
         ("reason_code", None),
     ]
     rows = session.execute(
-        select(Scan, Checkpoint.name, Participant.given_name, Participant.family_name, Delegation)
+        select(
+            Scan,
+            Checkpoint.name,
+            Participant.given_name,
+            Participant.family_name,
+            Participant.family_name_first,
+            Delegation,
+        )
         .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
         .outerjoin(Participant, Participant.id == Scan.participant_id)
         .outerjoin(Delegation, Delegation.id == Participant.delegation_id)
@@ -233,7 +241,7 @@ def scans(session: Session, event: Event) -> Table:
         [
             _when(scan.scanned_at, event),
             checkpoint,
-            f"{given or ''} {family or ''}".strip(),
+            compose("", given or "", family or "", NameStyle.SENTENCE, family_name_first=first),
             countries.label(delegation) if delegation else "",
             _words(DIRECTION_WORDS, scan.direction),
             _words(RESULT_WORDS, scan.result),
@@ -245,7 +253,7 @@ def scans(session: Session, event: Event) -> Table:
             _code(scan.result),
             _code(scan.reason),
         ]
-        for scan, checkpoint, given, family, delegation in rows
+        for scan, checkpoint, given, family, first, delegation in rows
     ]
     return _table(_("Scans"), columns, body)
 

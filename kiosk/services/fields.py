@@ -27,7 +27,7 @@ UNSAFE_TEXT_RE = re.compile(f"[{UNSAFE_CHARACTERS}]")
 TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*$"
 REQUIRED_TEXT_PATTERN = f"^[^{UNSAFE_CHARACTERS}]*[^{UNSAFE_CHARACTERS}\\s][^{UNSAFE_CHARACTERS}]*$"
 _EMAIL_PART = f"[^@\\s{UNSAFE_CHARACTERS}]+"
-_SPACE = f"[^\\S{UNSAFE_CHARACTERS}]*"
+_SPACE = f"[^\\S{UNSAFE_CHARACTERS}\\ufeff]*"  # U+FEFF: a space to ECMA-262 regexes, not to Python
 EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE}$"
 
 #: Who the person is. When a focal point changes one of these on an accredited participant, the
@@ -36,7 +36,9 @@ EMAIL_PATTERN = f"^{_SPACE}({_EMAIL_PART}@{_EMAIL_PART}\\.{_EMAIL_PART})?{_SPACE
 IDENTITY_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "gender", "photo"})
 #: What is printed on the badge. Any change to one of these, by anyone, raises the badge serial,
 #: which revokes the badge printed before.
-BADGE_FIELDS = frozenset({"title", "given_name", "family_name", "badge_name", "function", "photo"})
+BADGE_FIELDS = frozenset(
+    {"title", "given_name", "family_name", "badge_name", "family_name_first", "function", "photo"}
+)
 
 
 def has_unsafe_characters(text: str) -> bool:
@@ -154,9 +156,13 @@ class Field:
     #: Values with a meaning of their own, suggested but not required (free text is accepted too).
     suggested: tuple[str, ...] | None = None
     description: str | None = None
+    #: A yes-or-no choice that may be left unsaid (None: as usual); see `yes_or_no`.
+    boolean: bool = False
 
     def schema(self) -> dict[str, Any]:
         """The field as a JSON Schema property."""
+        if self.boolean:
+            return {"type": ["boolean", "null"], "description": self.description or ""}
         pattern = REQUIRED_TEXT_PATTERN if self.required else TEXT_PATTERN
         if self.name in NAME_FIELDS:
             refused = f"[^{UNSAFE_CHARACTERS}"
@@ -186,6 +192,30 @@ def _check_function(value: str) -> str | None:
     return None
 
 
+#: How forms and spreadsheets say yes and no, in the six languages.
+_YES = frozenset({"yes", "y", "true", "1", "on", "oui", "sí", "si", "да", "是", "نعم", "x"})
+_NO = frozenset({"no", "n", "false", "0", "off", "non", "нет", "否", "لا"})
+
+
+def yes_or_no(value: Any) -> bool | None:
+    """A yes-or-no answer from JSON (true, false, null) or text ("yes", "non", "да", "" …).
+
+    Raises ValueError for anything else.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(value)
+    text = value.strip().casefold()
+    if not text:
+        return None
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(value)
+
+
 PARTICIPANT_FIELDS: tuple[Field, ...] = (
     Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
     Field("given_name", _l("Given name"), required=True, max_length=120),
@@ -194,11 +224,29 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
         "badge_name",
         _l("Name on the badge"),
         max_length=120,
-        hint=_l("Only if the printed order is wrong for this person, e.g. NAGY Péter."),
+        hint=_l("Only if the name must be printed otherwise than composed from the fields above."),
         description=(
             "The name exactly as printed on the badge (the title is added to it), for people the "
-            "usual order does not fit; empty: given name then FAMILY NAME, or family name first for "
-            "names in Chinese, Japanese or Korean script."
+            "composed name does not fit; empty: composed from the given and family names in the "
+            "order family_name_first says."
+        ),
+    ),
+    Field(
+        "family_name_first",
+        _l("Family name first"),
+        boolean=True,
+        hint=_l(
+            "How this person writes their name: NGUYỄN Thị Minh Khai, NAGY Péter, 王小明. "
+            "Left to the usual order, names in Chinese, Japanese or Korean script, Vietnamese "
+            "and Hungarian names are written family name first."
+        ),
+        description=(
+            "Whether the person's name is written family name first (NGUYỄN Thị Minh Khai, NAGY Péter, "
+            "王小明) or given name first (Amina DIALLO). Null or left out when registering: as usual "
+            "for the name, i.e. true for names in Chinese, Japanese or Korean script, names with "
+            "letters only Vietnamese or Hungarian use, and people of delegations of China, Japan, "
+            "the Republic of Korea, the Democratic People's Republic of Korea, Viet Nam, Cambodia "
+            "and Hungary; false otherwise. Null when editing: as usual again."
         ),
     ),
     Field(
@@ -221,14 +269,14 @@ PARTICIPANT_FIELDS: tuple[Field, ...] = (
 FIELDS_BY_NAME = {f.name: f for f in PARTICIPANT_FIELDS}
 
 
-def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, str]:
+def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Validate participant input; return clean values or raise ValidationFailed with field errors.
 
     With `partial`, only the fields present are checked (an edit); otherwise required fields
     must be there and defaults fill the rest (a new participant).
     """
     errors: dict[str, list[str]] = {}
-    clean: dict[str, str] = {}
+    clean: dict[str, Any] = {}
     unknown = set(data) - set(FIELDS_BY_NAME)
     for name in sorted(unknown):
         errors[name] = [_("This field is not known.")]
@@ -238,12 +286,20 @@ def clean_participant(data: Mapping[str, Any], *, partial: bool = False) -> dict
                 continue
             if field.required:
                 errors[field.name] = [_("%(label)s is required.", label=field.label)]
+            elif field.boolean:
+                clean[field.name] = None
             elif field.default is not None:
                 clean[field.name] = field.default
             else:
                 clean[field.name] = ""
             continue
         raw = data[field.name]
+        if field.boolean:
+            try:
+                clean[field.name] = yes_or_no(raw)
+            except ValueError:
+                errors[field.name] = [_("%(label)s: answer yes or no.", label=field.label)]
+            continue
         if raw is None:
             raw = ""
         if not isinstance(raw, str):

@@ -2,7 +2,9 @@
 
 A name is found when what was typed, accents, case and separators aside, starts the name or
 one of its words, in its own script or, for Cyrillic, as typed on a Latin keyboard ("petrova"
-finds "Петрова"). Each participant has a few search keys (`name_keys`): the folded name from
+finds "Петрова"); ё is е. Arabic is folded as people type it (`fold_arabic`): hamza forms,
+ta marbuta, alef maqsura, tatweel and harakat aside, with or without the article ("حداد" finds
+"الحدّاد"). Each participant has a few search keys (`name_keys`): the folded name from
 each of its words on, without separators. A search then reads one range of an index
 (event, key, participant), a page at a time, whatever the number of participants. The keys are
 rewritten on every flush that adds a participant or changes their name, so they cannot fall
@@ -22,7 +24,8 @@ from sqlalchemy.orm import Session, attributes
 from kiosk.models import Participant
 from kiosk.models.participant import NAME_KEY_LENGTH, NameKey, normalise_reference
 
-#: A search shows nothing for fewer letters than this.
+#: A search shows nothing for fewer letters than this; a Chinese, Japanese or Korean character
+#: counts as two (王 is a whole family name).
 MIN_SEARCH_LETTERS = 2
 
 #: What separates the words of a name; ignored when comparing.
@@ -37,10 +40,30 @@ _CYRILLIC = str.maketrans(
 )  # fmt: skip
 
 
+#: Arabic letters as people type them: alef wasla and the hamza forms that do not decompose,
+#: ta marbuta as ha, alef maqsura as ya, Persian ya and kaf as Arabic ones, no tatweel.
+_ARABIC = str.maketrans({"ٱ": "ا", "ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None})
+#: The Arabic article, and the least a word keeps without it ("الله" stays whole).
+_ARTICLE = "ال"
+_ARTICLE_REST = 3
+
+
 def fold(text: str) -> str:
-    """Text as people type it on any keyboard: no accents, no case ("Pérez" → "perez")."""
+    """Text as people type it on any keyboard: no accents, no case ("Pérez" → "perez").
+
+    Marks go with the accents: Cyrillic ё is е, Arabic harakat and the hamza over or under alef,
+    waw and ya are dropped (أ إ آ → ا); then Arabic letters are folded (`_ARABIC`).
+    """
     decomposed = unicodedata.normalize("NFKD", text or "")
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return " ".join(bare.translate(_ARABIC).split())
+
+
+def without_article(word: str) -> str:
+    """A folded Arabic word without its article ("الحداد" → "حداد"); other words as they are."""
+    if word.startswith(_ARTICLE) and len(word) - len(_ARTICLE) >= _ARTICLE_REST:
+        return word[len(_ARTICLE) :]
+    return word
 
 
 def typed_key(text: str) -> str:
@@ -48,20 +71,32 @@ def typed_key(text: str) -> str:
     return "".join(_SEPARATORS.split(fold(text)))[:NAME_KEY_LENGTH]
 
 
+def _letters(typed: str) -> int:
+    """How many letters a typed key counts as: wide (CJK) characters two, others one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in typed)
+
+
 def searchable(text: str) -> bool:
     """Whether `text` has enough letters to search with."""
-    return len(typed_key(text)) >= MIN_SEARCH_LETTERS
+    return _letters(typed_key(text)) >= MIN_SEARCH_LETTERS
 
 
 def name_keys(given_name: str, family_name: str) -> dict[str, bool]:
     """The search keys of a name, each with whether it starts in the family name.
 
     "Ana Pérez Soto" gives anaperezsoto (the given name on), perezsoto and soto (family name);
-    a Cyrillic name gives the same keys again in Latin letters.
+    a Cyrillic name gives the same keys again in Latin letters, an Arabic name again without
+    its articles ("ليلى الحداد" also gives ليليحداد and حداد).
     """
     keys: dict[str, bool] = {}
     given, family = fold(given_name), fold(family_name)
-    for spelling in {(given, family), (given.translate(_CYRILLIC), family.translate(_CYRILLIC))}:
+    bare_given, bare_family = (" ".join(map(without_article, part.split())) for part in (given, family))
+    spellings = {
+        (given, family),
+        (given.translate(_CYRILLIC), family.translate(_CYRILLIC)),
+        (bare_given, bare_family),
+    }
+    for spelling in spellings:
         given_words, family_words = (_words(part) for part in spelling)
         words = given_words + family_words
         for start in range(len(words)):
@@ -114,7 +149,7 @@ def find_ids(
     participants and read them all).
     """
     typed = typed_key(text)
-    if len(typed) < MIN_SEARCH_LETTERS:
+    if _letters(typed) < MIN_SEARCH_LETTERS:
         return []
     page_size = limit * 3
     found: dict[int, None] = {}
@@ -170,7 +205,13 @@ def search_ids(
             ).scalars()
             if found := list(ids):
                 return found
-    return find_ids(session, event_id, text, limit, family_only=family_only, where=where)
+    found = find_ids(session, event_id, text, limit, family_only=family_only, where=where)
+    bare = " ".join(map(without_article, fold(text).split()))
+    if len(found) < limit and bare != fold(text):  # typed with the article, written without it
+        more = find_ids(session, event_id, bare, limit, family_only=family_only, where=where)
+        seen = set(found)
+        found += [pid for pid in more if pid not in seen][: limit - len(found)]
+    return found
 
 
 def index_names(

@@ -481,13 +481,24 @@ def shown_name(printer: Printer) -> str:
     return _("Receipt printer %(n)s", n=given.group(2))
 
 
+#: What separates a meeting's time from its room, in languages that do not write ", ".
+_PLACE_SEPARATORS = {"zh": "，", "ar": "، "}
+
+
+def time_and_place(when: str, room: str | None, language: str) -> str:
+    """A meeting's time and room, with the language's comma ("…, Room XIX", "…，Room XIX")."""
+    if not room:
+        return when
+    return f"{when}{_PLACE_SEPARATORS.get(language.split('_')[0], ', ')}{room}"
+
+
 def _meeting_lines(participant: Participant, language: str) -> tuple[str, ...]:
     """Each meeting of the event: its title, then its day, hours and room in the event's time zone."""
     event = participant.delegation.event
     lines: list[str] = []
     for meeting in event.meetings:
         when = format_meeting(meeting.starts_at, meeting.ends_at, event.tz, language)
-        lines += [meeting.title, f"{when}, {meeting.room}" if meeting.room else when]
+        lines += [meeting.title, time_and_place(when, meeting.room, language)]
     return tuple(lines)
 
 

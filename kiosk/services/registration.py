@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from badges.names import NameStyle, compose
+from badges.names import NameStyle, compose, usually_family_first
 from kiosk.models import (
     ACTIVE_STATUSES,
     TRANSITIONS,
@@ -192,6 +192,7 @@ def _ensure_not_duplicate(
                     values["family_name"],
                     NameStyle.SENTENCE,
                     values.get("badge_name", ""),
+                    values.get("family_name_first"),
                 ),
                 of_delegation=countries.of_delegation(delegation),
             )
@@ -247,6 +248,10 @@ def add_participant(
 ) -> Participant:
     """Register a new participant in `delegation`, within its cap and the deadline."""
     values = clean_participant(data)
+    if values.get("family_name_first") is None:
+        values["family_name_first"] = usually_family_first(
+            values["given_name"], values["family_name"], delegation.country
+        )
     event = delegation.event
     ensure_open(event, actor, now)
     lock_delegation(session, delegation)
@@ -304,6 +309,7 @@ def update_participant(
     }
     if {"given_name", "family_name", "email"} & set(values):
         _ensure_not_duplicate(session, delegation, merged, participant.id)
+    _settle_name_order(participant, values, merged)
     takes_a_place = holds_a_place(participant.status, values.get("mode", participant.mode))
     if takes_a_place and not participant.holds_place:
         ensure_place(session, delegation, exclude_id=participant.id)
@@ -316,6 +322,21 @@ def update_participant(
             setattr(participant, name, value)
     _after_change(session, participant, changes, actor)
     return participant
+
+
+def _settle_name_order(participant: Participant, values: dict[str, Any], merged: Mapping[str, Any]) -> None:
+    """The name order after an edit: as asked; as usual when asked so (null) or when the names
+    change and the order was the usual one for the old names (a choice the person made stays)."""
+    country = participant.delegation.country
+    usual_now = usually_family_first(merged["given_name"], merged["family_name"], country)
+    if "family_name_first" in values:
+        if values["family_name_first"] is None:
+            values["family_name_first"] = usual_now
+        return
+    if {"given_name", "family_name"} & set(values):
+        usual_before = usually_family_first(participant.given_name, participant.family_name, country)
+        if participant.family_name_first in (None, usual_before):
+            values["family_name_first"] = usual_now
 
 
 def _ensure_editable(participant: Participant) -> None:

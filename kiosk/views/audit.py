@@ -110,13 +110,14 @@ def audit(slug: str):
     }
     participant_ids = {e.entity_id for e in entries if e.entity == "participant" and e.entity_id}
     participant_names = (
-        dict(
-            db.session.execute(
-                select(Participant.id, Participant.given_name + " " + Participant.family_name).where(
+        {
+            person.id: person.full_name
+            for person in db.session.execute(
+                select(Participant).where(
                     Participant.id.in_(participant_ids), Participant.event_id == event.id
                 )
-            ).all()
-        )
+            ).scalars()
+        }
         if participant_ids
         else {}
     )

@@ -33,9 +33,11 @@ def submitted_fields() -> dict[str, str]:
 def participant_values(participant: Participant | None) -> dict[str, str]:
     """Current values of a participant for pre-filling a form (defaults for a new one)."""
     if participant is None:
-        return {f.name: f.default or "" for f in PARTICIPANT_FIELDS}
+        return {f.name: "" if f.boolean else f.default or "" for f in PARTICIPANT_FIELDS}
     return {
-        f.name: str(getattr(getattr(participant, f.name), "value", getattr(participant, f.name)) or "")
+        f.name: yes_no_value(getattr(participant, f.name))
+        if f.boolean
+        else str(getattr(getattr(participant, f.name), "value", getattr(participant, f.name)) or "")
         for f in PARTICIPANT_FIELDS
     }
 
@@ -64,3 +66,8 @@ def identity_form(event: Event) -> IdentityForm | None:
 def submitted_identity() -> dict[str, str]:
     """The identity fields posted with the request."""
     return identity_details.submitted(request.form)
+
+
+def yes_no_value(value: bool | None) -> str:
+    """A yes-or-no field's value as its form option: "yes", "no" or "" (as usual)."""
+    return "" if value is None else "yes" if value else "no"

@@ -55,7 +55,7 @@ COOKIE_MAX_AGE = 400 * 24 * 3600
 #: Cyrillic letters too on the pages in those languages, for names written in them.
 KEYBOARDS = {
     "latin": ("1234567890", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"),
-    "arabic": ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرىةوزظذ"),
+    "arabic": ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ئءؤرىةوزظذ", "أإآ"),
     "cyrillic": ("ЙЦУКЕНГШЩЗХЪ", "ФЫВАПРОЛДЖЭ", "ЯЧСМИТЬБЮЁ"),
 }
 #: Keys under every layout.

@@ -11,6 +11,11 @@ const POLL_MS = 400;
 const FOLLOW_FOR_MS = 120000;
 // Waits before the second and third try of a check-in that met a network or server error.
 const RETRY_DELAYS_MS = [500, 1500];
+// Chinese, Japanese and Korean characters (East Asian wide): each counts as two letters.
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFF01-\uFF60]/u;
+// Names sorted as the page's language sorts them (pinyin for Chinese, the Arabic alphabet for
+// Arabic …): the browser's CLDR collation, which the server does not have.
+const collator = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true });
 const root = document.querySelector("main");
 
 // --- accessible mode: every control in the lower half of the screen, larger text ----------------
@@ -175,7 +180,9 @@ function flow() {
   async function search() {
     const text = $("family-name").value.trim();
     const seq = ++searchSeq;
-    if (text.replace(/\s/g, "").length < 2) {
+    // As the server counts: a Chinese, Japanese or Korean character is two letters (王 is a name).
+    const letters = [...text.replace(/\s/g, "")].reduce((n, c) => n + (WIDE.test(c) ? 2 : 1), 0);
+    if (letters < 2) {
       results.replaceChildren();
       return;
     }
@@ -191,6 +198,10 @@ function flow() {
     if (!found.delegations.length) {
       results.replaceChildren(paragraph(T.nobody));
       return;
+    }
+    found.delegations.sort((a, b) => collator.compare(a.name, b.name));
+    for (const delegation of found.delegations) {
+      delegation.people.sort((a, b) => collator.compare(a.list_name, b.list_name));
     }
     results.replaceChildren(
       ...found.delegations.map((delegation) =>

@@ -98,7 +98,7 @@ def test_receipt_reaches_network_printer(listener: Listener) -> None:
     print_receipt(make_receipt(), connection)
     assert listener.closed_by_client.wait(5), "the connection must be closed after the job"
     data = listener.received
-    assert b"Jonathan Mwangi Otieno" in data
+    assert b"Jonathan Mwangi\nOtieno" in data  # double width: 21 columns, broken between words
     assert b"B-004242" in data
     assert b"Kenya" in data and b"Room XIX" in data
     assert QR_COMMAND in data and CODE.encode() in data

@@ -46,10 +46,10 @@ def test_desk_search_check_in_and_stuck_jobs(app, live_server, setting, desk, sh
     page = desk
     suffix = "" if language == "en" else f"-{language}"
     page.goto(f"{live_server}/desk/{setting.slug}/?lang={language}&q=perez")
-    expect(page.locator("#results")).to_contain_text("Ana Pérez Soto")
-    expect(page.locator("#results")).to_contain_text("Bruno Pérez")
+    expect(page.locator("#results")).to_contain_text("H.E. Ms. Ana PÉREZ SOTO")
+    expect(page.locator("#results")).to_contain_text("Bruno PÉREZ")
     look(page, shots, f"1-search{suffix}")
-    page.locator("#results a", has_text="Ana Pérez Soto").click()
+    page.locator("#results a", has_text="Ana PÉREZ SOTO").click()
     look(page, shots, f"2-participant{suffix}")
     page.locator("#desk-check-in").click()
     expect(page.locator(".notice-success")).to_contain_text("Printer 2")

@@ -664,3 +664,24 @@ def test_an_expired_code_asks_for_a_new_one_and_too_many_go_to_the_desk(
     expect(page.locator("#refusal")).to_have_text("Too many attempts. Please go to the registration desk.")
     with app.app_context():
         assert db.session.query(CheckIn).count() == 0
+
+
+def test_find_me_sorts_by_the_pages_collation_and_keys_a_one_character_family_name(
+    app, setting, kiosk, make_delegation, make_participant
+):
+    """Chinese delegations in pinyin order (阿 ā, 巴 bā, 中 zhōng), not code point order (中 巴 阿)."""
+    with app.app_context():
+        event = db.session.get(Event, setting.event_id)
+    for name, given in (("中国", "小明"), ("巴西", "芳"), ("阿富汗", "伟")):
+        delegation = make_delegation(event=event, name=name, category=Category.NGO, country=None)
+        make_participant(delegation, status=Status.ACCREDITED, given_name=given, family_name="王")
+    other = make_delegation(event=event, name="瑞士", category=Category.NGO, country=None)
+    for given in ("伟", "安", "明"):  # wěi, ān, míng: 王安, 王明, 王伟 in pinyin
+        make_participant(other, status=Status.ACCREDITED, given_name=given, family_name="王")
+    page = kiosk
+    choose_language(page, "中文")
+    page.locator("#find-me").click()
+    page.locator("#family-name").fill("王")  # one character: a whole family name
+    expect(page.locator(".choice-delegation bdi")).to_have_text(["阿富汗", "巴西", "瑞士", "中国"])
+    page.locator(".choice-delegation", has_text="瑞士").click()
+    expect(page.locator(".choice-person bdi")).to_have_text(["王安", "王明", "王伟"])

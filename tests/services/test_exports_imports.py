@@ -83,6 +83,7 @@ def test_guessed_columns_in_french(app):
         "title": "",
         "given_name": "prénom",
         "family_name": "nom",
+        "family_name_first": "",
         "function": "fonction",
         "gender": "sexe",
         "email": "courriel",

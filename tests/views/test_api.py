@@ -241,3 +241,24 @@ def test_openapi_document_is_valid(client):
 def test_unknown_api_path_is_problem_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_the_name_order_is_read_and_written_through_the_api(client, chile, focal):
+    made = client.post(
+        "/api/v1/events/im2024/participants",
+        json={"given_name": "Thị Minh Khai", "family_name": "Nguyễn"},
+        headers=focal,
+    )
+    assert made.status_code == 201, made.json
+    assert made.json["family_name_first"] is True  # defaulted: letters only Vietnamese uses
+    pid = made.json["id"]
+    changed = client.patch(f"/api/v1/participants/{pid}", json={"family_name_first": False}, headers=focal)
+    assert changed.status_code == 200 and changed.json["family_name_first"] is False
+    again = client.patch(f"/api/v1/participants/{pid}", json={"family_name_first": None}, headers=focal)
+    assert again.json["family_name_first"] is True  # null: as usual again
+    refused = client.patch(
+        f"/api/v1/participants/{pid}", json={"family_name_first": "sometimes"}, headers=focal
+    )
+    assert refused.status_code in (400, 422)
+    schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    assert schema["ParticipantPatch"]["properties"]["family_name_first"]["type"] == ["boolean", "null"]

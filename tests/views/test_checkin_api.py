@@ -164,7 +164,12 @@ def test_find_me_lists_names_by_delegation_never_emails(app, setting, kiosk_clie
                 "id": setting.chile,
                 "name": "Chile",
                 "people": [
-                    {"id": setting.ana, "name": "H.E. Ms. Ana PÉREZ SOTO", "function": "Head of delegation"}
+                    {
+                        "id": setting.ana,
+                        "name": "H.E. Ms. Ana PÉREZ SOTO",
+                        "function": "Head of delegation",
+                        "list_name": "PÉREZ SOTO, Ana",
+                    }
                 ],
             }
         ]
@@ -300,3 +305,15 @@ def test_preview_shows_the_photo(app, setting, kiosk_client, code_of):
     photo = response.json["participant"]["photo"]
     assert photo.startswith("data:image/png;base64,")
     assert base64.b64decode(photo.split(",", 1)[1]) == png.getvalue()
+
+
+def test_the_arabic_keyboard_has_the_hamza_forms(app, setting, kiosk_client):
+    page = kiosk_client.get("/kiosk/flow?lang=ar").get_data(as_text=True)
+    for key in ("أ", "إ", "آ", "ة", "ى", "ء"):
+        assert f'data-key="{key}"' in page, key
+
+
+def test_a_one_character_chinese_family_name_is_enough_to_search():
+    from kiosk.services import name_search
+
+    assert name_search.searchable("王") and not name_search.searchable("w")

@@ -21,7 +21,8 @@ def test_only_desk_staff_and_organizers(client, setting, login):
 def test_search_by_name_and_reference(client, setting, login, reference_of):
     login(Role.DESK)
     response = client.get(page(setting), query_string={"q": "ana"})
-    assert response.status_code == 200 and "Ana Pérez Soto" in response.text
+    # The name as everywhere else (badge, kiosk, door): title, family name in capitals.
+    assert response.status_code == 200 and "H.E. Ms. Ana PÉREZ SOTO" in response.text
     response = client.get(page(setting), query_string={"q": reference_of(setting.bruno).lower()})
     assert "Bruno" in response.text and "Ana" not in response.text.split('id="results"')[1]
     response = client.get(page(setting), query_string={"q": "zz"})

@@ -171,3 +171,29 @@ def test_csrf_is_enforced(app, delegation, delegation_link):
     token = page.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     accepted = client.post(link + "/participants", data={**NEW, "csrf_token": token})
     assert accepted.status_code == 302
+
+
+def test_the_focal_point_chooses_the_name_order(client, app, delegation, link):
+    form = client.get(link + "/").get_data(as_text=True)
+    assert 'name="family_name_first"' in form and 'value="yes"' in form
+    client.post(link + "/participants", data={**NEW, "given_name": "Thị Minh Khai", "family_name": "Nguyễn"})
+    client.post(link + "/participants", data={**NEW, "given_name": "Anna", "family_name": "Müller"})
+    client.post(
+        link + "/participants",
+        data={**NEW, "given_name": "Péter", "family_name": "Nagy", "family_name_first": "yes"},
+    )
+    people = {p.given_name: p for p in stored(app, delegation.id)}
+    assert {name: p.family_name_first for name, p in people.items()} == {
+        "Thị Minh Khai": True,  # as usual: Vietnamese letters
+        "Anna": False,
+        "Péter": True,  # chosen
+    }
+    edit = client.get(f"{link}/participants/{people['Péter'].id}/edit").get_data(as_text=True)
+    assert '<option value="yes" selected>' in edit
+    client.post(
+        f"{link}/participants/{people['Péter'].id}/edit",
+        data={**NEW, "given_name": "Péter", "family_name": "Nagy", "family_name_first": "no"},
+    )
+    assert {p.given_name: p.badge_display_name for p in stored(app, delegation.id)}[
+        "Péter"
+    ] == f"{NEW['title']} Péter NAGY".strip()

@@ -61,15 +61,15 @@ def _holders_json(session: Session, event_id: int, slug: str, version: tuple) ->
         .where(Participant.event_id == event_id)
         .order_by(Participant.id)
     )
-    for pid, title, given, family, badge_name, status, serial, has_photo, updated, delegation_id in rows:
+    for pid, title, given, family, badge_name, first, status, serial, has_photo, updated, d_id in rows:
         if serial > 1:
             revoked.append({"participant_id": pid, "below_serial": serial})
         if status != Status.ACCREDITED:
             not_accredited.append(pid)
             continue
-        delegation, category = delegations.get(delegation_id, ("", ""))
+        delegation, category = delegations.get(d_id, ("", ""))
         participants[str(pid)] = {
-            "name": _holder_name(title, given, family, badge_name),
+            "name": _holder_name(title, given, family, badge_name, first),
             "delegation": delegation,
             "category": category,
             "serial": serial,

@@ -60,6 +60,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Participant.given_name,
             Participant.family_name,
             Participant.badge_name,
+            Participant.family_name_first,
             Delegation.name,
             Delegation.category,
             Delegation.country,
@@ -75,15 +76,17 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
     people = [
         {
             "id": pid,
-            "name": _holder_name(title, given, family, badge_name),
+            "name": _holder_name(title, given, family, badge_name, first),
             "family_name": family,
             "given_name": given,
             "delegation": countries.delegation_name(delegation, category, country),
             "category": category.value,
             "checkpoint": checkpoint or "",
-            "since": since,
+            "since": at,
         }
-        for pid, title, given, family, badge_name, delegation, category, country, checkpoint, since in rows
+        for pid, title, given, family, badge_name, first, delegation, category, country, checkpoint, at in (
+            rows
+        )
     ]
     people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
     return people

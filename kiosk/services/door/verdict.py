@@ -167,6 +167,7 @@ _HOLDER = (
     Participant.given_name,
     Participant.family_name,
     Participant.badge_name,
+    Participant.family_name_first,
     Participant.status,
     Participant.badge_serial,
     Participant.photo.is_not(None),
@@ -174,9 +175,16 @@ _HOLDER = (
 )
 
 
-def _holder_name(title: str | None, given: str | None, family: str | None, badge_name: str | None) -> str:
+def _holder_name(
+    title: str | None,
+    given: str | None,
+    family: str | None,
+    badge_name: str | None,
+    family_name_first: bool | None = None,
+    style: NameStyle = NameStyle.BADGE,
+) -> str:
     """The name the officer reads: the one printed on the badge ("Ms. Amina DIALLO")."""
-    return compose(title or "", given or "", family or "", NameStyle.BADGE, badge_name or "")
+    return compose(title or "", given or "", family or "", style, badge_name or "", family_name_first)
 
 
 _SHOWN = (
@@ -271,11 +279,11 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
-    pid, title, given, family, badge_name, status, serial, has_photo, updated = row[:9]
-    delegation, category, country = row[9:]
+    pid, title, given, family, badge_name, first, status, serial, has_photo, updated = row[:10]
+    delegation, category, country = row[10:]
     shown = Shown(
         pid,
-        _holder_name(title, given, family, badge_name),
+        _holder_name(title, given, family, badge_name, first),
         countries.delegation_name(delegation, category, country),
         category.value,
         bool(has_photo),
