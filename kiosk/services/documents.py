@@ -514,6 +514,25 @@ def covered_ids(session: Session, participant_ids: Iterable[int]) -> set[int]:
     )
 
 
+def naming(session: Session, participant_ids: Iterable[int]) -> dict[int, list[CredentialDocument]]:
+    """The documents that name each of these participants (any decision), for the accreditation list."""
+    from kiosk.models.document import document_participants as named
+
+    ids = list(participant_ids)
+    found: dict[int, list[CredentialDocument]] = {}
+    if not ids:
+        return found
+    rows = session.execute(
+        select(named.c.participant_id, CredentialDocument)
+        .join(CredentialDocument, CredentialDocument.id == named.c.document_id)
+        .where(named.c.participant_id.in_(ids))
+        .order_by(CredentialDocument.id)
+    ).all()
+    for participant_id, document in rows:
+        found.setdefault(participant_id, []).append(document)
+    return found
+
+
 def ensure_may_accredit(session: Session, participant: Participant) -> None:
     """The event's rule: when it asks for credentials, accredit only people an accepted document names."""
     if not participant.delegation.event.credentials_required:

@@ -12,6 +12,7 @@ from kiosk.views import (
     admin,
     audit,
     auth,
+    credentials,
     dashboard,
     desk,
     door,
@@ -40,6 +41,7 @@ SECRETARIAT_PAGES = (
     private_links,
     event_details,
     venues,
+    credentials,
 )
 
 BLUEPRINTS = (
@@ -83,6 +85,7 @@ def init_app(app: Flask) -> None:
             "kind_labels": vocabulary.KIND_LABELS,
             "functions": vocabulary.FUNCTIONS,
             "function_label": vocabulary.function_label,
+            "format_day": dates.format_day,
             "format_days": dates.format_days,
             "format_moment": dates.format_moment,
             "format_meeting": dates.format_meeting,
