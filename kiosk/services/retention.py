@@ -2,7 +2,9 @@
 
 Rows are anonymised in place, not deleted: a participant row keeps its event, delegation,
 category, gender, mode, status and times, and loses its name, function, e-mail address, photo
-and reference. The counters (headcounts, gender balance, categories, arrivals, door figures)
+and reference. A credentials document keeps its kind, authority, date and decision, and loses its
+file, preview, reference number, note and the people it names.
+The counters (headcounts, gender balance, categories, arrivals, door figures)
 are not touched, and `recount-counters` still finds them equal to the rows. Updates are plain
 SQL statements: the flush listeners that keep counters and search keys do not run.
 
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from kiosk.models import (
     ApiToken,
     AuditEntry,
+    CredentialDocument,
     Delegation,
     Event,
     KioskCode,
@@ -35,6 +38,7 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
+from kiosk.models.document import document_participants
 from kiosk.services import printing
 from kiosk.services.audit import Actor, record
 
@@ -56,6 +60,7 @@ class EventPurge:
     delegations: int
     tokens: int
     audit_entries: int
+    documents: int = 0
 
 
 @dataclass
@@ -75,7 +80,8 @@ class PurgeReport:
             out.append(
                 f"  {e.slug} (ended {e.ends_on.isoformat()}): {e.participants} participants anonymised "
                 f"({e.photos} photos), {e.delegations} delegations' focal points and private links, "
-                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details"
+                f"{e.tokens} focal-point tokens, {e.documents} credentials documents' files, "
+                f"{e.audit_entries} audit entries' details"
             )
         if not self.events:
             out.append("  none with personal data left")
@@ -179,6 +185,12 @@ def purge_personal_data(
             delegations=_count(session, delegations),
             tokens=_count(session, select(ApiToken.id).where(ApiToken.delegation_id.in_(delegations))),
             audit_entries=_count(session, select(AuditEntry.id).where(AuditEntry.event_id == event.id)),
+            documents=_count(
+                session,
+                select(CredentialDocument.id).where(
+                    CredentialDocument.event_id == event.id, CredentialDocument.content.is_not(None)
+                ),
+            ),
         )
         report.events.append(purge)
         if dry_run:
@@ -201,6 +213,16 @@ def purge_personal_data(
             .execution_options(synchronize_session=False)
         )
         session.execute(delete(NameKey).where(NameKey.event_id == event.id))
+        documents = select(CredentialDocument.id).where(CredentialDocument.event_id == event.id)
+        session.execute(
+            delete(document_participants).where(document_participants.c.document_id.in_(documents))
+        )
+        session.execute(
+            update(CredentialDocument)
+            .where(CredentialDocument.event_id == event.id)
+            .values(content=None, preview=None, reference="", decision_note="")
+            .execution_options(synchronize_session=False)
+        )
         session.execute(delete(KioskCode).where(KioskCode.participant_id.in_(people)))
         session.execute(
             update(Delegation)
@@ -236,6 +258,7 @@ def purge_personal_data(
                 "delegations": purge.delegations,
                 "tokens": purge.tokens,
                 "audit_entries": purge.audit_entries,
+                "documents": purge.documents,
             },
         )
     mails = select(OutgoingMail.id).where(

@@ -40,10 +40,9 @@ from kiosk.services import (
     printing,
     registration,
 )
-from kiosk.services.vocabulary import DECISION_LABELS, DOCUMENT_KIND_LABELS
 from kiosk.services.errors import ImportFailed, NotFound
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.services.vocabulary import CATEGORY_LABELS
+from kiosk.services.vocabulary import CATEGORY_LABELS, DECISION_LABELS, DOCUMENT_KIND_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.views.languages import set_page_url
