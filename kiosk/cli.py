@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask_babel import force_locale
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -395,7 +395,7 @@ def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (pdf, xlsx)."
 )
 def credentials_report(event_slug: str, language: str, fmt: str, out: Path | None) -> None:
-    """Print the credentials report (States Parties' credentials, then the others), or write it as PDF or XLSX."""
+    """Print the credentials report (States Parties first, then the others), or write it as PDF or XLSX."""
     event = event_by_slug(event_slug)
     if fmt in ("pdf", "xlsx") and out is None:
         fail("Give --out FILE to write the report as PDF or XLSX.")
