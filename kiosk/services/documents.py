@@ -14,7 +14,7 @@ process; the file itself is only ever served as an attachment, in a sandbox (web
 from __future__ import annotations
 
 import io
-import resource
+import logging
 import subprocess
 import tempfile
 import warnings
@@ -44,6 +44,9 @@ from kiosk.services import live
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import CredentialsMissing, InvalidTransition, NotFound, ValidationFailed
 
+# A hostile PDF makes pypdf log every oddity it repairs; the refusal sentence says what matters.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
 #: Largest image accepted, in pixels, checked before decoding (a decompression-bomb guard).
 MAX_PIXELS = 40_000_000
 #: An image is kept at most this size (an A4 page at 300 dpi fits).
@@ -53,6 +56,7 @@ PREVIEW_SIZE = 800
 #: Limits of the preview subprocess.
 PREVIEW_SECONDS = 10
 PREVIEW_MEMORY = 512 * 1024 * 1024
+PREVIEW_FILE_BYTES = 32 * 1024 * 1024
 #: PDF names that mean active content: a document carrying one is refused.
 ACTIVE_CONTENT = frozenset(
     {
@@ -252,12 +256,6 @@ def _clean_image(data: bytes, kind: str) -> tuple[bytes, bytes]:
     return out.getvalue(), small.getvalue()
 
 
-def _limits() -> None:  # pragma: no cover - runs in the child process
-    resource.setrlimit(resource.RLIMIT_AS, (PREVIEW_MEMORY, PREVIEW_MEMORY))
-    resource.setrlimit(resource.RLIMIT_CPU, (PREVIEW_SECONDS, PREVIEW_SECONDS))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (32 * 1024 * 1024, 32 * 1024 * 1024))
-
-
 def pdf_preview(pdf: bytes) -> bytes | None:
     """The first page as a PNG, drawn by pdftoppm in a limited subprocess; None if it could not be drawn."""
     with tempfile.TemporaryDirectory(prefix="kiosk-preview-") as folder:
@@ -266,6 +264,13 @@ def pdf_preview(pdf: bytes) -> bytes | None:
         try:
             subprocess.run(
                 [
+                    # prlimit (util-linux) sets the child's limits: no preexec_fn, which is unsafe
+                    # in a threaded server.
+                    "prlimit",
+                    f"--as={PREVIEW_MEMORY}",
+                    f"--cpu={PREVIEW_SECONDS}",
+                    f"--fsize={PREVIEW_FILE_BYTES}",
+                    "--",
                     "pdftoppm",
                     "-f",
                     "1",
@@ -281,7 +286,6 @@ def pdf_preview(pdf: bytes) -> bytes | None:
                 check=True,
                 capture_output=True,
                 timeout=PREVIEW_SECONDS,
-                preexec_fn=_limits,
                 env={"PATH": "/usr/bin:/bin"},
             )
         except (OSError, subprocess.SubprocessError):

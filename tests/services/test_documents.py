@@ -322,3 +322,12 @@ def test_the_purge_removes_the_files_and_the_names(app, make_event, make_delegat
         assert document.participants == []
         assert document.kind.value == "credentials"  # the anonymous facts stay
         assert db.session.get(Event, event.id) is not None
+
+
+def test_the_preview_runs_under_limits_and_a_failed_preview_does_not_stop_the_upload(app, monkeypatch):
+    with app.test_request_context():
+        assert documents.pdf_preview(pdf()) is not None
+        monkeypatch.setattr(documents, "PREVIEW_MEMORY", 4 * 1024 * 1024)  # too little for pdftoppm
+        assert documents.pdf_preview(pdf()) is None
+        clean = documents.clean_file(pdf(), 5 * MB, 5)
+    assert clean.preview is None and clean.content.startswith(b"%PDF-")
