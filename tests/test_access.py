@@ -151,7 +151,7 @@ ACCESS: dict[str, frozenset[str]] = {
     # The delegation in the path is not the focal points' own: they are refused
     # (tests/views/test_credentials.py shows a focal point reaching their own delegation's documents).
     "api_credentials.list_documents": frozenset({ORGANIZER}),
-    "api_credentials.upload_document": frozenset({ORGANIZER}),
+    "api_credentials.upload_document": FOCAL_POINTS | {ORGANIZER},  # the delegation is in the body
     "api_credentials.decide_document": frozenset({ORGANIZER}),
     "api_credentials.credentials_report": frozenset({ORGANIZER}),
     "api_badges.badge_png": frozenset({ORGANIZER, DESK}),

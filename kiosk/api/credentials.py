@@ -13,7 +13,7 @@ from kiosk.api.registration import event_or_404
 from kiosk.api.schemas import array_of, ref
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
-from kiosk.models import Authority, CredentialDocument, Decision, Delegation, DocumentKind, Role
+from kiosk.models import Authority, CredentialDocument, Decision, Delegation, DocumentKind, Event, Role
 from kiosk.services import credentials, documents
 from kiosk.services.errors import InvalidTransition, NotFound, ValidationFailed
 from kiosk.web.api import COMPONENTS, operation
@@ -110,9 +110,10 @@ COMPONENTS["schemas"]["CredentialsReport"] = {
 
 UPLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["kind", "authority", "content_base64"],
+    "required": ["delegation_id", "kind", "authority", "content_base64"],
     "additionalProperties": False,
     "properties": {
+        "delegation_id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         "kind": {"type": "string", "enum": [k.value for k in DocumentKind]},
         "authority": {"type": "string", "enum": [a.value for a in Authority]},
         "issued_on": {"type": ["string", "null"], "format": "date"},
@@ -201,7 +202,7 @@ def list_documents(delegation: Delegation):
 
 @operation(
     bp,
-    "/events/<slug>/delegations/<int:delegation_id>/documents",
+    "/events/<slug>/documents",
     "POST",
     summary="File a credentials document (the file checked, rewritten and previewed)",
     roles=(ORGANIZER, FOCAL_POINT),
@@ -209,10 +210,11 @@ def list_documents(delegation: Delegation):
     request_body=UPLOAD_SCHEMA,
     response=ref("CredentialDocument"),
     errors=(NotFound, ValidationFailed),
-    find=delegation_or_404,
+    find=event_or_404,
     tag="credentials",
 )
-def upload_document(delegation: Delegation, body: dict[str, Any]):
+def upload_document(event: Event, body: dict[str, Any]):
+    delegation = delegation_or_404(event.slug, body["delegation_id"])
     try:
         data = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError):
@@ -222,6 +224,7 @@ def upload_document(delegation: Delegation, body: dict[str, Any]):
         data, current_app.config["DOCUMENT_MAX_BYTES"], current_app.config["DOCUMENT_MAX_PAGES"]
     )
     values = {**body, "original": "original" if body.get("original") else ""}
+    values.pop("delegation_id")
     document = documents.add_document(db.session, delegation, values, clean, g.principal.actor)
     return jsonify(document_json(document)), 201
 

@@ -150,6 +150,7 @@ def test_the_api_lists_uploads_decides_and_reports(app, make_delegation, make_pa
         slug = db.session.get(Event, delegation.event_id).slug
     base = f"/api/v1/events/{slug}/delegations/{delegation.id}/documents"
     body = {
+        "delegation_id": delegation.id,
         "kind": "credentials",
         "authority": "foreign_minister",
         "issued_on": "2024-05-29",
@@ -158,14 +159,17 @@ def test_the_api_lists_uploads_decides_and_reports(app, make_delegation, make_pa
         "participant_ids": [person.id],
         "content_base64": base64.b64encode(javascript_pdf()).decode(),
     }
-    refused = client.post(base, json=body, headers=focal)
+    upload = f"/api/v1/events/{slug}/documents"
+    elsewhere_upload = client.post(upload, json={**body, "delegation_id": other.id}, headers=focal)
+    assert elsewhere_upload.status_code == 404
+    refused = client.post(upload, json=body, headers=focal)
     assert (
         refused.status_code == 422
         and refused.json["code"] == "invalid"
         and "active content" in refused.json["detail"]
     )
     created = client.post(
-        base, json={**body, "content_base64": base64.b64encode(pdf()).decode()}, headers=focal
+        upload, json={**body, "content_base64": base64.b64encode(pdf()).decode()}, headers=focal
     )
     assert created.status_code == 201, created.text
     assert created.json["participant_ids"] == [person.id] and created.json["decision"] == "pending"
