@@ -16,11 +16,11 @@ depends_on = None
 
 
 def upgrade():
+    # Existing events keep accrediting as before: the rule is off. A constant default ("0" is false
+    # on SQLite and PostgreSQL alike) lets SQLite add the column in place: a batch copy of the
+    # events table would break the foreign keys that point at it.
     with op.batch_alter_table("events") as batch:
-        # Existing events keep accrediting as before: the rule is off.
-        batch.add_column(
-            sa.Column("credentials_required", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch.add_column(sa.Column("credentials_required", sa.Boolean(), nullable=False, server_default="0"))
     op.create_table(
         "credential_documents",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -108,5 +108,5 @@ def downgrade():
     op.drop_index(op.f("ix_credential_documents_event_id"), table_name="credential_documents")
     op.drop_index(op.f("ix_credential_documents_delegation_id"), table_name="credential_documents")
     op.drop_table("credential_documents")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("credentials_required")
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of a referenced table would break its foreign keys.
+    op.execute("ALTER TABLE events DROP COLUMN credentials_required")
