@@ -56,6 +56,10 @@ class Config:
     PRINT_WAKE_SOCKET = os.environ.get("PRINT_WAKE_SOCKET")
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    #: Credentials documents (services.documents): largest file and most pages accepted. Keep the
+    #: size under MAX_CONTENT_LENGTH (and under 3/4 of it for the API's base64 uploads).
+    DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 5 * 1024 * 1024))
+    DOCUMENT_MAX_PAGES = int(os.environ.get("DOCUMENT_MAX_PAGES", 20))
     #: The one folder file printers (receipt `file`, badge `hot_folder` and `png_folder`) may write
     #: in, subfolders included (default: printed/ in the instance folder).
     PRINTER_FILES_DIR = os.environ.get("PRINTER_FILES_DIR")

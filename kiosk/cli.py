@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import signal
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -31,8 +33,10 @@ from kiosk.services import (
     backups,
     badging,
     counters,
+    credentials,
     delegations,
     demo,
+    exports,
     keys,
     kiosks,
     live,
@@ -381,6 +385,35 @@ def list_of_participants(event_slug: str, language: str, out: Path) -> None:
     click.echo(f"List of participants of {event.slug} ({language}) written to {out}.")
 
 
+@click.command("credentials-report")
+@with_appcontext
+@click.argument("event_slug")
+@click.option("--language", type=click.Choice(["en", "fr"]), default="en", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "pdf", "xlsx"]), default="text", show_default=True
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (pdf, xlsx)."
+)
+def credentials_report(event_slug: str, language: str, fmt: str, out: Path | None) -> None:
+    """Print the credentials report (States Parties first, then the others), or write it as PDF or XLSX."""
+    event = event_by_slug(event_slug)
+    if fmt in ("pdf", "xlsx") and out is None:
+        fail("Give --out FILE to write the report as PDF or XLSX.")
+    with force_locale(language):
+        report = credentials.build(db.session, event, language)
+        if fmt == "text":
+            click.echo(credentials.to_text(report))
+        elif fmt == "json":
+            click.echo(json.dumps(credentials.as_json(report), ensure_ascii=False, indent=2))
+        elif fmt == "pdf":
+            out.write_bytes(credentials.render_pdf(db.session, event, language))
+        else:
+            out.write_bytes(exports.to_xlsx(credentials.to_table(report)))
+    if out is not None and fmt in ("pdf", "xlsx"):
+        click.echo(f"Credentials report of {event.slug} ({language}) written to {out}.")
+
+
 @click.command("backup")
 @with_appcontext
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="A new file.")
@@ -447,6 +480,7 @@ COMMANDS = (
     worker,
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
+COMMANDS += (credentials_report,)
 COMMANDS += (backup, restore, purge_personal_data, reset_second_factor)
 
 

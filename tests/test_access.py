@@ -22,7 +22,18 @@ from flask import Flask
 from PIL import Image
 
 from kiosk.extensions import db
-from kiosk.models import Checkpoint, Event, Kiosk, Meeting, Participant, Role, Status
+from kiosk.models import (
+    Authority,
+    Checkpoint,
+    CredentialDocument,
+    DocumentKind,
+    Event,
+    Kiosk,
+    Meeting,
+    Participant,
+    Role,
+    Status,
+)
 from kiosk.services import auth, printing
 from tests.conftest import PASSWORD, bearer
 
@@ -69,6 +80,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "registration.upload_photo": frozenset({FOCAL_POINT}),
     "registration.photo": frozenset({FOCAL_POINT}),
     "registration.confirmation_qr": frozenset({FOCAL_POINT}),
+    "registration.upload_document": FOCAL_POINTS,
+    "registration.replace_document": frozenset({FOCAL_POINT}),  # the document is of their delegation
+    "registration.document_file": frozenset({FOCAL_POINT}),
     # Organizer pages
     "admin.index": frozenset({ORGANIZER}),
     "admin.new_event": frozenset({ORGANIZER}),
@@ -113,6 +127,14 @@ ACCESS: dict[str, frozenset[str]] = {
     "dashboard.event_details": frozenset({ORGANIZER}),
     "dashboard.edit_meeting": frozenset({ORGANIZER}),
     "dashboard.venues": frozenset({ORGANIZER}),
+    "dashboard.delegation_documents": frozenset({ORGANIZER}),
+    "dashboard.upload_document": frozenset({ORGANIZER}),
+    "dashboard.document_decision": frozenset({ORGANIZER}),
+    "dashboard.replace_document": frozenset({ORGANIZER}),
+    "dashboard.document_file": frozenset({ORGANIZER}),
+    "dashboard.document_preview": frozenset({ORGANIZER}),
+    "dashboard.credentials_report": frozenset({ORGANIZER}),
+    "dashboard.credentials_download": frozenset({ORGANIZER}),
     # API (shared/API.md)
     "api_headcount.get_headcount": frozenset({ORGANIZER, DESK, SECURITY}),
     "api_headcount.stream": frozenset({ORGANIZER, DESK, SECURITY}),
@@ -128,6 +150,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "api_registration.substitute_participant": frozenset({FOCAL_POINT, ORGANIZER}),
     "api_registration.accredited_participant": frozenset({ORGANIZER}),
     "api_registration.rejected_participant": frozenset({ORGANIZER}),
+    # The delegation in the path is not the focal points' own: they are refused
+    # (tests/views/test_credentials.py shows a focal point reaching their own delegation's documents).
+    "api_credentials.list_documents": frozenset({ORGANIZER}),
+    "api_credentials.upload_document": FOCAL_POINTS | {ORGANIZER},  # the delegation is in the body
+    "api_credentials.decide_document": frozenset({ORGANIZER}),
+    "api_credentials.credentials_report": frozenset({ORGANIZER}),
     "api_badges.badge_png": frozenset({ORGANIZER, DESK}),
     "api_badges.badge_pdf": frozenset({ORGANIZER, DESK}),
     "api_badges.reissue_badge": frozenset({ORGANIZER, DESK}),
@@ -198,6 +226,8 @@ PATH_VALUES: dict[str, Callable[[dict], str]] = {
     "kiosk_id": lambda w: str(w["kiosk_id"]),
     "action": lambda w: "retry",  # the desk's print-job actions
     "scan_id": lambda w: "1",  # an organizer is let in (and told there is no such conflict)
+    "document_id": lambda w: str(w["document_id"]),  # of the focal point's own delegation
+    "report_format": lambda w: "xlsx",
 }
 
 
@@ -264,7 +294,18 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
             ends_at=ev.local_midnight(ev.starts_on) + timedelta(hours=18),
         )
         db.session.add(meeting)
+        document = CredentialDocument(
+            event_id=event.id,
+            delegation_id=own.id,
+            kind=DocumentKind.NOTE_VERBALE,
+            authority=Authority.PERMANENT_MISSION,
+            content=b"%PDF-1.7 stand-in",
+            content_type="application/pdf",
+            preview=b"\x89PNG\r\n\x1a\n",
+        )
+        db.session.add(document)
         db.session.commit()
+        document_id = document.id
         printer_id, job_id, checkpoint_id, kiosk_id = badge_printer.id, job.id, checkpoint.id, kiosk.id
         meeting_id = meeting.id
     return {
@@ -276,6 +317,7 @@ def world(app, make_event, make_delegation, make_participant, make_user, make_to
         "checkpoint_id": checkpoint_id,
         "meeting_id": meeting_id,
         "kiosk_id": kiosk_id,
+        "document_id": document_id,
         "spare_user_id": make_user(Role.DESK).id,
         "spare_token_id": 1,  # replaced below
         **secrets,

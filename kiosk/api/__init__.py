@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kiosk.api import badges, checkin, door, headcount, meta, registration
+from kiosk.api import badges, checkin, credentials, door, headcount, meta, registration
 from kiosk.extensions import csrf
 from kiosk.web import api as entry
 
-BLUEPRINTS = (meta.bp, registration.bp, badges.bp, checkin.bp, door.bp, headcount.bp)
+BLUEPRINTS = (meta.bp, registration.bp, credentials.bp, badges.bp, checkin.bp, door.bp, headcount.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ from kiosk.models import Delegation, Event, Participant, Role, Status
 from kiosk.services import events, name_search, registration
 from kiosk.services.door import EventRef
 from kiosk.services.errors import (
+    CredentialsMissing,
     DelegationFull,
     DuplicateParticipant,
     InvalidTransition,
@@ -261,7 +262,7 @@ _status_route(
     Status.ACCREDITED,
     "Accredit a participant",
     (ORGANIZER,),
-    (DelegationFull,),
+    (DelegationFull, CredentialsMissing),
 )
 _status_route(
     "/participants/<int:participant_id>/reject", Status.REJECTED, "Reject a participant", (ORGANIZER,), ()

@@ -7,6 +7,7 @@ from kiosk.models.base import Base
 from kiosk.models.checkin import CheckIn, CheckInMethod
 from kiosk.models.counter import Counter
 from kiosk.models.delegation import STATE_CATEGORIES, Category, Delegation
+from kiosk.models.document import Authority, CredentialDocument, Decision, DocumentKind
 from kiosk.models.door import (
     Checkpoint,
     CheckpointDirection,
@@ -56,6 +57,10 @@ __all__ = [
     "STAFF_ROLES",
     "TRANSITIONS",
     "ApiToken",
+    "Authority",
+    "CredentialDocument",
+    "Decision",
+    "DocumentKind",
     "AuditEntry",
     "Base",
     "Category",

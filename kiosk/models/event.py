@@ -43,6 +43,8 @@ class Event(Base):
     default_cap: Mapped[int] = mapped_column(default=3)
     cap_in_person: Mapped[bool] = mapped_column(default=True)
     auto_accredit: Mapped[bool] = mapped_column(default=False)
+    #: Accreditation needs an accepted credentials document naming the person (services.documents).
+    credentials_required: Mapped[bool] = mapped_column(default=False)
     contact_email: Mapped[str] = mapped_column(String(200), default="")
     #: The From address of the event's e-mail (empty: the server's MAIL_SENDER); replies go to contact_email.
     mail_sender: Mapped[str] = mapped_column(String(200), default="")

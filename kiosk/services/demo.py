@@ -7,6 +7,7 @@ asked to keep the letters' dates.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import secrets
@@ -33,7 +34,7 @@ from kiosk.models import (
     Venue,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import accounts, auth, countries, door, keys, registration
+from kiosk.services import accounts, auth, countries, documents, door, keys, registration
 from kiosk.services.audit import Actor
 
 SLUG = "im2024"
@@ -261,6 +262,8 @@ def seed(
             session, delegation, rng, LANGUAGE_OF.get(country or "", "en"), result.codes_valid
         )
 
+    _seed_documents(session, event)
+
     # Salle A is inside the building: people who came in at the main entrance pass it too, so it
     # checks their badges without anti-passback (which counts the building, not the room).
     for name, direction, anti_passback in (("Main entrance", "both", True), ("Salle A", "in", False)):
@@ -333,6 +336,78 @@ def _seed_participants(
         made += 1
     session.flush()
     return made
+
+
+#: The credentials documents the demo files, in turn, for the States Parties (so the report shows
+#: every case), as (kind, authority, original, decision); None: nothing received.
+STATE_PARTY_DOCUMENTS = (
+    ("credentials", "head_of_state", True, "accepted"),
+    ("credentials", "foreign_minister", False, "accepted"),
+    ("note_verbale", "permanent_mission", False, "accepted"),
+    None,
+    ("note_verbale", "permanent_mission", False, "pending"),
+    ("credentials", "foreign_minister", True, "accepted"),
+    ("note_verbale", "permanent_mission", False, "returned"),
+)
+
+
+def demo_document(title: str) -> bytes:
+    """A one-page PDF that stands for a scanned letter (drawn by Pillow)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (827, 1169), "white")  # A4 at 100 dpi
+    draw = ImageDraw.Draw(page)
+    draw.text((80, 90), "DEMO", fill=(170, 170, 170), font=ImageFont.load_default(size=64))
+    draw.text((80, 200), title, fill="black", font=ImageFont.load_default(size=30))
+    for line in range(14):
+        draw.line(
+            (80, 300 + line * 40, 747 - (line % 3) * 90, 300 + line * 40), fill=(120, 120, 120), width=3
+        )
+    out = io.BytesIO()
+    page.save(out, format="PDF", resolution=100)
+    return out.getvalue()
+
+
+def _seed_documents(session: Session, event: Event) -> None:
+    """File credentials documents for some delegations: originals, copies, notes verbales, nothing."""
+    files: dict[str, documents.CleanFile] = {}
+
+    def clean(kind: str) -> documents.CleanFile:
+        if kind not in files:
+            title = {"credentials": "Credentials", "note_verbale": "Note verbale", "nomination": "Nomination"}
+            files[kind] = documents.clean_file(demo_document(title[kind]), 5 * 1024 * 1024, 5)
+        return files[kind]
+
+    delegations = session.execute(
+        select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.id)
+    ).scalars()
+    parties = 0
+    for delegation in delegations:
+        if delegation.category == Category.STATE_PARTY:
+            spec = STATE_PARTY_DOCUMENTS[parties % len(STATE_PARTY_DOCUMENTS)]
+            parties += 1
+        elif delegation.category == Category.STATE_NOT_PARTY:
+            spec = ("note_verbale", "permanent_mission", False, "accepted")
+        else:
+            spec = ("nomination", "organisation", True, "accepted")
+        if spec is None:
+            continue
+        kind, authority, original, decision = spec
+        named = [p.id for p in delegation.participants if p.status in (Status.PENDING, Status.ACCREDITED)]
+        data = {
+            "kind": kind,
+            "authority": authority,
+            "original": "original" if original else "",
+            "issued_on": (event.starts_on - timedelta(days=21 + delegation.id % 10)).isoformat(),
+            "reference": f"{delegation.id:03d}/{event.starts_on.year}",
+            "participant_ids": named,
+        }
+        document = documents.add_document(session, delegation, data, clean(kind), SEED_ACTOR)
+        if decision == "accepted":
+            documents.decide(session, document, "accepted", SEED_ACTOR)
+        elif decision == "returned":
+            documents.decide(session, document, "returned", SEED_ACTOR, reason="unsigned")
+    session.flush()
 
 
 def links_file() -> Path:

@@ -102,3 +102,9 @@ class CodeNeverValid(DomainError):
     """A code would have an empty validity window (the event ended before it was created)."""
 
     code, status, title = "code_never_valid", 409, "Code would never be valid"
+
+
+class CredentialsMissing(DomainError):
+    """Accreditation needs an accepted credentials document naming the person (the event's rule)."""
+
+    code, status, title = "credentials_missing", 409, "Credentials missing"

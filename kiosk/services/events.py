@@ -123,6 +123,7 @@ def clean_event_settings(event: Event, data: Mapping[str, Any]) -> dict[str, Any
     values["cap_in_person"] = _flag(data.get("cap_in_person"))
     values["auto_accredit"] = _flag(data.get("auto_accredit"))
     values["identity_details"] = _flag(data.get("identity_details"))
+    values["credentials_required"] = _flag(data.get("credentials_required"))
     email = str(data.get("contact_email") or "").strip().lower()
     if email and not EMAIL_RE.match(email):
         errors["contact_email"] = [_("Enter an e-mail address such as name@example.org.")]

@@ -22,7 +22,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import holds_a_place
-from kiosk.services import countries, live, mail
+from kiosk.services import countries, documents, live, mail
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_moment
 from kiosk.services.door import history
@@ -220,6 +220,8 @@ def _set_status(participant: Participant, new: Status, actor: Actor, session: Se
     old = participant.status
     if new not in TRANSITIONS[old]:
         raise _cannot_change(old, new)
+    if new == Status.ACCREDITED:
+        documents.ensure_may_accredit(session, participant)
     history.note_change(session, participant, participant.badge_serial, old)
     participant.status = new
     participant.status_changed_at = utcnow()
@@ -277,7 +279,7 @@ def add_participant(
         event_id=event.id,
         changes={k: v for k, v in values.items() if k != "email"},
     )
-    if event.auto_accredit:
+    if event.auto_accredit and not event.credentials_required:  # no document can name them yet
         _set_status(participant, Status.ACCREDITED, actor, session)
     return participant
 

@@ -3,7 +3,9 @@
 Rows are anonymised in place, not deleted: a participant row keeps its event, delegation,
 category, gender, mode, status and times, and loses its name, function, e-mail address, photo
 and reference; its encrypted identity details (services/identity_details.py) are
-deleted. The counters (headcounts, gender balance, categories, arrivals, door figures)
+deleted. A credentials document keeps its kind, authority, date and decision, and loses its
+file, preview, reference number, note and the people it names.
+The counters (headcounts, gender balance, categories, arrivals, door figures)
 are not touched, and `recount-counters` still finds them equal to the rows. Updates are plain
 SQL statements: the flush listeners that keep counters and search keys do not run.
 
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from kiosk.models import (
     ApiToken,
     AuditEntry,
+    CredentialDocument,
     Delegation,
     Event,
     IdentityDetails,
@@ -37,6 +40,7 @@ from kiosk.models import (
     PrintJob,
 )
 from kiosk.models.base import utcnow
+from kiosk.models.document import document_participants
 from kiosk.services import printing
 from kiosk.services.audit import Actor, record
 
@@ -59,6 +63,7 @@ class EventPurge:
     tokens: int
     audit_entries: int
     identity_details: int = 0
+    documents: int = 0
 
 
 @dataclass
@@ -78,7 +83,8 @@ class PurgeReport:
             out.append(
                 f"  {e.slug} (ended {e.ends_on.isoformat()}): {e.participants} participants anonymised "
                 f"({e.photos} photos), {e.delegations} delegations' focal points and private links, "
-                f"{e.tokens} focal-point tokens, {e.audit_entries} audit entries' details, "
+                f"{e.tokens} focal-point tokens, {e.documents} credentials documents' files, "
+                f"{e.audit_entries} audit entries' details, "
                 f"{e.identity_details} participants' identity details"
             )
         if not self.events:
@@ -187,6 +193,12 @@ def purge_personal_data(
             ),
             tokens=_count(session, select(ApiToken.id).where(ApiToken.delegation_id.in_(delegations))),
             audit_entries=_count(session, select(AuditEntry.id).where(AuditEntry.event_id == event.id)),
+            documents=_count(
+                session,
+                select(CredentialDocument.id).where(
+                    CredentialDocument.event_id == event.id, CredentialDocument.content.is_not(None)
+                ),
+            ),
         )
         report.events.append(purge)
         if dry_run:
@@ -210,6 +222,16 @@ def purge_personal_data(
         )
         session.execute(delete(NameKey).where(NameKey.event_id == event.id))
         session.execute(delete(IdentityDetails).where(IdentityDetails.participant_id.in_(people)))
+        documents = select(CredentialDocument.id).where(CredentialDocument.event_id == event.id)
+        session.execute(
+            delete(document_participants).where(document_participants.c.document_id.in_(documents))
+        )
+        session.execute(
+            update(CredentialDocument)
+            .where(CredentialDocument.event_id == event.id)
+            .values(content=None, preview=None, reference="", decision_note="")
+            .execution_options(synchronize_session=False)
+        )
         session.execute(delete(KioskCode).where(KioskCode.participant_id.in_(people)))
         session.execute(
             update(Delegation)
@@ -246,6 +268,7 @@ def purge_personal_data(
                 "delegations": purge.delegations,
                 "tokens": purge.tokens,
                 "audit_entries": purge.audit_entries,
+                "documents": purge.documents,
             },
         )
     mails = select(OutgoingMail.id).where(

@@ -8,7 +8,19 @@ from typing import Any
 from flask_babel import force_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
-from kiosk.models import Category, Gender, JobKind, JobStatus, Mode, PrinterKind, Role, Status
+from kiosk.models import (
+    Authority,
+    Category,
+    Decision,
+    DocumentKind,
+    Gender,
+    JobKind,
+    JobStatus,
+    Mode,
+    PrinterKind,
+    Role,
+    Status,
+)
 
 #: How each participant status is shown to people.
 STATUS_LABELS: dict[str, Any] = {
@@ -56,6 +68,26 @@ GENDER_LABELS: dict[str, Any] = {
     Gender.UNDISCLOSED.value: _l("Prefer not to say"),
 }
 MODE_LABELS: dict[str, Any] = {Mode.IN_PERSON.value: _l("In person"), Mode.ONLINE.value: _l("Online")}
+#: The kinds of credentials document a delegation sends.
+DOCUMENT_KIND_LABELS: dict[str, Any] = {
+    DocumentKind.CREDENTIALS.value: _l("Formal credentials"),
+    DocumentKind.NOTE_VERBALE.value: _l("Note verbale"),
+    DocumentKind.NOMINATION.value: _l("Letter of nomination"),
+    DocumentKind.OTHER.value: lazy_pgettext("document", "Other"),
+}
+#: Who issued a credentials document.
+AUTHORITY_LABELS: dict[str, Any] = {
+    Authority.HEAD_OF_STATE.value: _l("Head of State or Government"),
+    Authority.FOREIGN_MINISTER.value: _l("Minister for Foreign Affairs"),
+    Authority.PERMANENT_MISSION.value: _l("Permanent Mission"),
+    Authority.ORGANISATION.value: _l("Organization"),
+}
+#: Where the secretariat's review of a document stands.
+DECISION_LABELS: dict[str, Any] = {
+    Decision.PENDING.value: _l("Awaiting review"),
+    Decision.ACCEPTED.value: _l("Accepted"),
+    Decision.RETURNED.value: _l("Sent back"),
+}
 
 #: Functions in a delegation, in protocol order; any other function is written as free text.
 FUNCTIONS: dict[str, Any] = {
@@ -82,6 +114,9 @@ _LABELS: dict[type[enum.Enum], dict[str, Any]] = {
     PrinterKind: KIND_LABELS,
     Gender: GENDER_LABELS,
     Mode: MODE_LABELS,
+    DocumentKind: DOCUMENT_KIND_LABELS,
+    Authority: AUTHORITY_LABELS,
+    Decision: DECISION_LABELS,
 }
 
 

@@ -12,6 +12,7 @@ from kiosk.views import (
     admin,
     audit,
     auth,
+    credentials,
     dashboard,
     desk,
     door,
@@ -40,6 +41,7 @@ SECRETARIAT_PAGES = (
     private_links,
     event_details,
     venues,
+    credentials,
 )
 
 BLUEPRINTS = (
@@ -86,6 +88,7 @@ def init_app(app: Flask) -> None:
             "function_label": vocabulary.function_label,
             "delegation_label": countries.label,
             "of_delegation": countries.of_delegation,
+            "format_day": dates.format_day,
             "format_days": dates.format_days,
             "format_moment": dates.format_moment,
             "format_stamp": dates.format_stamp,

@@ -30,10 +30,20 @@ from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
 from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
-from kiosk.services import badging, countries, dates, delegations, events, name_search, printing, registration
+from kiosk.services import (
+    badging,
+    countries,
+    dates,
+    delegations,
+    documents,
+    events,
+    name_search,
+    printing,
+    registration,
+)
 from kiosk.services.errors import ImportFailed, NotFound
 from kiosk.services.fields import CHOICE_LABELS
-from kiosk.services.vocabulary import CATEGORY_LABELS
+from kiosk.services.vocabulary import CATEGORY_LABELS, DECISION_LABELS, DOCUMENT_KIND_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
 from kiosk.views.languages import set_page_url
@@ -92,6 +102,7 @@ def settings_values(event: Event) -> dict[str, Any]:
         "cap_in_person": event.cap_in_person,
         "auto_accredit": event.auto_accredit,
         "identity_details": event.identity_details,
+        "credentials_required": event.credentials_required,
         "contact_email": event.contact_email,
         "mail_sender": event.mail_sender,
         "badge_language": event.badge_language,
@@ -129,6 +140,7 @@ def event(slug: str):
         "cap_in_person": "cap_in_person" in request.form,
         "auto_accredit": "auto_accredit" in request.form,
         "identity_details": "identity_details" in request.form,
+        "credentials_required": "credentials_required" in request.form,
         "contact_email": request.form.get("contact_email", ""),
         "mail_sender": request.form.get("mail_sender", ""),
         "badge_language": request.form.get("badge_language", ""),
@@ -153,6 +165,7 @@ def new_event():
             "cap_in_person": "cap_in_person" in request.form,
             "auto_accredit": "auto_accredit" in request.form,
             "identity_details": "identity_details" in request.form,
+            "credentials_required": "credentials_required" in request.form,
         }
         values.pop("csrf_token", None)
         with attempt() as tried:
@@ -384,6 +397,9 @@ def render_participants(event: Event, args: MultiDict, status: int = 200, **cont
         "admin/participants.html",
         event=event,
         participants=rows,
+        named_in=documents.naming(db.session, [p.id for p in rows]),
+        document_kind_labels=DOCUMENT_KIND_LABELS,
+        decision_labels=DECISION_LABELS,
         total=total,
         page=page,
         pages=pages,

@@ -44,6 +44,10 @@ ACTION_LABELS = {
     "meeting.update": _l("Meeting changed"),
     "meeting.delete": _l("Meeting removed"),
     "event.export": _l("Data exported"),
+    "document.upload": _l("Credentials document uploaded"),
+    "document.replace": _l("Credentials document replaced"),
+    "document.accepted": _l("Credentials document accepted"),
+    "document.returned": _l("Credentials document sent back"),
 }
 
 

@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from kiosk.extensions import db
 from kiosk.models import Mode, Participant, Role, Status
-from kiosk.services import identity_details, keys, mail, photos, registration
+from kiosk.services import documents, identity_details, keys, mail, photos, registration
 from kiosk.services.audit import Actor
 from kiosk.services.auth import (
     delegation_for_secret,
@@ -37,6 +37,7 @@ from kiosk.services.auth import (
 )
 from kiosk.services.errors import NotFound
 from kiosk.services.fields import LANGUAGES, PARTICIPANT_FIELDS
+from kiosk.services.vocabulary import AUTHORITY_LABELS, DECISION_LABELS, DOCUMENT_KIND_LABELS
 from kiosk.views.auth import session_rules
 from kiosk.views.forms import (
     CsrfForm,
@@ -124,6 +125,8 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
     full = bool(delegation.event.cap_in_person and used >= delegation.cap)
     context.setdefault("values", new_participant_values(full))
     context.setdefault("errors", {})
+    context.setdefault("document_values", {})
+    context.setdefault("document_errors", {})
     return render_template(
         "registration/delegation.html",
         delegation=delegation,
@@ -136,6 +139,12 @@ def render_page(status: int = 200, **context) -> tuple[str, int]:
         identity_form=identity_form(delegation.event),
         form=CsrfForm(),
         Status=Status,
+        documents=documents.documents_of(db.session, delegation.id),
+        missing=documents.missing(db.session, delegation),
+        document_kind_labels=DOCUMENT_KIND_LABELS,
+        authority_labels=AUTHORITY_LABELS,
+        decision_labels=DECISION_LABELS,
+        reason_text=documents.reason_text,
         **context,
     ), status
 
@@ -294,3 +303,56 @@ def confirmation_qr(participant_id: int):
     code = keys.confirmation_code(db.session, participant)
     db.session.commit()  # the event's first key may just have been created
     return Response(mail.qr_png(code), mimetype="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+# Credentials documents: the focal point files them; the secretariat reviews them (views/credentials.py).
+
+
+def cleaned_document() -> documents.CleanFile:
+    """The uploaded file, checked and rewritten (ValidationFailed otherwise)."""
+    upload = request.files.get("file")
+    return documents.clean_file(
+        upload.read() if upload else b"",
+        current_app.config["DOCUMENT_MAX_BYTES"],
+        current_app.config["DOCUMENT_MAX_PAGES"],
+    )
+
+
+@bp.post("/documents")
+def upload_document():
+    data = {**request.form.to_dict(), "participant_ids": request.form.getlist("participant_ids")}
+    with attempt() as tried:
+        documents.add_document(db.session, g.delegation, data, cleaned_document(), g.actor)
+    if refused := tried.error:
+        return render_page(
+            refused.status,
+            document_error=refused.detail,
+            document_errors=refused.errors,
+            document_values=data,
+        )
+    flash(_("Thank you: the document is sent to the secretariat for review."), "success")
+    return redirect(url_for(".delegation") + "#documents")
+
+
+def own_document(document_id: int):
+    """A document of this delegation, or 404."""
+    try:
+        return documents.document_of(db.session, document_id, delegation_id=g.delegation.id)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/documents/<int:document_id>/file")
+def replace_document(document_id: int):
+    document = own_document(document_id)
+    with attempt() as tried:
+        documents.replace_file(db.session, document, cleaned_document(), g.actor)
+    if refused := tried.error:
+        return render_page(refused.status, document_error=refused.detail)
+    flash(_("Thank you: the new file is sent to the secretariat for review."), "success")
+    return redirect(url_for(".delegation") + "#documents")
+
+
+@bp.get("/documents/<int:document_id>/file")
+def document_file(document_id: int):
+    return responses.document_file(own_document(document_id))

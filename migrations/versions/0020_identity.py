@@ -1,7 +1,7 @@
 """identity details: the event setting and the encrypted identity details of participants
 
 Revision ID: 0020_identity
-Revises: 0016_door_conflicts
+Revises: 0019_credentials
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0020_identity"
-down_revision = "0016_door_conflicts"
+down_revision = "0019_credentials"
 branch_labels = None
 depends_on = None
 
