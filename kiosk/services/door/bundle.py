@@ -171,7 +171,7 @@ def offline_photo(session: Session, event: Event, participant_id: int, now: date
         raise missing
     if (now or utcnow()) >= photos_until(event):
         raise missing
-    key = (participant_id, int(row[2].timestamp()))
+    key = (participant_id, int(row[2].timestamp() * 1_000_000))  # any change of the row, to the µs
     small = _small_photos.get(key)
     if small is None:
         stored = session.execute(
