@@ -348,7 +348,13 @@ def test_the_scanner_speaks_the_officers_language(app, server, browser, make_use
     expect(page.locator("#door")).to_have_attribute("data-worker", "ready")
     expect(page.locator("#door-bundle")).to_contain_text("Liste des badges mise à jour")
     # The French page's own bundle, not one stored earlier (on a busy machine it can come late).
-    page.wait_for_function(f"Date.parse(document.getElementById('door').dataset.bundleAt) >= {reloaded_at}")
+    # (Polled with evaluate: the page's CSP forbids the eval wait_for_function polls with.)
+    fresh = f"() => Date.parse(document.getElementById('door').dataset.bundleAt) >= {reloaded_at}"
+    for _ in range(150):
+        if page.evaluate(fresh):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(fresh), "the French page's own bundle did not arrive"
     context.set_offline(True)
     show_badge_to_hand_scanner(page, codes["carla"])
     section = verdict(page, 1)  # the first of the reloaded page

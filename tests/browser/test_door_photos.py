@@ -3,6 +3,8 @@ when it has none; one "inside now" figure on the screen; the photos go when the 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -44,9 +46,8 @@ def test_a_fresh_scanner_shows_offline_the_photo_of_someone_it_never_scanned(
     expect(root).to_have_attribute("data-worker", "ready")
     page.select_option("#door-checkpoint", str(checkpoint))
     # One badge list, then the photos in the background: Ana's and Bruno's.
-    page.wait_for_function(
-        "document.getElementById('door').dataset.photosSynced !== undefined", timeout=15_000
-    )
+    # (An attribute to wait for: the page's CSP forbids the eval that wait_for_function polls with.)
+    expect(root).to_have_attribute("data-photos-synced", re.compile(r"^\d{4}-"), timeout=15_000)
     expect(root).to_have_attribute("data-photos", "2")
     held = page.evaluate(
         """async () => (await (await caches.open("door-photos-v2")).keys())

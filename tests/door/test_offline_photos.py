@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 from PIL import Image
+from sqlalchemy import event as sa_event
 
 from kiosk.extensions import db
 from kiosk.models import Event, Participant, Role, Status
@@ -78,3 +79,34 @@ def test_only_the_door_gets_them_and_only_of_accredited_holders_of_the_event_unt
         event.ends_on -= timedelta(days=5)
         db.session.commit()
     assert get(slug, "ana").status_code == 404  # the event is over
+
+
+def test_each_small_copy_is_made_once_per_photo_version(app, client, make_token):
+    slug, _other, ids = _people(app)
+    token = make_token(Role.SECURITY)
+    url = f"/api/v1/events/{slug}/door-photos/{ids['ana']}"
+    first = client.get(url, headers=bearer(token))
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = client.get(url, headers=bearer(token))
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert again.data == first.data
+    assert not any("SELECT participants.photo " in s for s in statements), "the photo was read again"
+    # A new photo is a new version: its own small copy.
+    with app.app_context():
+        ana = db.session.get(Participant, ids["ana"])
+        image = Image.new("RGB", (600, 800), (20, 40, 200))
+        out = io.BytesIO()
+        image.save(out, format="JPEG")
+        ana.photo = out.getvalue()
+        db.session.commit()
+    changed = client.get(url, headers=bearer(token))
+    assert changed.status_code == 200 and changed.data != first.data

@@ -19,7 +19,7 @@ from kiosk.models.door import (
     Presence,
 )
 from kiosk.services import countries, photos
-from kiosk.services.door.caches import _holders, event_public_keys
+from kiosk.services.door.caches import _holders, _small_photos, event_public_keys
 from kiosk.services.door.checkpoints import checkpoint_json
 from kiosk.services.door.verdict import _HOLDER, _holder_name
 from kiosk.services.errors import NotFound
@@ -94,10 +94,10 @@ def offline_bundle(
     """
     version = _holders_version(session, event.id)
     cached = _holders.get(event.id)
-    if cached is None or cached[0] != version:
+    if cached is None or cached[0] != (version, event.slug):  # the photo links name the event
         members, categories = _holders_json(session, event.id, event.slug, version)
         digest = hashlib.sha256(members.encode()).hexdigest()
-        cached = _holders[event.id] = (version, members, digest, categories)
+        cached = _holders[event.id] = ((version, event.slug), members, digest, categories)
     _version, members, digest, categories = cached
     inside_by_venue: dict[str, list[int]] = {}
     for venue_id, participant_id in session.execute(
@@ -155,19 +155,32 @@ def photo_at_the_door(session: Session, participant: Participant, now: datetime 
 def offline_photo(session: Session, event: Event, participant_id: int, now: datetime | None = None) -> bytes:
     """The small copy of a holder's photo a scanner keeps for offline use, or NotFound.
 
-    Only of an accredited participant of this event, while the event is not over.
+    Only of an accredited participant of this event, while the event is not over. Made once per
+    photo version and process (`caches.SmallPhotos`): the stored photo is read only then.
     """
-    participant = session.get(Participant, participant_id)
-    small = (
-        photos.door_photo(participant.photo)
-        if participant is not None
-        and participant.event_id == event.id
-        and participant.photo is not None
-        and photo_at_the_door(session, participant, now)
-        else None
-    )
+    row = session.execute(
+        select(
+            Participant.event_id,
+            Participant.status,
+            Participant.updated_at,
+            Participant.photo.is_not(None),
+        ).where(Participant.id == participant_id)
+    ).one_or_none()
+    missing = NotFound(_("There is no photo of this participant."))
+    if row is None or row[0] != event.id or row[1] != Status.ACCREDITED or not row[3]:
+        raise missing
+    if (now or utcnow()) >= photos_until(event):
+        raise missing
+    key = (participant_id, int(row[2].timestamp() * 1_000_000))  # any change of the row, to the µs
+    small = _small_photos.get(key)
     if small is None:
-        raise NotFound(_("There is no photo of this participant."))
+        stored = session.execute(
+            select(Participant.photo).where(Participant.id == participant_id)
+        ).scalar_one()
+        small = photos.door_photo(stored) if stored else None
+        if small is None:
+            raise missing
+        _small_photos.put(key, small)
     return small
 
 

@@ -1,9 +1,10 @@
-"""What the doors keep in each process: public keys, checkpoints, the offline bundle's holders."""
+"""What the doors keep in each process: public keys, checkpoints, the offline bundle's holders, photos."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -119,8 +120,51 @@ def forget_gates() -> None:
 _holders: dict[int, tuple[tuple, str, str, frozenset[str]]] = {}
 
 
+# --- the small offline copies of photos, cached per process -----------------------------------------
+
+#: The most the small photo copies may take in one process (each is 1 to 12 KB).
+SMALL_PHOTOS_BYTES = 32 * 1024 * 1024
+
+
+class SmallPhotos:
+    """The latest small photo copies made, by (participant, version), within SMALL_PHOTOS_BYTES:
+    every scanner of a venue fetches each one, and making one costs a few milliseconds."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.held: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, int]) -> bytes | None:
+        with self.lock:
+            found = self.held.get(key)
+            if found is not None:
+                self.held.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, int], small: bytes) -> None:
+        with self.lock:
+            if key in self.held:
+                return
+            self.held[key] = small
+            self.size += len(small)
+            while self.size > self.limit and self.held:
+                _old, dropped = self.held.popitem(last=False)
+                self.size -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.held.clear()
+            self.size = 0
+
+
+_small_photos = SmallPhotos(SMALL_PHOTOS_BYTES)
+
+
 def forget_caches() -> None:
     """Drop everything the doors keep in this process: keys, checkpoints, bundle parts (tests)."""
     forget_keys()
     forget_gates()
     _holders.clear()
+    _small_photos.clear()
