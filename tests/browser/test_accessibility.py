@@ -142,7 +142,11 @@ def tour(page: Page, site: Site, lang: str) -> Iterator[str]:
     page.set_input_files(
         f"#photo-{site.editable_id}", {"name": "p.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
     )
-    submit(page.locator(f"#photo-{site.editable_id}").locator("xpath=ancestor::form").locator("button[type=submit]"))
+    submit(
+        page.locator(f"#photo-{site.editable_id}")
+        .locator("xpath=ancestor::form")
+        .locator("button[type=submit]")
+    )
     yield "focal point: after a photo upload"
     submit(page.locator("#add button[type=submit]"))
     yield "focal point: registration form with errors"

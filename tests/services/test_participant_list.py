@@ -230,7 +230,8 @@ def test_an_unknown_language_is_refused_with_a_sentence(app, client, login, make
     assert "“de” is not one of them" in text
     french = client.get(f"/admin/events/{slug}/list-of-participants.pdf?language=xx&lang=fr")
     assert french.status_code == 400
-    assert "«\u00a0xx\u00a0» n’en fait pas partie" in french.get_data(as_text=True)  # in the reader's language
+    # in the reader's language
+    assert "«\u00a0xx\u00a0» n’en fait pas partie" in french.get_data(as_text=True)
 
 
 SIX = {
