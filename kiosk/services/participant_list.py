@@ -19,9 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from badges.names import NameStyle
 from kiosk.models import Category, Delegation, Event, Status
-from kiosk.services import countries, dates, vocabulary
+from kiosk.services import countries, dates, titles, vocabulary
 from kiosk.services.vocabulary import FUNCTIONS
 
 #: The list's sections, in the order the protocol prints them.
@@ -101,7 +100,10 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
             ListedDelegation(
                 name=name,
                 members=[
-                    (p.name_as(NameStyle.BADGE), vocabulary.function_label(p.function, language))
+                    (
+                        titles.participant_name(p, language),
+                        vocabulary.function_label(p.function, language, p.gender),
+                    )
                     for p in people
                 ],
             )

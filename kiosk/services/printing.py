@@ -489,7 +489,7 @@ def _receipt_data(
             help_lines.append(_("Contact: %(email)s", email=event.contact_email))
         return printers.ReceiptData(
             event_title=event.title,
-            name=badging.printed_name(participant),
+            name=badging.printed_name(participant, language),
             delegation=participant.delegation.name,
             badge_number=badging.badge_number(participant),
             printed_at=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services import dates, vocabulary
+from kiosk.services import dates, titles, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
     accounts,
@@ -83,6 +83,9 @@ def init_app(app: Flask) -> None:
             "kind_labels": vocabulary.KIND_LABELS,
             "functions": vocabulary.FUNCTIONS,
             "function_label": vocabulary.function_label,
+            "title_choices": lambda: titles.choices(titles.current_language()),
+            "title_form": lambda title, gender=None: titles.form(title, titles.current_language(), gender),
+            "titled_name": titles.participant_name,
             "format_days": dates.format_days,
             "format_moment": dates.format_moment,
             "format_meeting": dates.format_meeting,

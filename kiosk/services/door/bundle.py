@@ -47,7 +47,9 @@ def _holders_version(session: Session, event_id: int) -> tuple:
     return tuple(participants), tuple(tuple(row) for row in delegations)
 
 
-def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str, frozenset[str]]:
+def _holders_json(
+    session: Session, event_id: int, version: tuple, language: str = "en"
+) -> tuple[str, frozenset[str]]:
     """The holders part of a bundle as JSON members (without braces), and the categories in it.
 
     `version` is `_holders_version`'s, whose second part is the event's delegations.
@@ -59,7 +61,19 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
         .where(Participant.event_id == event_id)
         .order_by(Participant.id)
     )
-    for pid, title, given, family, badge_name, status, serial, has_photo, updated, delegation_id in rows:
+    for (
+        pid,
+        title,
+        given,
+        family,
+        badge_name,
+        status,
+        serial,
+        has_photo,
+        updated,
+        gender,
+        delegation_id,
+    ) in rows:
         if serial > 1:
             revoked.append({"participant_id": pid, "below_serial": serial})
         if status != Status.ACCREDITED:
@@ -67,7 +81,7 @@ def _holders_json(session: Session, event_id: int, version: tuple) -> tuple[str,
             continue
         delegation, category = delegations.get(delegation_id, ("", ""))
         participants[str(pid)] = {
-            "name": _holder_name(title, given, family, badge_name),
+            "name": _holder_name(title, given, family, badge_name, gender, language),
             "delegation": delegation,
             "category": category,
             "serial": serial,
@@ -93,7 +107,7 @@ def offline_bundle(
     version = _holders_version(session, event.id)
     cached = _holders.get(event.id)
     if cached is None or cached[0] != version:
-        members, categories = _holders_json(session, event.id, version)
+        members, categories = _holders_json(session, event.id, version, event.badge_language or "en")
         digest = hashlib.sha256(members.encode()).hexdigest()
         cached = _holders[event.id] = (version, members, digest, categories)
     _version, members, digest, categories = cached

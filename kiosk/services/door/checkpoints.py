@@ -53,6 +53,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Participant.given_name,
             Participant.family_name,
             Participant.badge_name,
+            Participant.gender,
             Delegation.name,
             Delegation.category,
             Delegation.country,
@@ -68,7 +69,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
     people = [
         {
             "id": pid,
-            "name": _holder_name(title, given, family, badge_name),
+            "name": _holder_name(title, given, family, badge_name, gender, event.badge_language),
             "family_name": family,
             "given_name": given,
             "delegation": countries.delegation_name(delegation, category, country),
@@ -76,7 +77,19 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             "checkpoint": checkpoint or "",
             "since": since,
         }
-        for pid, title, given, family, badge_name, delegation, category, country, checkpoint, since in rows
+        for (
+            pid,
+            title,
+            given,
+            family,
+            badge_name,
+            gender,
+            delegation,
+            category,
+            country,
+            checkpoint,
+            since,
+        ) in rows
     ]
     people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
     return people
