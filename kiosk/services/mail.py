@@ -58,6 +58,12 @@ def salutation(participant: Participant, language: str | None = None) -> str:
     Latin title are isolated, so the line reads right to left without moving their dots.
     """
     language = language or titles.current_language()
+    with force_locale(language):
+        return _salutation(participant, language)
+
+
+def _salutation(participant: Participant, language: str) -> str:
+    """The opening line in the current language (see `salutation`)."""
     isolate = language in RTL_LANGUAGES
     family = participant.family_name
     gender = vocabulary.gender_key(participant.gender)

@@ -170,7 +170,8 @@ def titled(
     written = form(title, language, gender)
     shown = f"{FSI}{name}{PDI}" if isolate else name
     if language in table().after:
-        close = family_first(given, family) or (badge_name and family_first(badge_name, ""))
+        # Joined in a sentence ("尊敬的Diallo女士"); on a badge a name in another script keeps a space.
+        close = style is NameStyle.FORMAL or family_first(given, family) or family_first(badge_name, "")
         return f"{shown}{written}" if close else f"{shown} {written}"
     return f"{written} {shown}"
 

@@ -73,6 +73,13 @@ def init_app(app: Flask) -> None:
         response.cache_control.max_age = 86400
         return response
 
+    # Globals rather than context: the form macros are imported without the page's context.
+    app.jinja_env.globals.update(
+        title_choices=lambda: titles.choices(titles.current_language()),
+        title_form=lambda title, gender=None: titles.form(title, titles.current_language(), gender),
+        titled_name=titles.participant_name,
+    )
+
     @app.context_processor
     def labels() -> dict:
         return {
@@ -83,9 +90,6 @@ def init_app(app: Flask) -> None:
             "kind_labels": vocabulary.KIND_LABELS,
             "functions": vocabulary.FUNCTIONS,
             "function_label": vocabulary.function_label,
-            "title_choices": lambda: titles.choices(titles.current_language()),
-            "title_form": lambda title, gender=None: titles.form(title, titles.current_language(), gender),
-            "titled_name": titles.participant_name,
             "format_days": dates.format_days,
             "format_moment": dates.format_moment,
             "format_meeting": dates.format_meeting,
