@@ -343,3 +343,15 @@ def test_the_api_takes_a_code_or_a_title_in_any_language(
         s["properties"]["title"] for s in schema.values() if "given_name" in s.get("properties", {})
     )
     assert "he_ms" in documented["examples"] and "free text" in documented["description"]
+
+
+def test_the_titles_command_lists_the_table_and_refuses_a_bad_file(app, runner, tmp_path):
+    listed = runner.invoke(args=["titles"])
+    assert listed.exit_code == 0, listed.output
+    assert "he_ms      en: H.E. Ms. | fr: S.E. Mme | es: Excma. Sra." in listed.output
+    assert "zh: 女士阁下 | ru: Е. П. г-жа" in listed.output
+    bad = tmp_path / "titles.json"
+    bad.write_text('{"titles": {"rev": {"en": ""}}}', encoding="utf-8")
+    app.config["TITLES_FILE"] = str(bad)
+    refused = runner.invoke(args=["titles"])
+    assert refused.exit_code != 0 and "'rev' in 'en' must be text" in refused.output
