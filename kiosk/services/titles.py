@@ -171,7 +171,8 @@ def titled(
     shown = f"{FSI}{name}{PDI}" if isolate else name
     if language in table().after:
         # Joined in a sentence ("尊敬的Diallo女士"); on a badge a name in another script keeps a space.
-        close = style is NameStyle.FORMAL or family_first(given, family) or family_first(badge_name, "")
+        cjk = family_first(badge_name, "") if badge_name.strip() else family_first(given, family)
+        close = style is NameStyle.FORMAL or cjk
         return f"{shown}{written}" if close else f"{shown} {written}"
     return f"{written} {shown}"
 

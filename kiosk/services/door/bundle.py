@@ -104,7 +104,8 @@ def offline_bundle(
     translates one) and the delegations' names in the reader's language where they differ. The
     tag is the same for the same content, whenever it was generated.
     """
-    version = _holders_version(session, event.id)
+    # The names carry their title in the badge's language: a change of that language is a new version.
+    version = (*_holders_version(session, event.id), event.badge_language or "en")
     cached = _holders.get(event.id)
     if cached is None or cached[0] != version:
         members, categories = _holders_json(session, event.id, version, event.badge_language or "en")
