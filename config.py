@@ -64,6 +64,9 @@ class Config:
     #: in, subfolders included (default: printed/ in the instance folder).
     PRINTER_FILES_DIR = os.environ.get("PRINTER_FILES_DIR")
     LANGUAGES = ["en", "fr", "es", "ar", "zh", "ru"]
+    #: A JSON file of titles the secretariat adds to kiosk/data/titles.json (same format, read once
+    #: per process: restart after a change; docs/titles.md). `flask --app kiosk titles` lists and checks.
+    TITLES_FILE = os.environ.get("TITLES_FILE")
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Zurich"
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -46,6 +46,7 @@ from kiosk.services import (
     printworker,
     retention,
     second_factor,
+    titles,
 )
 from kiosk.services.audit import Actor
 from kiosk.services.dates import format_days
@@ -469,6 +470,20 @@ def purge_personal_data(days: int | None, dry_run: bool) -> None:
     click.echo("Dry run: nothing was changed." if dry_run else "Done; an audit entry records it.")
 
 
+@click.command("titles")
+@with_appcontext
+def list_titles() -> None:
+    """List the titles participants can be given, in the six languages (checks TITLES_FILE)."""
+    try:
+        shown = {language: dict(titles.choices(language)) for language in titles.LANGUAGES}
+        codes = titles.codes()
+    except titles.TitlesFileError as refused:
+        fail(str(refused))
+    for code in codes:
+        click.echo(f"{code:<10} " + " | ".join(f"{lang}: {shown[lang][code]}" for lang in titles.LANGUAGES))
+    click.echo(f"{len(codes)} titles; any other title is kept as typed.")
+
+
 COMMANDS = (
     init_db,
     seed_demo,
@@ -481,7 +496,7 @@ COMMANDS = (
 )
 COMMANDS += (keys_group, print_test, render_badge, add_printer, recount_counters, list_of_participants)
 COMMANDS += (credentials_report,)
-COMMANDS += (backup, restore, purge_personal_data, reset_second_factor)
+COMMANDS += (backup, restore, purge_personal_data, reset_second_factor, list_titles)
 
 
 def init_app(app: Flask) -> None:

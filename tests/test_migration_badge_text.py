@@ -9,6 +9,7 @@ from sqlalchemy import inspect, select, text
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Event, Participant
+from kiosk.services import titles
 from tests.conftest import base_config
 from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
 
@@ -47,7 +48,7 @@ def test_badge_text_columns_come_and_go_without_losing_rows(empty_database, tmp_
         db.session.commit()
         upgrade(directory=migrate.directory)
         person = db.session.execute(select(Participant)).scalar_one()
-        assert person.badge_name == "" and person.badge_display_name == "王小明先生"
+        assert person.badge_name == "" and titles.participant_name(person, "zh") == "王小明先生"
         assert db.session.execute(select(Event.badge_language)).scalar_one() == "en"
         db.session.remove()
         downgrade(directory=migrate.directory, revision=before)

@@ -147,7 +147,7 @@ def participant_summary(participant: Participant) -> dict[str, Any]:
         "title": participant.title,
         "given_name": participant.given_name,
         "family_name": participant.family_name,
-        "function": function_label(participant.function),
+        "function": function_label(participant.function, gender=participant.gender),
         "delegation": countries.delegation_name(delegation.name, delegation.category, delegation.country),
         "delegation_id": delegation.id,
         "category": delegation.category.value,
@@ -346,7 +346,7 @@ def find_participants(event: Event, query: dict[str, Any]):
             {
                 "id": person.id,
                 "name": badging.printed_name(person),
-                "function": function_label(person.function),
+                "function": function_label(person.function, gender=person.gender),
                 "list_name": person.list_name,
             }
         )

@@ -126,9 +126,13 @@ class Participant(Base):
     delegation: Mapped[Delegation] = relationship(back_populates="participants")
 
     def name_as(self, style: NameStyle) -> str:
-        """The name composed for a place (badge, list, sentence, address); see badges.names."""
-        parts = (self.title, self.given_name, self.family_name)
+        """The name composed for a place (list, sentence), without the title; see badges.names.
+
+        The name with its title, in a language, is kiosk.services.titles.participant_name.
+        """
+        parts = (self.given_name, self.family_name)
         return compose(
+            "",
             *(part or "" for part in parts),
             style=style,
             badge_name=self.badge_name or "",
@@ -144,16 +148,6 @@ class Participant(Base):
     def list_name(self) -> str:
         """The name in lists sorted by family name: "DIALLO, Amina"."""
         return self.name_as(NameStyle.LIST)
-
-    @property
-    def badge_display_name(self) -> str:
-        """The name as printed on the badge: "Ms. Amina DIALLO", "王小明先生"."""
-        return self.name_as(NameStyle.BADGE)
-
-    @property
-    def formal_name(self) -> str:
-        """The name with the title, for addressing the person: "Ms. Amina Diallo"."""
-        return self.name_as(NameStyle.FORMAL)
 
     @hybrid_property
     def holds_place(self) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
 from kiosk.models import CheckIn, Event, Participant, Status
-from kiosk.services import mail
+from kiosk.services import mail, titles
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
@@ -50,9 +50,9 @@ def event_dates(event: Event, locale: str = "en") -> str:
     return format_days(event.starts_on, event.ends_on, locale)
 
 
-def printed_name(participant: Participant) -> str:
-    """The name as printed on badges and receipts ("Ms. Amina DIALLO", "王小明先生")."""
-    return participant.badge_display_name
+def printed_name(participant: Participant, language: str | None = None) -> str:
+    """The name as printed on badges and receipts in `language` ("Mme Amina DIALLO", "王小明先生")."""
+    return titles.participant_name(participant, language)
 
 
 def badge_number(participant: Participant) -> str:
@@ -83,9 +83,9 @@ def badge_data(session: Session, participant: Participant, locale: str | None = 
     return BadgeData(
         event_title=event.title,
         event_dates=event_dates(event, locale),
-        name=printed_name(participant),
+        name=printed_name(participant, locale),
         delegation=delegation.name,
-        function=function_label(participant.function, locale) or None,
+        function=function_label(participant.function, locale, participant.gender) or None,
         category=category,
         category_label=category_label(category, locale),
         badge_number=badge_number(participant),

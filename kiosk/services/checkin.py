@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from kiosk.models import (
     CheckInMethod,
     Delegation,
     Event,
+    Gender,
     JobKind,
     Kiosk,
     Mode,
@@ -42,7 +44,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
-from kiosk.services import counters, live, mail, name_search, printing
+from kiosk.services import counters, live, mail, name_search, printing, vocabulary
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
@@ -300,15 +302,15 @@ def existing_checkin(session: Session, participant: Participant) -> CheckIn | No
 def _already(checkin: CheckIn, event: Event) -> AlreadyCheckedIn:
     """The refusal of a second check-in: when the first was, in the page's language and the event's zone."""
     at = checkin.checked_in_at
-    return AlreadyCheckedIn(
-        _(
-            "You already checked in on %(date)s at %(time)s.",
-            date=format_day(at.astimezone(event.tz).date()),
-            time=format_clock(at, event.tz),
-        )
-        + " "
-        + _("For a new badge, please go to the registration desk.")
-    )
+    date, time = format_day(at.astimezone(event.tz).date()), format_clock(at, event.tz)
+    gender = vocabulary.gender_key(checkin.participant.gender)
+    if gender == Gender.FEMALE:
+        said = pgettext("female", "You already checked in on %(date)s at %(time)s.", date=date, time=time)
+    elif gender == Gender.MALE:
+        said = pgettext("male", "You already checked in on %(date)s at %(time)s.", date=date, time=time)
+    else:
+        said = _("You already checked in on %(date)s at %(time)s.", date=date, time=time)
+    return AlreadyCheckedIn(said + " " + _("For a new badge, please go to the registration desk."))
 
 
 def ensure_can_check_in(session: Session, participant: Participant) -> None:
@@ -321,7 +323,14 @@ def ensure_can_check_in(session: Session, participant: Participant) -> None:
         }[participant.status]
         raise NotAccredited(reason + " " + _desk())
     if participant.mode != Mode.IN_PERSON:
-        raise NotAccredited(_("You are registered to follow the meeting online.") + " " + _desk())
+        gender = vocabulary.gender_key(participant.gender)
+        if gender == Gender.FEMALE:
+            online = pgettext("female", "You are registered to follow the meeting online.")
+        elif gender == Gender.MALE:
+            online = pgettext("male", "You are registered to follow the meeting online.")
+        else:
+            online = _("You are registered to follow the meeting online.")
+        raise NotAccredited(online + " " + _desk())
     checkin = existing_checkin(session, participant)
     if checkin is not None:
         raise _already(checkin, participant.delegation.event)

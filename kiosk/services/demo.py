@@ -146,7 +146,8 @@ LANGUAGE_OF = {
     "TJ": "ru",
 }
 FUNCTIONS = ["head_of_delegation", "deputy_head_of_delegation", "delegate", "adviser", "expert"]
-TITLES = {"female": ["Ms.", "Dr.", "H.E. Ms."], "male": ["Mr.", "Dr.", "H.E. Mr."]}
+#: Codes of listed titles (kiosk/data/titles.json), shown in each language's form.
+TITLES = {"female": ["ms", "dr", "he_ms"], "male": ["mr", "dr", "he_mr"]}
 
 
 @dataclass

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from kiosk.models import Gender, Mode
+from kiosk.services import titles
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.vocabulary import FUNCTIONS, GENDER_LABELS, MODE_LABELS, OTHER_FUNCTION, function_code
 
@@ -216,8 +217,28 @@ def yes_or_no(value: Any) -> bool | None:
     raise ValueError(value)
 
 
+def _check_title(value: str) -> str | None:
+    """The form's "Other" choice is not a title: the title itself must be written."""
+    if value.casefold() == titles.OTHER_TITLE:
+        return _("Write the title, or choose one from the list.")
+    return None
+
+
 PARTICIPANT_FIELDS: tuple[Field, ...] = (
-    Field("title", lazy_pgettext("honorific", "Title"), max_length=40),
+    Field(
+        "title",
+        lazy_pgettext("honorific", "Title"),
+        max_length=40,
+        normalize=titles.normalize,
+        check=_check_title,
+        suggested=titles.codes(),
+        description=(
+            "One of the listed codes (mr, ms, mrs, he, he_mr, he_ms, dr, prof, amb, hon, sheikh, and any the "
+            'secretariat added; a listed title written in any of the six languages, such as "H.E. Ms." or '
+            '"S.E. Mme", is read as its code), shown in each language\'s form; or any other title as free '
+            "text, shown as typed."
+        ),
+    ),
     Field("given_name", _l("Given name"), required=True, max_length=120),
     Field("family_name", _l("Family name"), required=True, max_length=120),
     Field(

@@ -23,13 +23,17 @@ from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from badges.names import NameStyle
 from kiosk.models import Delegation, Event, Gender, MailStatus, OutgoingMail, Participant, User
 from kiosk.models.base import utcnow
+from kiosk.services import countries, titles, vocabulary
 from kiosk.services.dates import format_days, format_meeting
 from kiosk.services.keys import confirmation_code
 
 log = logging.getLogger(__name__)
 
+#: Languages written right to left: names inside their sentences are isolated.
+RTL_LANGUAGES = frozenset({"ar"})
 #: Longest wait between two delivery attempts of one message.
 MAX_BACKOFF = timedelta(hours=1)
 _PENDING = "mail_delivery"
@@ -45,27 +49,62 @@ def qr_png(code: str, box_size: int = 6) -> bytes:
     return buffer.getvalue()
 
 
-def salutation(participant: Participant) -> str:
-    """The opening line in the current language, following the recorded gender, neutral when unknown.
+def salutation(participant: Participant, language: str | None = None) -> str:
+    """The opening line in `language` (default: the current one), following the recorded gender.
 
-    A title the delegation gave ("H.E. Mr.", "Dr.") replaces Mr./Ms. and is never doubled
-    with another honorific; without a title or a gender the full name alone is used.
+    A listed title takes its form in the language and for the gender ("Excma. Sra.", "S.E. Mme",
+    "سعادة السيدة", "女士阁下" after the name) and replaces Mr./Ms.; a free-text title is written as
+    typed; without a title or a gender the full name alone is used. In Arabic the name and a
+    Latin title are isolated, so the line reads right to left without moving their dots.
     """
-    title = " ".join(participant.title.split())
+    language = language or titles.current_language()
+    with force_locale(language):
+        return _salutation(participant, language)
+
+
+def _salutation(participant: Participant, language: str) -> str:
+    """The opening line in the current language (see `salutation`)."""
+    isolate = language in RTL_LANGUAGES
     family = participant.family_name
-    if title and participant.gender == Gender.FEMALE:
-        return pgettext("salutation, woman with title", "Dear %(title)s %(name)s,", title=title, name=family)
-    if title and participant.gender == Gender.MALE:
-        return pgettext("salutation, man with title", "Dear %(title)s %(name)s,", title=title, name=family)
-    if title:
-        return pgettext(
-            "salutation, title, gender not known", "Dear %(title)s %(name)s,", title=title, name=family
+    gender = vocabulary.gender_key(participant.gender)
+    if participant.title.strip():
+        name = titles.titled(
+            participant.title, "", family, language, participant.gender, NameStyle.FORMAL, isolate=isolate
         )
-    if participant.gender == Gender.FEMALE:
+        if gender == Gender.FEMALE:
+            return pgettext("salutation, woman with title", "Dear %(titled_name)s,", titled_name=name)
+        if gender == Gender.MALE:
+            return pgettext("salutation, man with title", "Dear %(titled_name)s,", titled_name=name)
+        return pgettext("salutation, title, gender not known", "Dear %(titled_name)s,", titled_name=name)
+    if gender is None:
+        family = participant.full_name
+    if isolate:
+        family = f"{titles.FSI}{family}{titles.PDI}"
+    if gender == Gender.FEMALE:
         return pgettext("salutation, woman", "Dear Ms. %(name)s,", name=family)
-    if participant.gender == Gender.MALE:
+    if gender == Gender.MALE:
         return pgettext("salutation, man", "Dear Mr. %(name)s,", name=family)
-    return pgettext("salutation, gender not known", "Dear %(name)s,", name=participant.full_name)
+    return pgettext("salutation, gender not known", "Dear %(name)s,", name=family)
+
+
+def accredited_line(participant: Participant, event: str, delegation: Delegation) -> str:
+    """ "You are accredited …" in the current language, accrédité or accréditée as the gender says,
+    the delegation with the words that follow "delegation" ("de la Suisse", "del Reino Unido")."""
+    gender = vocabulary.gender_key(participant.gender)
+    words = {"event": event, "of_delegation": countries.of_delegation(delegation)}
+    if gender == Gender.FEMALE:
+        return pgettext(
+            "female",
+            "You are accredited to %(event)s as a member of the delegation %(of_delegation)s.",
+            **words,
+        )
+    if gender == Gender.MALE:
+        return pgettext(
+            "male",
+            "You are accredited to %(event)s as a member of the delegation %(of_delegation)s.",
+            **words,
+        )
+    return _("You are accredited to %(event)s as a member of the delegation %(of_delegation)s.", **words)
 
 
 def _domain(address: str) -> str:
@@ -94,7 +133,8 @@ def queue_confirmation(session: Session, participant: Participant) -> OutgoingMa
             "participant": participant,
             "delegation": delegation,
             "event": event,
-            "salutation": salutation(participant),
+            "salutation": salutation(participant, language),
+            "accredited": accredited_line(participant, event.title, delegation),
             "days": format_days(event.starts_on, event.ends_on, language),
             "meetings": [
                 (meeting, format_meeting(meeting.starts_at, meeting.ends_at, event.tz, language))
@@ -363,7 +403,7 @@ def queue_kiosk_code(
         text = render_template(
             "mail/kiosk_code.txt",
             event=event,
-            salutation=salutation(participant),
+            salutation=salutation(participant, language),
             code=code,
             minutes=minutes,
         )

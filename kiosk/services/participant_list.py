@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale, gettext
@@ -34,9 +35,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from badges.names import NameStyle, compose
 from kiosk.models import Category, Delegation, Event, Participant, Status
-from kiosk.services import countries, dates, vocabulary
+from kiosk.services import countries, dates, titles, vocabulary
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import FUNCTIONS
 
@@ -105,31 +105,21 @@ def check_language(language: str) -> str:
     )
 
 
-def title_in(participant: Participant, language: str) -> str:
-    """The participant's title as the list in `language` prints it (the one place the list asks)."""
-    return participant.title or ""
-
-
 def listed_name(participant: Participant, language: str) -> str:
-    """The name as the list in `language` prints it: "Ms. Amina DIALLO", "王小明先生"."""
-    return compose(
-        title_in(participant, language),
-        participant.given_name or "",
-        participant.family_name or "",
-        style=NameStyle.BADGE,
-        badge_name=participant.badge_name or "",
-    )
+    """The name with its title as the list in `language` prints it: "Mme Amina DIALLO", "王小明先生"."""
+    return titles.participant_name(participant, language)
 
 
-def function_in(function: str, language: str, known: dict[str, str | None]) -> str:
+def function_in(function: str, language: str, known: dict[str, str | None], gender: Any = None) -> str:
     """A function in the list's language: a listed one (as its code or its name in any of the six
-    languages) in `language`, free text as typed; `known` keeps what was already looked up."""
+    languages) in `language` and for the person's gender, free text as typed; `known` keeps what was
+    already looked up."""
     if not function:
         return ""
     if function not in known:
         known[function] = vocabulary.function_code(function)
     code = known[function]
-    return vocabulary.function_label(code, language) if code else function
+    return vocabulary.function_label(code, language, gender) if code else function
 
 
 def delegation_order(delegation: ListedDelegation, language: str) -> tuple:
@@ -184,7 +174,8 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
             ListedDelegation(
                 name=name,
                 members=[
-                    (listed_name(p, language), function_in(p.function, language, known)) for p in people
+                    (listed_name(p, language), function_in(p.function, language, known, p.gender))
+                    for p in people
                 ],
                 country=delegation.country.upper()
                 if delegation.country and delegation.category in STATE_CATEGORIES

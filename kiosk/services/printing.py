@@ -516,7 +516,7 @@ def _receipt_data(
             help_lines.append(_("Contact: %(email)s", email=event.contact_email))
         return printers.ReceiptData(
             event_title=event.title,
-            name=badging.printed_name(participant),
+            name=badging.printed_name(participant, language),
             delegation=countries.label(participant.delegation, language),
             badge_number=badging.badge_number(participant),
             printed_at=now,

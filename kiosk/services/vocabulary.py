@@ -102,6 +102,34 @@ FUNCTIONS: dict[str, Any] = {
     "expert": _l("Expert"),
     "observer": _l("Observer"),
 }
+#: The functions as said of a woman and of a man, in the languages that mark gender (Déléguée,
+#: Delegada, مندوبة); the plain names above are the neutral forms, used when the gender is not known.
+FUNCTIONS_BY_GENDER: dict[str, dict[str, Any]] = {
+    Gender.FEMALE.value: {
+        "head_of_delegation": lazy_pgettext("female", "Head of delegation"),
+        "deputy_head_of_delegation": lazy_pgettext("female", "Deputy head of delegation"),
+        "alternate_head_of_delegation": lazy_pgettext("female", "Alternate head of delegation"),
+        "representative": lazy_pgettext("female", "Representative"),
+        "alternate_representative": lazy_pgettext("female", "Alternate representative"),
+        "delegate": lazy_pgettext("female", "Delegate"),
+        "adviser": lazy_pgettext("female", "Adviser"),
+        "legal_adviser": lazy_pgettext("female", "Legal adviser"),
+        "expert": lazy_pgettext("female", "Expert"),
+        "observer": lazy_pgettext("female", "Observer"),
+    },
+    Gender.MALE.value: {
+        "head_of_delegation": lazy_pgettext("male", "Head of delegation"),
+        "deputy_head_of_delegation": lazy_pgettext("male", "Deputy head of delegation"),
+        "alternate_head_of_delegation": lazy_pgettext("male", "Alternate head of delegation"),
+        "representative": lazy_pgettext("male", "Representative"),
+        "alternate_representative": lazy_pgettext("male", "Alternate representative"),
+        "delegate": lazy_pgettext("male", "Delegate"),
+        "adviser": lazy_pgettext("male", "Adviser"),
+        "legal_adviser": lazy_pgettext("male", "Legal adviser"),
+        "expert": lazy_pgettext("male", "Expert"),
+        "observer": lazy_pgettext("male", "Observer"),
+    },
+}
 #: The form's choice for a function that is not in the list.
 OTHER_FUNCTION = "other"
 
@@ -132,17 +160,28 @@ def function_code(text: str) -> str | None:
         return wanted
     for language in ("en", "fr", "es", "ar", "zh", "ru"):
         with force_locale(language):
-            for code, name in FUNCTIONS.items():
-                if str(name).casefold() == wanted:
-                    return code
+            for names in (FUNCTIONS, *FUNCTIONS_BY_GENDER.values()):
+                for code, name in names.items():
+                    if str(name).casefold() == wanted:
+                        return code
     return None
 
 
-def function_label(function: str, locale: str | None = None) -> str:
-    """A participant's function as shown in `locale` (default: the current one); free text stays as is."""
+def gender_key(gender: Gender | str | None) -> str | None:
+    """ "female" or "male" when the gender is known to be one of them; None (neutral words) otherwise."""
+    value = getattr(gender, "value", gender)
+    return value if value in (Gender.FEMALE.value, Gender.MALE.value) else None
+
+
+def function_label(function: str, locale: str | None = None, gender: Gender | str | None = None) -> str:
+    """A participant's function as shown in `locale` (default: the current one), for their gender
+    ("Déléguée" for a woman, the neutral name when unknown); free text stays as is."""
     name = FUNCTIONS.get(function)
     if name is None:
         return function
+    key = gender_key(gender)
+    if key is not None:
+        name = FUNCTIONS_BY_GENDER[key][function]
     if locale is None:
         return str(name)
     with force_locale(locale):

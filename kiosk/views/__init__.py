@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import get_locale
 
-from kiosk.services import countries, dates, identity_details, vocabulary
+from kiosk.services import countries, dates, identity_details, titles, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
     accounts,
@@ -74,6 +74,13 @@ def init_app(app: Flask) -> None:
         response.cache_control.public = True
         response.cache_control.max_age = 86400
         return response
+
+    # Globals rather than context: the form macros are imported without the page's context.
+    app.jinja_env.globals.update(
+        title_choices=lambda: titles.choices(titles.current_language()),
+        title_form=lambda title, gender=None: titles.form(title, titles.current_language(), gender),
+        titled_name=titles.participant_name,
+    )
 
     @app.context_processor
     def labels() -> dict:

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from kiosk.models import Event, Participant
 from kiosk.services import countries, identity_details
 from kiosk.services.fields import PARTICIPANT_FIELDS
+from kiosk.services.titles import OTHER_TITLE
 from kiosk.services.vocabulary import OTHER_FUNCTION
 
 
@@ -19,14 +20,15 @@ class CsrfForm(FlaskForm):
 
 
 def submitted_fields() -> dict[str, str]:
-    """The participant fields posted with the request; "other" takes the function written beside it.
+    """The participant fields posted with the request; "other" takes the function or title written beside it.
 
-    "Other" with nothing written stays "other", which the function field refuses with a sentence.
+    "Other" with nothing written stays "other", which the field refuses with a sentence.
     """
     values = {f.name: request.form.get(f.name, "") for f in PARTICIPANT_FIELDS if f.name in request.form}
-    written = request.form.get("function_other", "").strip()
-    if written and values.get("function") in (OTHER_FUNCTION, "", None):
-        values["function"] = written
+    for name, other in (("function", OTHER_FUNCTION), ("title", OTHER_TITLE)):
+        written = request.form.get(f"{name}_other", "").strip()
+        if written and values.get(name) in (other, "", None):
+            values[name] = written
     return values
 
 

@@ -1,7 +1,7 @@
 """name order: a "family name first" choice per participant; Arabic search keys folded further
 
 Revision ID: 0018_name_order
-Revises: 0016_door_conflicts
+Revises: 0017_titles
 Create Date: 2026-12-06 22:00:00
 
 Fills `participants.family_name_first` from the conventions (badges.names.usually_family_first:
@@ -18,7 +18,7 @@ from kiosk.services.name_search import name_keys
 
 # revision identifiers, used by Alembic.
 revision = "0018_name_order"
-down_revision = "0016_door_conflicts"
+down_revision = "0017_titles"
 branch_labels = None
 depends_on = None
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.extensions import db
-from kiosk.models import Category, Event, Participant, Role, Status
+from kiosk.models import Category, Event, Gender, Participant, Role, Status
 from kiosk.services import badging, printing
 from tests.conftest import bearer
 
@@ -42,7 +42,8 @@ def test_focal_point_sees_the_badge_name_field_and_the_name_in_its_order(client,
     assert re.search(r'aria-describedby="([a-z]+-)?badge_name-hint"', form)
     response = client.post(link + "/participants", data=WANG, follow_redirects=True)
     assert "王小明 has been registered." in response.text
-    assert "<bdi>王小明先生</bdi>" in response.text
+    assert "<bdi>Mr. 王小明</bdi>" in response.text  # "先生" is the title Mr., in the page's language
+    assert "<bdi>王小明先生</bdi>" in client.get(link + "/?lang=zh").text
     wang = only_participant(app, china.id)
     edited = client.post(
         f"{link}/participants/{wang.id}/edit",
@@ -50,7 +51,8 @@ def test_focal_point_sees_the_badge_name_field_and_the_name_in_its_order(client,
         follow_redirects=True,
     )
     assert only_participant(app, china.id).badge_name == "WANG Xiaoming"
-    assert "<bdi>WANG Xiaoming 先生</bdi>" in edited.text
+    assert "<bdi>WANG Xiaoming 先生</bdi>" in edited.text  # the page is in Chinese now
+    assert "<bdi>Mr. WANG Xiaoming</bdi>" in client.get(link + "/?lang=en").text
 
 
 def test_badge_name_through_the_api_and_its_schema(client, app, china, delegation_link, make_token):
@@ -86,7 +88,8 @@ def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
     amina = make_participant(
         observer,
         status=Status.ACCREDITED,
-        title="Ms.",
+        title="ms",
+        gender=Gender.FEMALE,
         given_name="Amina",
         family_name="Diallo",
         function="head_of_delegation",
@@ -94,7 +97,7 @@ def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
     nagy = make_participant(
         observer,
         status=Status.ACCREDITED,
-        title="Mr.",
+        title="mr",
         given_name="Péter",
         family_name="Nagy",
         badge_name="NAGY Péter",
@@ -105,11 +108,12 @@ def test_badge_prints_the_composed_name_and_the_band_in_the_badge_language(
             for p in (wang, amina, nagy)
         }
         receipt = printing._receipt_data(db.session, db.session.get(Participant, amina.id))
-    assert data[wang.id].name == "王小明先生"
-    assert data[amina.id].name == "Ms. Amina DIALLO" and receipt.name == "Ms. Amina DIALLO"
-    assert data[nagy.id].name == "Mr. NAGY Péter"
+    assert data[wang.id].name == "王小明先生"  # a title typed in Chinese and kept as typed
+    # Listed titles in the badge's language (French), the receipt in the participant's (English).
+    assert data[amina.id].name == "Mme Amina DIALLO" and receipt.name == "Ms. Amina DIALLO"
+    assert data[nagy.id].name == "M. NAGY Péter"
     assert {d.category_label for d in data.values()} == {"OBSERVATEUR"}
-    assert data[amina.id].function == "Chef de délégation"
+    assert data[amina.id].function == "Cheffe de délégation"
     with app.app_context():
         assert data[amina.id].event_dates == badging.event_dates(db.session.get(Event, event.id), "fr")
 

@@ -49,7 +49,9 @@ def _holders_version(session: Session, event_id: int) -> tuple:
     return tuple(participants), tuple(tuple(row) for row in delegations)
 
 
-def _holders_json(session: Session, event_id: int, slug: str, version: tuple) -> tuple[str, frozenset[str]]:
+def _holders_json(
+    session: Session, event_id: int, slug: str, version: tuple, language: str = "en"
+) -> tuple[str, frozenset[str]]:
     """The holders part of a bundle as JSON members (without braces), and the categories in it.
 
     `version` is `_holders_version`'s, whose second part is the event's delegations.
@@ -61,7 +63,20 @@ def _holders_json(session: Session, event_id: int, slug: str, version: tuple) ->
         .where(Participant.event_id == event_id)
         .order_by(Participant.id)
     )
-    for pid, title, given, family, badge_name, first, status, serial, has_photo, updated, d_id in rows:
+    for (
+        pid,
+        title,
+        given,
+        family,
+        badge_name,
+        first,
+        status,
+        serial,
+        has_photo,
+        updated,
+        gender,
+        d_id,
+    ) in rows:
         if serial > 1:
             revoked.append({"participant_id": pid, "below_serial": serial})
         if status != Status.ACCREDITED:
@@ -69,7 +84,7 @@ def _holders_json(session: Session, event_id: int, slug: str, version: tuple) ->
             continue
         delegation, category = delegations.get(d_id, ("", ""))
         participants[str(pid)] = {
-            "name": _holder_name(title, given, family, badge_name, first),
+            "name": _holder_name(title, given, family, badge_name, first, gender, language),
             "delegation": delegation,
             "category": category,
             "serial": serial,
@@ -92,10 +107,13 @@ def offline_bundle(
     translates one) and the delegations' names in the reader's language where they differ. The
     tag is the same for the same content, whenever it was generated.
     """
-    version = _holders_version(session, event.id)
+    # The names carry their title in the badge's language: a change of that language is a new version.
+    version = (*_holders_version(session, event.id), event.badge_language or "en")
     cached = _holders.get(event.id)
     if cached is None or cached[0] != (version, event.slug):  # the photo links name the event
-        members, categories = _holders_json(session, event.id, event.slug, version)
+        members, categories = _holders_json(
+            session, event.id, event.slug, version, event.badge_language or "en"
+        )
         digest = hashlib.sha256(members.encode()).hexdigest()
         cached = _holders[event.id] = ((version, event.slug), members, digest, categories)
     _version, members, digest, categories = cached

@@ -61,6 +61,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Participant.family_name,
             Participant.badge_name,
             Participant.family_name_first,
+            Participant.gender,
             Delegation.name,
             Delegation.category,
             Delegation.country,
@@ -76,7 +77,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
     people = [
         {
             "id": pid,
-            "name": _holder_name(title, given, family, badge_name, first),
+            "name": _holder_name(title, given, family, badge_name, first, gender, event.badge_language),
             "family_name": family,
             "given_name": given,
             "delegation": countries.delegation_name(delegation, category, country),
@@ -84,9 +85,20 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             "checkpoint": checkpoint or "",
             "since": at,
         }
-        for pid, title, given, family, badge_name, first, delegation, category, country, checkpoint, at in (
-            rows
-        )
+        for (
+            pid,
+            title,
+            given,
+            family,
+            badge_name,
+            first,
+            gender,
+            delegation,
+            category,
+            country,
+            checkpoint,
+            at,
+        ) in rows
     ]
     people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
     return people

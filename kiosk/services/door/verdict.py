@@ -21,8 +21,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from badges import codes
-from badges.names import NameStyle, compose
-from kiosk.models import Counter, Delegation, Event, Participant, Status
+from badges.names import NameStyle
+from kiosk.models import Counter, Delegation, Event, Gender, Participant, Status
 from kiosk.models.base import utcnow
 from kiosk.models.door import (
     Checkpoint,
@@ -32,7 +32,7 @@ from kiosk.models.door import (
     Scan,
     ScanResult,
 )
-from kiosk.services import countries, live
+from kiosk.services import countries, live, titles
 from kiosk.services.door import history
 from kiosk.services.door.caches import Gate, _gate, _gates, _keys
 from kiosk.services.errors import ValidationFailed
@@ -172,6 +172,7 @@ _HOLDER = (
     Participant.badge_serial,
     Participant.photo.is_not(None),
     Participant.updated_at,
+    Participant.gender,
 )
 
 
@@ -180,16 +181,27 @@ def _holder_name(
     given: str | None,
     family: str | None,
     badge_name: str | None,
-    family_name_first: bool | None = None,
-    style: NameStyle = NameStyle.BADGE,
+    family_name_first: bool | None,
+    gender: Gender | None,
+    language: str | None,
 ) -> str:
-    """The name the officer reads: the one printed on the badge ("Ms. Amina DIALLO")."""
-    return compose(title or "", given or "", family or "", style, badge_name or "", family_name_first)
+    """The name the officer reads: as printed on the badge, in the badge's language ("Mme Amina DIALLO")."""
+    return titles.titled(
+        title or "",
+        given or "",
+        family or "",
+        language or "en",
+        gender,
+        NameStyle.BADGE,
+        badge_name or "",
+        family_name_first=family_name_first,
+    )
 
 
 _SHOWN = (
-    select(*_HOLDER, Delegation.name, Delegation.category, Delegation.country)
+    select(*_HOLDER, Delegation.name, Delegation.category, Delegation.country, Event.badge_language)
     .join(Delegation, Delegation.id == Participant.delegation_id)
+    .join(Event, Event.id == Participant.event_id)
     .where(Participant.id == bindparam("pid"), Participant.event_id == bindparam("eid"))
 )
 
@@ -279,11 +291,11 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     row = session.connection().execute(_SHOWN, {"pid": participant_id, "eid": event_id}).one_or_none()
     if row is None:
         return None
-    pid, title, given, family, badge_name, first, status, serial, has_photo, updated = row[:10]
-    delegation, category, country = row[10:]
+    pid, title, given, family, badge_name, first, status, serial, has_photo, updated, gender = row[:11]
+    delegation, category, country, language = row[11:]
     shown = Shown(
         pid,
-        _holder_name(title, given, family, badge_name, first),
+        _holder_name(title, given, family, badge_name, first, gender, language),
         countries.delegation_name(delegation, category, country),
         category.value,
         bool(has_photo),
