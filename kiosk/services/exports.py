@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from badges.names import NameStyle, compose
 from kiosk.models import Checkpoint, Delegation, Direction, Event, Participant, Scan, ScanResult
-from kiosk.services import countries, events, identity_details, live_figures
+from kiosk.services import countries, events, identity_details, live_figures, titles
 from kiosk.services.dates import machine_moment
 from kiosk.services.door import REASON_TEXT
 from kiosk.services.fields import CHOICE_LABELS
@@ -124,22 +124,25 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
         ("id", None),
         ("category_code", None),
         ("country_code", None),
+        ("title_code", None),
+        ("family_name_first", None),
         ("function_code", None),
         ("gender_code", None),
         ("mode_code", None),
         ("language_code", None),
         ("status_code", None),
     ]
+    language, listed_titles = titles.current_language(), set(titles.codes())
     body = [
         [
             p.reference,
             countries.label(d),
             _words(CATEGORY_LABELS, d.category),
             countries.country_name(d.country) if d.country else "",
-            p.title,
+            titles.form(p.title, language, p.gender) if p.title else "",
             p.given_name,
             p.family_name,
-            function_label(p.function) if p.function else "",
+            function_label(p.function, language, p.gender) if p.function else "",
             _words(GENDER_LABELS, p.gender),
             p.email,
             _words(MODE_LABELS, p.mode),
@@ -150,6 +153,8 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
             p.id,
             _code(d.category),
             d.country or "",
+            p.title if p.title in listed_titles else "",
+            "" if p.family_name_first is None else ("yes" if p.family_name_first else "no"),
             p.function if p.function in FUNCTIONS else "",
             _code(p.gender),
             _code(p.mode),

@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from kiosk.extensions import db
@@ -185,3 +186,17 @@ def test_a_row_with_a_wrong_field_still_takes_its_place_so_every_cap_error_shows
         "The delegation of Chile has 3 of 3 places. Withdraw or substitute a participant, "
         "or register this person to follow the meeting online."
     ]
+
+
+def test_titles_and_functions_are_exported_in_words_for_the_person_with_their_codes_beside(
+    app, make_delegation, make_participant
+):
+    delegation = make_delegation()
+    make_participant(delegation, given_name="Amina", family_name="Diallo", title="he_ms",
+                     gender=Gender.FEMALE, function="delegate", family_name_first=True)  # fmt: skip
+    with app.test_request_context(), force_locale("fr"):
+        table = exports.build(db.session, db.session.get(Event, delegation.event_id), "participants")
+        row = dict(zip(table.keys, table.rows[0], strict=True))
+    assert (row["title"], row["title_code"]) == ("S.E. Mme", "he_ms")
+    assert (row["function"], row["function_code"]) == ("Déléguée", "delegate")
+    assert row["family_name_first"] == "yes"

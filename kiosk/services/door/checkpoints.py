@@ -142,6 +142,8 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
             Participant.given_name,
             Participant.family_name,
             Participant.badge_name,
+            Participant.family_name_first,
+            Participant.gender,
             Delegation.name,
             Delegation.category,
             Delegation.country,
@@ -158,7 +160,21 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
         .limit(limit)
     )
     found = []
-    for scan, checkpoint, title, given, family, badge_name, delegation, category, country, by, fixer in rows:
+    for (
+        scan,
+        checkpoint,
+        title,
+        given,
+        family,
+        badge_name,
+        first,
+        gender,
+        delegation,
+        category,
+        country,
+        by,
+        fixer,
+    ) in rows:
         named = scan.participant_id is not None and given is not None
         found.append(
             Conflict(
@@ -170,7 +186,11 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
                 direction=scan.direction,
                 result=scan.result,
                 server_reason=scan.server_reason,
-                participant=_holder_name(title, given, family, badge_name) if named else "",
+                participant=(
+                    _holder_name(title, given, family, badge_name, first, gender, event.badge_language)
+                    if named
+                    else ""
+                ),
                 delegation=countries.delegation_name(delegation, category, country) if named else "",
                 officer=by or "",
                 device=_CALLER_LABEL.sub("", scan.device),
