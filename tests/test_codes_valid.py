@@ -46,7 +46,7 @@ def test_seed_demo_runs_the_event_today_and_the_next_two_days(app, runner):
 def test_seed_demo_can_keep_the_letters_dates(app, runner):
     result = runner.invoke(args=["seed-demo", "--dates-from-letters"])
     assert result.exit_code == 0, result.output
-    assert "18 Jun 2024 – 20 Jun 2024" in result.output
+    assert "(18–20 June 2024)" in result.output
     assert "no one is accredited" in result.output
     with app.app_context():
         event = db.session.execute(select(Event).filter_by(slug="im2024")).scalar_one()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Event, Participant
-from kiosk.services import checkin
+from kiosk.services import checkin, titles
 from tests.conftest import base_config
 from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
 
@@ -57,15 +59,17 @@ def test_existing_people_get_their_name_order_and_folded_keys(empty_database, tm
                 {"id": pid, "did": did, "given": given, "family": family, "ref": f"AAAA-000{pid}"},
             )
         db.session.commit()
-        event = db.session.get(Event, 1)
+        # Later migrations add columns the models know (events.credentials_required …): the search
+        # needs only the event's id, so the model is not loaded before the schema is whole.
+        event = SimpleNamespace(id=1)
         assert checkin.find_by_family_name(db.session, event, "حداد") == []  # before: only with the article
         db.session.remove()
-        upgrade(directory=directory, revision="0018_name_order")
+        upgrade(directory=directory, revision="head")
         people = {p.id: p for p in db.session.query(Participant).all()}
         assert {pid: p.family_name_first for pid, p in people.items()} == {
             1: True, 2: True, 3: True, 4: False, 5: False, 6: False
         }  # fmt: skip
-        assert [people[pid].badge_display_name for pid in (1, 2, 3, 4)] == [
+        assert [titles.participant_name(people[pid], "en") for pid in (1, 2, 3, 4)] == [
             "NGUYEN Thi Minh Khai",
             "NAGY Péter",
             "王小明",

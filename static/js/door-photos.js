@@ -14,22 +14,26 @@ const absolute = (url) => new URL(url, location.href).href;
 const available = () => "caches" in self;
 
 let syncing = null;
+let dropped = false;
 
 export async function dropPhotos() {
-  // Every offline photo of this device, gone (sign-out, or the event is over).
+  // Every offline photo of this device, gone (sign-out, or the event is over), and none fetched
+  // again by this page: a download still running stops first, so it cannot bring the cache back.
+  dropped = true;
+  await syncing?.catch(() => 0);
   if (available()) await caches.delete(PHOTOS_CACHE);
 }
 
 export function syncPhotos(bundle, onProgress = () => {}) {
   // Bring the kept photos in line with `bundle`: delete what it no longer lists, fetch what is missing.
-  if (!available() || !bundle) return Promise.resolve(0);
+  if (!available() || !bundle || dropped) return Promise.resolve(0);
   if (!syncing) syncing = sync(bundle, onProgress).finally(() => (syncing = null));
   return syncing;
 }
 
 async function sync(bundle, onProgress) {
   if (Date.now() >= Date.parse(bundle.event?.photos_until || 0)) {
-    await dropPhotos();
+    if (available()) await caches.delete(PHOTOS_CACHE);
     onProgress(0);
     return 0;
   }
@@ -50,7 +54,7 @@ async function sync(bundle, onProgress) {
   const missing = [...wanted].filter((url) => !held.has(url));
   let failed = false;
   const worker = async () => {
-    while (missing.length && !failed) {
+    while (missing.length && !failed && !dropped) {
       const url = missing.shift();
       try {
         const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });

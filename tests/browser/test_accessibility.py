@@ -193,7 +193,7 @@ def tour(page: Page, site: Site, lang: str) -> Iterator[str]:
     submit(page.locator("#import button[type=submit]"))
     yield "organizer: import with errors"
     chile = page.locator("tr", has=page.get_by_role("rowheader", name="Chile", exact=True))
-    submit(chile.locator("td a.button"))
+    submit(chile.locator("td a.button[href$='/new-link']"))
     yield "organizer: new private link, asked first"
     submit(page.locator("main form button[type=submit]"))
     yield "organizer: new private link"

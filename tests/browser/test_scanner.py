@@ -28,7 +28,9 @@ def camera_page(browser, live_server, tmp_path):
         context = camera_browser.new_context()
         context.grant_permissions(["camera"], origin=live_server)
         page = context.new_page()
-        page.goto(f"{live_server}/login")
+        # A page of the kiosk: only the kiosk, door, focal-point and desk pages may use the camera
+        # (Permissions-Policy); the sign-in page may not.
+        page.goto(f"{live_server}/kiosk/")
         page.evaluate(LOAD)
         yield page
     finally:

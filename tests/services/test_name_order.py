@@ -7,7 +7,7 @@ import pytest
 from badges.names import NameStyle, compose, usually_family_first
 from kiosk.extensions import db
 from kiosk.models import Delegation, Event, Participant, Role
-from kiosk.services import participant_import, registration
+from kiosk.services import participant_import, registration, titles
 from kiosk.services.audit import Actor
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.fields import yes_or_no
@@ -95,7 +95,7 @@ def _add(app, delegation_id: int, data: dict) -> tuple[bool | None, str, str]:
         delegation = db.session.get(Delegation, delegation_id)
         person = registration.add_participant(db.session, delegation, data, ORGANIZER)
         db.session.commit()
-        return person.family_name_first, person.badge_display_name, person.list_name
+        return person.family_name_first, titles.participant_name(person, "en"), person.list_name
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,8 @@ def _add(app, delegation_id: int, data: dict) -> tuple[bool | None, str, str]:
             (True, "Ms. NGUYỄN Thị Minh Khai", "NGUYỄN Thị Minh Khai"),
         ),
         ("HU", {"given_name": "Péter", "family_name": "Nagy"}, (True, "NAGY Péter", "NAGY Péter")),
-        ("CH", {"given_name": "小明", "family_name": "王", "title": "先生"}, (True, "王小明先生", "王小明")),
+        # "先生" is the listed title Mr., shown in the language of the page (English here).
+        ("CH", {"given_name": "小明", "family_name": "王", "title": "先生"}, (True, "Mr. 王小明", "王小明")),
         ("DE", {"title": "Ms.", "given_name": "Anna", "family_name": "Müller"},
          (False, "Ms. Anna MÜLLER", "MÜLLER, Anna")),
         (
@@ -155,9 +156,9 @@ def test_an_edit_keeps_a_choice_and_follows_the_usual_order_otherwise(app, make_
         )
         registration.update_participant(db.session, chosen, {"given_name": "Bora"}, ORGANIZER)
         assert (usual.family_name_first, usual.full_name) == (True, "李安娜")
-        assert (chosen.family_name_first, chosen.badge_display_name) == (True, "KIM Bora")
+        assert (chosen.family_name_first, titles.participant_name(chosen, "en")) == (True, "KIM Bora")
         registration.update_participant(db.session, chosen, {"family_name_first": None}, ORGANIZER)
-        assert (chosen.family_name_first, chosen.badge_display_name) == (False, "Bora KIM")
+        assert (chosen.family_name_first, titles.participant_name(chosen, "en")) == (False, "Bora KIM")
         with pytest.raises(ValidationFailed) as refused:
             registration.update_participant(db.session, chosen, {"family_name_first": "maybe"}, ORGANIZER)
         assert "family_name_first" in refused.value.errors
@@ -195,7 +196,7 @@ def test_an_import_reads_the_order_column(app, make_event):
             db.session, db.session.get(Event, event.id), rows, mapping, ORGANIZER
         )
         db.session.commit()
-        assert [(p.family_name_first, p.badge_display_name) for p in made] == [
+        assert [(p.family_name_first, titles.participant_name(p, "en")) for p in made] == [
             (True, "NGUYEN Thi Minh Khai"),
             (True, "MÜLLER Anna"),
             (False, "Lan TRAN"),
@@ -214,8 +215,8 @@ def test_the_door_and_the_model_compose_the_same_name(app, make_delegation, make
     )
     with app.app_context():
         stored = db.session.get(Participant, person.id)
-        assert stored.badge_display_name == "Dr. NAGY Péter"
-        assert _holder_name("Dr.", "Péter", "Nagy", "", True) == stored.badge_display_name
+        assert titles.participant_name(stored, "en") == "Dr. NAGY Péter"
+        assert _holder_name(stored.title, "Péter", "Nagy", "", True, None, "en") == "Dr. NAGY Péter"
 
 
 def test_the_scans_export_writes_names_as_their_owners_do(app, make_delegation, make_participant):
@@ -244,5 +245,5 @@ def test_the_scans_export_writes_names_as_their_owners_do(app, make_delegation, 
             )
         db.session.commit()
         table = exports.scans(db.session, db.session.get(Event, delegation.event_id))
-        names = [row[table.header.index("name")] for row in table.rows]
+        names = [row[table.keys.index("name")] for row in table.rows]
         assert names == ["王小明", "Nagy Péter"]

@@ -52,7 +52,7 @@ SENTENCE = {
     "fr": "en tant que membre de la délégation {}.",
     "es": "como miembro de la delegación {}.",
     "ru": "в качестве члена делегации {}.",
-    "ar": "بصفتكم عضوًا في وفد {}.",
+    "ar": "في وفد {}.",  # "بصفتكِ عضوةً" for a woman, "بصفتكَ عضوًا" for a man (kiosk/services/mail.py)
     "zh": "您已作为{}代表团成员",
 }
 
@@ -146,7 +146,7 @@ def test_exports_are_in_words_in_the_organizers_language_with_codes_apart(
     assert header[:4] == ["Référence", "Délégation", "Catégorie", "Pays"]
     assert row["delegation"] == "Suisse" and row["country"] == "Suisse"
     assert row["category"] == "État partie"
-    assert row["function"] == "Chef de délégation"
+    assert row["function"] == "Cheffe de délégation"  # for a woman
     assert row["gender"] == "Femme"
     assert row["status"] == "Accrédité"
     # the codes, in their own columns, headed by their machine names in every language

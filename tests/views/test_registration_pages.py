@@ -12,6 +12,7 @@ from sqlalchemy import select
 from kiosk.extensions import db
 from kiosk.models import Participant, Status
 from kiosk.models.base import utcnow
+from kiosk.services import titles
 
 NEW = {
     "title": "Ms.",
@@ -194,6 +195,6 @@ def test_the_focal_point_chooses_the_name_order(client, app, delegation, link):
         f"{link}/participants/{people['Péter'].id}/edit",
         data={**NEW, "given_name": "Péter", "family_name": "Nagy", "family_name_first": "no"},
     )
-    assert {p.given_name: p.badge_display_name for p in stored(app, delegation.id)}[
+    assert {p.given_name: titles.participant_name(p, "en") for p in stored(app, delegation.id)}[
         "Péter"
     ] == f"{NEW['title']} Péter NAGY".strip()
