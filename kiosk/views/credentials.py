@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from kiosk.extensions import db
 from kiosk.models import Event, Role
-from kiosk.services import credentials, documents, exports
+from kiosk.services import credentials, documents, exports, titles
 from kiosk.services.audit import record
 from kiosk.services.participant_list import LANGUAGES
 from kiosk.services.vocabulary import AUTHORITY_LABELS, DECISION_LABELS, DOCUMENT_KIND_LABELS
@@ -147,9 +147,10 @@ def document_preview(slug: str, document_id: int):
 @bp.get("/events/<slug>/credentials")
 @staff_required(Role.ORGANIZER)
 def credentials_report(slug: str):
-    """The report on a page that refreshes itself (static/js/poll-section.js)."""
+    """The report on a page that refreshes itself (static/js/poll-section.js), in the page's language
+    (States by their UN names, dates as that language writes them) unless `language` asks another."""
     event = event_or_404(slug)
-    language = request.args.get("language", "en")
+    language = request.args.get("language") or titles.current_language()
     language = language if language in LANGUAGES else "en"
     report = credentials.build(db.session, event, language)
     return render_template(

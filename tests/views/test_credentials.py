@@ -134,6 +134,8 @@ def test_with_the_setting_on_the_accreditation_list_refuses_and_the_focal_point_
 
     report = client.get(f"/admin/events/{event.slug}/credentials")
     assert report.status_code == 200 and "data-poll" in report.text
+    french = client.get(f"/admin/events/{event.slug}/credentials?lang=fr")  # in the page's language
+    assert ">Chili</a>" in french.text and ">Chile</a>" not in french.text
     xlsx = client.get(f"/admin/events/{event.slug}/credentials.xlsx")
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
     assert rows[1][2] == "Formal credentials (original)" and rows[1][6] == 1
