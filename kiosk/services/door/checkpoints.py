@@ -51,17 +51,23 @@ def checkpoint_json(event: Event, checkpoint: Checkpoint) -> dict[str, Any]:
     }
 
 
+#: What the door needs to write a holder's name as printed on the badge (`_holder_name`'s arguments).
+_NAME_PARTS = (
+    Participant.title,
+    Participant.given_name,
+    Participant.family_name,
+    Participant.badge_name,
+    Participant.family_name_first,
+    Participant.gender,
+)
+
+
 def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[str, Any]]:
     """The people inside a venue now, by delegation then name, with where and when they entered."""
     rows = session.execute(
         select(
             Participant.id,
-            Participant.title,
-            Participant.given_name,
-            Participant.family_name,
-            Participant.badge_name,
-            Participant.family_name_first,
-            Participant.gender,
+            *_NAME_PARTS,
             Delegation.name,
             Delegation.category,
             Delegation.country,
@@ -138,12 +144,7 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
         select(
             Scan,
             Checkpoint.name,
-            Participant.title,
-            Participant.given_name,
-            Participant.family_name,
-            Participant.badge_name,
-            Participant.family_name_first,
-            Participant.gender,
+            *_NAME_PARTS,
             Delegation.name,
             Delegation.category,
             Delegation.country,
