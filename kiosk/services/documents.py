@@ -346,8 +346,8 @@ def clean_description(data: Mapping[str, Any], delegation: Delegation) -> dict[s
     return values
 
 
-def _described(document: CredentialDocument) -> dict[str, Any]:
-    """What the audit log keeps of a document: no file, no names."""
+def described(document: CredentialDocument) -> dict[str, Any]:
+    """What the audit log keeps of a document, and the API shows of it: no file, no names."""
     return {
         "kind": document.kind.value,
         "authority": document.authority.value,
@@ -395,7 +395,7 @@ def add_document(
         "credential_document",
         document.id,
         event_id=delegation.event_id,
-        changes=_described(document),
+        changes=described(document),
     )
     return document
 
