@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 import time
 import unicodedata
@@ -210,9 +211,20 @@ def document(session: Session, event: Event, language: str = "en") -> tuple[str,
             direction="rtl" if language in RIGHT_TO_LEFT else "ltr",
             dates=dates.format_days(event.starts_on, event.ends_on, language),
         )
-        page = str(_l("Page")).replace("\\", "").replace('"', "")
-    folios = f'@page {{ @bottom-center {{ content: "{page} " counter(page) " / " counter(pages); }} }}'
-    return html, folios
+        folio = gettext("Page %(page)d of %(pages)d", page=_PAGE, pages=_PAGES)
+    return html, "@page { @bottom-center { content: " + _css_content(folio) + "; } }"
+
+
+#: Stand-ins for the page numbers in the translated folio ("第 %(page)d 页，共 %(pages)d 页").
+_PAGE, _PAGES = 987654321, 987654322
+
+
+def _css_content(folio: str) -> str:
+    """The folio as a CSS `content` value: its words quoted, the numbers as the page counters."""
+    parts = re.split(f"({_PAGE}|{_PAGES})", folio)
+    counters = {str(_PAGE): "counter(page)", str(_PAGES): "counter(pages)"}
+    words = (part.replace("\\", "").replace('"', "") for part in parts if part)
+    return " ".join(counters.get(word) or f'"{word}"' for word in words)
 
 
 def pdf_from(html: str, folios: str) -> bytes:
