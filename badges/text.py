@@ -263,7 +263,7 @@ def _fribidi() -> ctypes.CDLL:
 _PAR_LTR, _PAR_RTL = 0x110, 0x111  # FRIBIDI_PAR_LTR, FRIBIDI_PAR_RTL
 
 
-def _word_direction(word: str) -> str | None:
+def word_direction(word: str) -> str | None:
     """Return "R" or "L" after the first strong character of a word, or None if it has none."""
     for char in word:
         kind = unicodedata.bidirectional(char)
@@ -283,7 +283,7 @@ def _levels(text: str, rtl: bool) -> list[int]:
     if not rtl and not any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for c in text):
         return [0] * len(text)
     words = re.findall(r"\S+|\s+", text)
-    directions = [None if word.isspace() else _word_direction(word) for word in words]
+    directions = [None if word.isspace() else word_direction(word) for word in words]
     for i, word in enumerate(words):  # words without a strong letter join the group before them
         if directions[i] is None and not word.isspace():
             before = [d for d, w in zip(directions[:i], words[:i], strict=True) if not w.isspace() and d]

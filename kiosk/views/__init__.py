@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup
 
+from badges.text import is_rtl, word_direction
 from kiosk.services import countries, dates, identity_details, titles, vocabulary
 from kiosk.services.fields import CHOICE_LABELS
 from kiosk.views import (
@@ -62,6 +66,38 @@ BLUEPRINTS = (
 )
 
 
+def isolated(text: str | None) -> Markup:
+    """Typed text (a name) isolated in a <bdi>, in the direction the badge prints it (most of its
+    letters: `badges.text.is_rtl`), so "H.E. Mr. أحمد الحداد" has its title on the same side on
+    every page as on the badge; in a right-to-left text each group of left-to-right words is
+    isolated too, as on the badge, or plain bidi would show ".H.E. Mr". `static/js/bidi.js` does
+    the same on the kiosk and the door."""
+    text = text or ""
+    if not is_rtl(text):
+        return Markup('<bdi dir="ltr">{}</bdi>').format(text)
+    pieces: list[str] = []
+    group: list[str] = []  # the left-to-right words being gathered, with the spaces between them
+    spaces, before = "", None
+    for token in re.findall(r"\S+|\s+", text):
+        if token.isspace():
+            spaces += token
+            continue
+        direction = word_direction(token) or before  # a word without letters joins the one before it
+        if direction == "L":
+            (group if group else pieces).append(spaces)
+            group.append(token)
+        else:
+            if group:
+                pieces.append(Markup('<bdi dir="ltr">{}</bdi>').format("".join(group)))
+                group = []
+            pieces += [spaces, token]
+        spaces, before = "", direction
+    if group:
+        pieces.append(Markup('<bdi dir="ltr">{}</bdi>').format("".join(group)))
+    pieces.append(spaces)
+    return Markup('<bdi dir="rtl">{}</bdi>').format(Markup("").join(pieces))
+
+
 def init_app(app: Flask) -> None:
     """Register the page blueprints and what every template may use."""
     for bp in BLUEPRINTS:
@@ -81,6 +117,7 @@ def init_app(app: Flask) -> None:
         title_form=lambda title, gender=None: titles.form(title, titles.current_language(), gender),
         titled_name=titles.participant_name,
     )
+    app.jinja_env.filters["isolated"] = isolated
 
     @app.context_processor
     def labels() -> dict:

@@ -13,9 +13,11 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from badges.text import is_rtl
 from kiosk.extensions import db
 from kiosk.models import Direction, Event, Role, Scan
 from kiosk.services import door, keys
+from kiosk.views import isolated
 from tests.browser.axe import report, serious_violations
 from tests.browser.test_dashboard import a_meeting, change, check_in, scan
 from tests.browser.test_dashboard import sign_in as sign_in_organizer
@@ -295,4 +297,63 @@ def test_pages_link_a_favicon_and_nothing_is_missing(app, server, browser, make_
     ico = page.request.get(f"{server.url}/favicon.ico")
     assert ico.status == 200 and ico.headers["content-type"].startswith("image/")
     assert missing == []
+    context.close()
+
+
+#: Names with a title in another script: the direction most of their letters have, as the badge prints them.
+MIXED = {
+    "H.E. Mr. أحمد الحداد": "rtl",  # more Arabic letters than Latin: right to left, title on the right
+    "Dr. Sarah MITCHELL": "ltr",
+    "السيد John SMITH": "ltr",
+    "Dr. أل": "ltr",
+    "Ms. 王小明": "ltr",
+    "2026": "ltr",
+}
+
+
+def test_a_name_with_a_title_in_another_script_reads_as_on_the_badge(app, server, browser, make_user):
+    slug, main, _ids, _codes, _png = door_event(app)
+    with app.app_context():
+        event = db.session.execute(select(Event).filter_by(slug=slug)).scalar_one()
+        haddad = accredited(db.session, event, "أحمد", "الحداد", "Kenya")
+        haddad.title = "he_mr"
+        code = keys.badge_code(db.session, haddad)
+        db.session.commit()
+    officer = make_user(Role.SECURITY)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    sign_in(page, server.url, officer.email, f"/door/{slug}/")
+    page.goto(f"{server.url}/door/{slug}/?lang=en")
+    expect(page.locator("#door")).to_have_attribute("data-started", "1")
+    # the page's rule is the badge's rule (badges.text.is_rtl) and the server pages' (`isolated`)
+    decided = page.evaluate(
+        "async (names) => { const { bdi } = await import('/static/js/bidi.js');"
+        " return names.map((name) => bdi(name).outerHTML); }",
+        list(MIXED),
+    )
+    assert [re.search(r'dir="(\w+)"', html)[1] for html in decided] == list(MIXED.values())
+    assert list(MIXED.values()) == ["rtl" if is_rtl(name) else "ltr" for name in MIXED]
+    assert decided == [str(isolated(name)) for name in MIXED]
+    assert decided[0] == '<bdi dir="rtl"><bdi dir="ltr">H.E. Mr.</bdi> أحمد الحداد</bdi>'
+    page.select_option("#door-checkpoint", str(main))
+    show_badge_to_hand_scanner(page, code)
+    expect(verdict(page, 1)).to_have_attribute("data-result", "accepted")
+    name = page.locator("#door-name > bdi")
+    expect(name).to_have_text("H.E. Mr. أحمد الحداد")
+    expect(name).to_have_attribute("dir", "rtl")
+    # the title is printed to the right of the name, as on the badge (an English page, left to right),
+    # and whole: its full stop right after "Mr", not at the far left (".H.E. Mr")
+    title, stop, rest = name.evaluate(
+        """(element) => {
+             const title = element.querySelector('bdi'), text = title.firstChild;
+             const range = document.createRange();
+             range.setStart(text, 7); range.setEnd(text, 8);  // the full stop of "Mr."
+             const stop = range.getBoundingClientRect().right;
+             range.setStart(element.lastChild, 1); range.setEnd(element.lastChild, element.lastChild.length);
+             return [title.getBoundingClientRect().toJSON(), stop, range.getBoundingClientRect().right];
+           }"""
+    )
+    assert title["left"] >= rest - 1
+    assert abs(stop - title["right"]) < 1  # the last thing in the title, not its first
+    shot(page, "door-verdict-mixed-title-en.png")
     context.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kiosk.extensions import db
-from kiosk.models import CheckIn, JobStatus, OutgoingMail, Participant, PrintJob, Role, Status
+from kiosk.models import CheckIn, Delegation, JobStatus, OutgoingMail, Participant, PrintJob, Role, Status
 from kiosk.services import counters, printing
 from tests.checkin_fixtures import *  # noqa: F403 (fixtures)
 
@@ -27,6 +27,18 @@ def test_search_by_name_and_reference(client, setting, login, reference_of):
     assert "Bruno" in response.text and "Ana" not in response.text.split('id="results"')[1]
     response = client.get(page(setting), query_string={"q": "zz"})
     assert "No one matches" in response.text
+
+
+def test_names_read_in_the_direction_the_badge_prints_them(app, client, setting, login, make_participant):
+    """A Latin title with an Arabic name reads right to left, title on the right, as on the badge."""
+    with app.app_context():
+        chile = db.session.get(Delegation, setting.chile)
+    make_participant(chile, title="H.E. Mr.", given_name="أحمد", family_name="الحداد")
+    login(Role.DESK)
+    text = client.get(page(setting), query_string={"q": "الحداد"}).text
+    assert '<bdi dir="rtl"><bdi dir="ltr">H.E. Mr.</bdi> أحمد الحداد</bdi>' in text
+    text = client.get(page(setting), query_string={"q": "ana"}).text
+    assert '<bdi dir="ltr">H.E. Ms. Ana PÉREZ SOTO</bdi>' in text
 
 
 def test_desk_checks_in_then_refuses_a_second_time(app, client, setting, login):
