@@ -166,6 +166,11 @@ def parse_connection(text: str) -> dict[str, Any]:
     return value
 
 
+#: The longest printer name and list of kiosk names the database keeps.
+NAME_LENGTH = Printer.__table__.c.name.type.length
+KIOSKS_LENGTH = Printer.__table__.c.kiosks.type.length
+
+
 def save_printer(
     session: Session,
     printer: Printer | None,
@@ -182,9 +187,16 @@ def save_printer(
     Nothing is sent to the printer: reachability is asked of saved printers only (check_printer).
     """
     name = " ".join((name or "").split())
+    kiosks = ", ".join(part.strip() for part in (kiosks or "").split(",") if part.strip())
     errors: dict[str, list[str]] = {}
     if not name:
         errors["name"] = [_("Give the printer a name.")]
+    elif len(name) > NAME_LENGTH:
+        errors["name"] = [_("A printer's name has at most %(num)d characters.", num=NAME_LENGTH)]
+    if len(kiosks) > KIOSKS_LENGTH:
+        errors["kiosks"] = [
+            _("The kiosks' names take at most %(num)d characters in all, commas included.", num=KIOSKS_LENGTH)
+        ]
     try:
         printer_kind = PrinterKind(kind)
     except ValueError:
@@ -214,7 +226,7 @@ def save_printer(
     printer.kind = printer_kind
     printer.connection = dict(connection)
     printer.badge_format = badging.badge_format(badge_format).value if badge_format is not None else None
-    printer.kiosks = ", ".join(part.strip() for part in (kiosks or "").split(",") if part.strip())
+    printer.kiosks = kiosks
     printer.enabled = enabled
     session.flush()
     return printer

@@ -76,6 +76,21 @@ def test_invalid_printer_settings_are_shown(client, login):
     assert "Give the printer a name." in response.text and 'id="connection-error"' in response.text
 
 
+def test_a_name_too_long_for_the_database_is_a_sentence_not_an_error(client, login, app):
+    """The form's maxlength is not a check: a longer name or kiosk list posted anyway is refused
+    with a sentence (PostgreSQL would refuse to store it, SQLite would keep it)."""
+    login(Role.ORGANIZER)
+    printer = {"kind": "receipt", "type": "network", "host": "127.0.0.1", "port": "9100"}
+    response = client.post("/admin/printers/new", data={**printer, "name": "P" * 81, "kiosks": "K" * 501})
+    assert response.status_code == 422
+    assert "name has at most 80 characters." in response.text
+    assert "names take at most 500 characters in all, commas included." in response.text
+    assert 'aria-describedby="kiosks-hint kiosks-error"' in response.text
+    assert client.post("/admin/printers/new", data={**printer, "name": "P" * 80}).status_code == 302
+    with app.app_context():
+        assert db.session.execute(db.select(Printer.name)).scalar_one() == "P" * 80
+
+
 def test_edit_keeps_hidden_settings(client, login, app, tmp_path):
     login(Role.ORGANIZER)
     with app.app_context():
