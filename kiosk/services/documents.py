@@ -26,7 +26,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -40,7 +39,7 @@ from kiosk.models import (
     Participant,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import live
+from kiosk.services import live, photos
 from kiosk.services.audit import Actor, record
 from kiosk.services.errors import CredentialsMissing, InvalidTransition, NotFound, ValidationFailed
 
@@ -218,32 +217,18 @@ def _clean_pdf(data: bytes, max_pages: int) -> tuple[bytes, int]:
 
 def _clean_image(data: bytes, kind: str) -> tuple[bytes, bytes]:
     """An image decoded under the pixel limit and re-encoded with pixels only; and its preview."""
-    too_many_pixels = _refuse(
-        _(
-            "The image is too large: at most %(mp)d megapixels. Use a smaller image.",
-            mp=MAX_PIXELS // 1_000_000,
-        )
+    clean = photos.pixels_only(
+        data,
+        max_pixels=MAX_PIXELS,
+        size=STORED_SIZE,
+        too_many_pixels=_refuse(
+            _(
+                "The image is too large: at most %(mp)d megapixels. Use a smaller image.",
+                mp=MAX_PIXELS // 1_000_000,
+            )
+        ),
+        not_an_image=_refuse(_("This file is not a PDF, JPEG or PNG file.")),
     )
-    not_an_image = _refuse(_("This file is not a PDF, JPEG or PNG file."))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ("JPEG", "PNG"):
-                raise not_an_image
-            if image.width * image.height > MAX_PIXELS:
-                raise too_many_pixels
-            image.load()
-            image = ImageOps.exif_transpose(image).convert("RGB")
-    except ValidationFailed:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise too_many_pixels from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError):
-        raise not_an_image from None
-    image.thumbnail(STORED_SIZE)
-    clean = Image.new("RGB", image.size)  # the pixels only: no EXIF, XMP, ICC or comment
-    clean.paste(image)
     out = io.BytesIO()
     if kind == PNG:
         clean.save(out, format="PNG", optimize=True)

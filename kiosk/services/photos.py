@@ -30,20 +30,47 @@ def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, str]:
         raise _refuse(_("Choose a photo to upload."))
     if len(data) > max_bytes:
         raise _refuse(_("The photo is too large: at most %(mb)d MB.", mb=max_bytes // (1024 * 1024)))
-    too_many_pixels = _refuse(
-        _(
-            "The photo is too large: at most %(mp)d megapixels. Use a smaller image.",
-            mp=MAX_PIXELS // 1_000_000,
-        )
+    clean = pixels_only(
+        data,
+        max_pixels=MAX_PIXELS,
+        size=STORED_SIZE,
+        too_many_pixels=_refuse(
+            _(
+                "The photo is too large: at most %(mp)d megapixels. Use a smaller image.",
+                mp=MAX_PIXELS // 1_000_000,
+            )
+        ),
+        not_an_image=_refuse(_("This file is not a JPEG or PNG image.")),
+        not_jpeg_or_png=_refuse(_("The photo must be a JPEG or PNG image.")),
     )
-    not_an_image = _refuse(_("This file is not a JPEG or PNG image."))
+    out = io.BytesIO()
+    clean.save(out, format="JPEG", quality=88, optimize=True)
+    return out.getvalue(), "image/jpeg"
+
+
+def pixels_only(
+    data: bytes,
+    *,
+    max_pixels: int,
+    size: tuple[int, int],
+    too_many_pixels: Exception,
+    not_an_image: Exception,
+    not_jpeg_or_png: Exception | None = None,
+) -> Image.Image:
+    """`data` decoded as a JPEG or PNG image, turned upright and reduced to fit `size`, as a new RGB
+    image of its pixels only: nothing of the upload's EXIF, XMP, ICC profile or comment is kept.
+
+    Hostile input: the pixel count is checked before decoding and a decompression bomb raises
+    `too_many_pixels`; any other format raises `not_jpeg_or_png` (default `not_an_image`), and
+    anything Pillow cannot read raises `not_an_image`. Badge photos and credentials documents
+    both come through here, each with its own sentences."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ("JPEG", "PNG"):
-                raise _refuse(_("The photo must be a JPEG or PNG image."))
-            if image.width * image.height > MAX_PIXELS:
+                raise not_jpeg_or_png or not_an_image
+            if image.width * image.height > max_pixels:
                 raise too_many_pixels
             image.load()
             image = ImageOps.exif_transpose(image).convert("RGB")
@@ -51,13 +78,10 @@ def clean_photo(data: bytes, max_bytes: int) -> tuple[bytes, str]:
         raise too_many_pixels from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, TypeError, KeyError, IndexError):
         raise not_an_image from None
-    image.thumbnail(STORED_SIZE)
-    # A new image holds the pixels only: nothing of the upload's info (comment, EXIF, ICC …) is kept.
+    image.thumbnail(size)
     clean = Image.new("RGB", image.size)
     clean.paste(image)
-    out = io.BytesIO()
-    clean.save(out, format="JPEG", quality=88, optimize=True)
-    return out.getvalue(), "image/jpeg"
+    return clean
 
 
 def door_photo(photo: bytes) -> bytes | None:
