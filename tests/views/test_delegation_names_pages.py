@@ -136,3 +136,12 @@ def test_saving_needs_the_form_s_csrf_token(app, client, login, eu):
     assert client.post(url, data={"name_zh": "欧盟", "csrf_token": token}).status_code == 302
     with app.app_context():
         assert db.session.get(Delegation, eu.id).names == {"zh": {"name": "欧盟"}}
+
+
+def test_the_arabic_page_labels_each_field_in_arabic_and_shows_the_arabic_name(app, client, login, eu):
+    login()
+    page = client.get(names_url(eu, app) + "?lang=ar")
+    assert 'lang="ar" dir="rtl"' in page.text
+    assert "الاسم بالصينية" in page.text  # "Name in Chinese"
+    assert "بالروسية، بعد كلمة «وفد» (حالة الإضافة)" in page.text
+    assert 'value="الاتحاد الأوروبي"' in page.text
