@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import AuditEntry, Category, Delegation, Participant, Status
 from kiosk.services import countries, delegations, demo, participant_list, printing, registration
 from kiosk.services.audit import Actor
-from kiosk.services.door import bundle, checkpoints
+from kiosk.services.door import bundle, verdict
 from kiosk.services.errors import ValidationFailed
 
 ORGANIZER = Actor("user:test")
@@ -209,16 +211,22 @@ def test_the_receipt_names_the_delegation_in_the_participant_s_language(
         assert data.delegation == "الصندوق العالمي للطبيعة"
 
 
-def test_the_door_and_the_dashboard_rows_carry_the_stored_names(app, make_delegation, make_participant):
-    wwf, _person = _wwf_with_someone(app, make_delegation, make_participant, status=Status.ACCREDITED)
+def test_the_door_and_the_dashboard_name_the_delegation_by_its_stored_names(
+    app, make_delegation, make_participant
+):
+    wwf, person = _wwf_with_someone(app, make_delegation, make_participant, status=Status.ACCREDITED)
     with app.app_context():
         rows = db.session.execute(
             select(Delegation.id, Delegation.name, Delegation.category, Delegation.country, Delegation.names)
         )
         assert countries.delegation_labels(rows, "fr") == {wwf.id: "Fonds mondial pour la nature"}
-        version = bundle._holders_version(db.session, wwf.event_id)
-        assert version[1][0][4] == WWF  # a change of names is a new bundle
-        assert checkpoints.who_is_inside(db.session, db.session.get(Delegation, wwf.id).event, 1) == []
+        event = db.session.get(Delegation, wwf.id).event
+        with force_locale("ru"):
+            shown, _status, _serial = verdict._shown(db.session, person.id, event.id)
+            text, _tag = bundle.offline_bundle(db.session, event, str)
+        assert shown.delegation == "Всемирный фонд дикой природы"  # the officer's screen
+        labels = json.loads(text)["delegation_labels"]  # the offline scanner's
+        assert labels == {"World Wide Fund for Nature": "Всемирный фонд дикой природы"}
 
 
 def test_the_demo_names_an_organisation_the_file_does_not_know_and_keeps_it(app):
