@@ -46,7 +46,8 @@ def test_the_organizer_fills_the_names_of_an_organisation(
     expect(page.locator("#name_fr")).to_have_value("")
     for field, text in TYPED.items():
         page.fill(f"#{field}", text)
-    page.fill("#name_zh", "\u202e世界自然基金会")  # a hidden direction mark: refused, with a sentence at the field
+    # A hidden direction mark: refused, with a sentence at the field.
+    page.fill("#name_zh", "\u202e世界自然基金会")
     page.locator("form button.primary").click()
     expect(page.locator("#name_zh-error")).to_be_visible()
     expect(page.locator("#name_zh")).to_have_attribute("aria-invalid", "true")
