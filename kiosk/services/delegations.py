@@ -349,7 +349,11 @@ def set_names(session: Session, delegation: Delegation, data: Mapping[str, Any],
             "delegation",
             delegation.id,
             event_id=delegation.event_id,
-            changes={"names": [old, names]},
+            changes={
+                field_key(part, language): [before, after]
+                for part, language in NAME_FIELDS
+                if (before := old.get(language, {}).get(part)) != (after := names.get(language, {}).get(part))
+            },
         )
     session.flush()
     return delegation

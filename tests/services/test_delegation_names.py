@@ -125,7 +125,7 @@ def test_saving_keeps_only_what_the_file_does_not_say_and_is_audited(app, make_d
         assert delegation.names == {"zh": {"name": "欧盟"}, "fr": {"after_delegation": "de l'UE"}}
         (entry,) = db.session.execute(select(AuditEntry).filter_by(action="delegation.names")).scalars()
         assert entry.entity_id == eu.id and entry.actor == "user:test"
-        assert entry.changes["names"] == [{}, delegation.names]
+        assert entry.changes == {"name_zh": [None, "欧盟"], "after_delegation_fr": [None, "de l'UE"]}
         # The same names again: nothing changes, nothing is recorded.
         delegations.set_names(db.session, delegation, delegations.names_shown(delegation), ORGANIZER)
         db.session.commit()

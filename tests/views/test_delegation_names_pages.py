@@ -70,6 +70,8 @@ def test_the_organizer_saves_the_names_and_every_page_uses_them(app, client, log
         }
         (entry,) = db.session.execute(select(AuditEntry).filter_by(action="delegation.names")).scalars()
         assert entry.actor == f"user:{user.id}" and entry.entity_id == ngo.id
+    audit = client.get(url.split("/delegations/")[0] + "/audit").text
+    assert "Names changed" in audit and "<span>name_zh</span>: — → 世界自然基金会" in audit
 
 
 def test_a_wrong_field_is_named_in_a_sentence_and_nothing_is_saved(app, client, login, eu):
