@@ -93,6 +93,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "admin.import_delegations": frozenset({ORGANIZER}),
     "admin.set_cap": frozenset({ORGANIZER}),
     "admin.new_link": frozenset({ORGANIZER}),
+    "admin.delegation_names": frozenset({ORGANIZER}),
     "admin.participants": frozenset({ORGANIZER}),
     "admin.change_status": frozenset({ORGANIZER}),
     "admin.badge_png": frozenset({ORGANIZER}),

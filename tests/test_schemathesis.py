@@ -35,6 +35,8 @@ def api_schema(app, make_event, make_delegation, make_participant, make_token):
     """The app's own OpenAPI document, with a little data for the generated requests to find."""
     event = make_event(slug="im2024")
     delegation = make_delegation(event=event)
+    # An organisation with names of its own and from organizations.json, so answers carry DelegationNames.
+    make_delegation(event=event, name="EU", category="igo", country=None, names={"zh": {"name": "欧盟"}})
     for status in Status:
         make_participant(delegation=delegation, status=status, email=f"{status.value}@example.org")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

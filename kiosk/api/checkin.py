@@ -148,7 +148,7 @@ def participant_summary(participant: Participant) -> dict[str, Any]:
         "given_name": participant.given_name,
         "family_name": participant.family_name,
         "function": function_label(participant.function, gender=participant.gender),
-        "delegation": countries.delegation_name(delegation.name, delegation.category, delegation.country),
+        "delegation": countries.label(delegation),
         "delegation_id": delegation.id,
         "category": delegation.category.value,
         "status": participant.status.value,
@@ -338,7 +338,7 @@ def find_participants(event: Event, query: dict[str, Any]):
             delegation.id,
             {
                 "id": delegation.id,
-                "name": countries.delegation_name(delegation.name, delegation.category, delegation.country),
+                "name": countries.label(delegation),
                 "people": [],
             },
         )

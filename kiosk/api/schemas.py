@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.inputs import MAX_ID
-from kiosk.models import Category, Delegation, Event, Participant, Status
+from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event, Participant, Status
+from kiosk.services.countries import NAMED_LANGUAGES
+from kiosk.services.delegations import NAME_FIELDS, names_shown
 from kiosk.services.fields import PARTICIPANT_FIELDS
 from kiosk.web.api import COMPONENTS
 
@@ -79,6 +81,7 @@ def delegation_json(delegation: Delegation, places_used: int) -> dict[str, Any]:
         "cap": delegation.cap,
         "places_used": places_used,
         "focal_point_name": delegation.focal_point_name,
+        "names": {} if delegation.category in STATE_CATEGORIES else names_shown(delegation),
     }
 
 
@@ -210,6 +213,34 @@ COMPONENTS["schemas"].update(
                 "cap": {"type": "integer"},
                 "places_used": {"type": "integer"},
                 "focal_point_name": {"type": "string"},
+                "names": ref("DelegationNames"),
+            },
+        },
+        "DelegationNames": {
+            "type": "object",
+            "description": (
+                "An organisation's names in the other languages, as the product uses them: those the"
+                " secretariat entered on its names page, else those of the built-in list of"
+                " organisations (kiosk/data/organizations.json). By language, its name ('name'; the"
+                " registered 'name' is the English one) and the words a sentence writes after the word"
+                " 'delegation' ('after_delegation': English, French and Spanish with the preposition"
+                " and article, Russian in the genitive). A language left out is named as registered."
+                " Empty for a State, named by its UN names. Example:"
+                ' {"fr": {"name": "Union européenne", "after_delegation": "de l\'Union européenne"},'
+                ' "en": {"after_delegation": "of the European Union"}}.'
+            ),
+            "additionalProperties": False,
+            "properties": {
+                language: {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        part: {"type": "string", "maxLength": 200}
+                        for part, known in NAME_FIELDS
+                        if known == language
+                    },
+                }
+                for language in NAMED_LANGUAGES
             },
         },
         "DelegationWithParticipants": {

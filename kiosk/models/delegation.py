@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk.models.base import Base, UTCDateTime, str_enum, utcnow
@@ -40,7 +40,11 @@ class Delegation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    #: As registered: a State's or organisation's English name (a State is shown by its UN names).
     name: Mapped[str] = mapped_column(String(200))
+    #: An organisation's own names in the other languages and its words after "delegation",
+    #: {language: {"name": …, "after_delegation": …}} (kiosk.services.countries.Names); {} for a State.
+    names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     category: Mapped[Category] = mapped_column(str_enum(Category))
     country: Mapped[str | None] = mapped_column(String(2))
     cap_override: Mapped[int | None]

@@ -1,10 +1,13 @@
 """Countries by their UN names (UNTERM) in the six languages, sorted as each language sorts, and
 the words a sentence uses to name a State or an organisation ("the delegation of the Philippines",
-"de la Suisse", "del Reino Unido", "Швейцарии"): `delegation_of` is the one place they are built."""
+"de la Suisse", "del Reino Unido", "Швейцарии"): `delegation_of` is the one place they are built.
+An organisation's words come from its own stored names, else `organizations.json`, else its
+registered name (`_organisation_words`)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -20,6 +23,16 @@ PHRASES = DATA.with_name("state_phrases.json")
 ORGANIZATIONS = DATA.with_name("organizations.json")
 #: Languages whose name of a State changes in running text (article, case); the others use the name.
 RUNNING_LANGUAGES = ("en", "fr", "es", "ru", "ar")
+#: The languages an organisation's stored names are kept in: its registered name is the English one.
+NAMED_LANGUAGES = ("en", "fr", "es", "ru", "zh", "ar")
+#: Languages whose words after "delegation" differ from the name (a preposition and article, a case):
+#: Arabic and Chinese write the name itself ("وفد الاتحاد الأوروبي", "欧洲联盟代表团").
+AFTER_DELEGATION_LANGUAGES = ("en", "fr", "es", "ru")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+#: A delegation's own names, as stored: {language: {"name": …, "after_delegation": …}}, either may be
+#: missing ("en" has only "after_delegation": the registered name is the English name).
+Names = dict[str, dict[str, str]]
 
 
 @cache
@@ -66,17 +79,19 @@ def country_name(code: str | None, locale: str | None = None) -> str:
     return country.name if country else code
 
 
-def delegation_name(name: str, category: str, country: str | None, locale: str | None = None) -> str:
+def delegation_name(
+    name: str, category: str, country: str | None, names: Names | None, locale: str | None = None
+) -> str:
     """A delegation's name for a reader of `locale` (default: the page's): States by their UN name
-    in that language, organisations known to `organizations.json` by their name in that language,
-    everyone else, and every delegation in English, as registered."""
+    in that language; an organisation by its own name in that language (`names`, the delegation's
+    stored names), else by `organizations.json`'s, else as registered; every delegation in English
+    as registered."""
     language = _language(locale)
     if language == "en":
         return name
     if country and category in STATE_CATEGORIES:
         return country_name(country, language) or name
-    known = organization(name)
-    return known["names"][language] if known else name
+    return _organisation_words(name, names, language)["name"] or name
 
 
 def _after_of(running: str, language: str) -> str:
@@ -107,27 +122,77 @@ def of_state(code: str, locale: str | None = None) -> str:
     return _after_of(phrase[language], language)
 
 
-def delegation_of(name: str, category: str, country: str | None, locale: str | None = None) -> str:
-    """The words naming a delegation after the word "delegation" in `locale` (`of_state` for a
-    State; an organisation by its name in that language, with its article, where it is known)."""
+def delegation_of(
+    name: str, category: str, country: str | None, names: Names | None, locale: str | None = None
+) -> str:
+    """The words naming a delegation after the word "delegation" in `locale`: `of_state` for a
+    State; for an organisation its own words (`names`), else `organizations.json`'s, else its name
+    in that language with the language's "of" (`_after_of`; Russian: `_russian_genitive`)."""
     language = _language(locale)
     if country and category in STATE_CATEGORIES:
         return of_state(country, language)
+    words = _organisation_words(name, names, language)
+    if words["after_delegation"]:
+        return words["after_delegation"]
+    shown = words["name"] or name
+    if language == "ru":
+        return _russian_genitive(shown)
+    return _after_of(shown, language) if language in ("en", "fr", "es") else shown
+
+
+def _organisation_words(name: str, names: Names | None, language: str) -> dict[str, str]:
+    """An organisation's name and its words after "delegation" in `language`, each the delegation's
+    own (`names`) where it has them, else `organizations.json`'s, else "" (the one place of that order)."""
+    own = (names or {}).get(language, {})
     known = organization(name)
-    if known and language in known["running"]:
-        return _after_of(known["running"][language], language)
-    if known:
-        return known["names"][language]
-    return _after_of(name, language) if language in ("en", "fr", "es") else name
+    return {
+        "name": own.get("name") or (known["names"].get(language, "") if known else ""),
+        "after_delegation": own.get("after_delegation") or _known_after(known, language),
+    }
 
 
-def delegation_labels(rows: Iterable[tuple[Any, str, str, str | None]], locale: str | None = None) -> dict:
-    """`delegation_name` of each row (key, name, category, country), by key, where it differs from
-    the registered name: what a page that has the registered names needs to show them to its reader."""
+def _known_after(known: dict[str, Any] | None, language: str) -> str:
+    """The words after "delegation" that `organizations.json` gives an organisation, or ""."""
+    if known is None or language not in known["running"]:
+        return ""
+    return _after_of(known["running"][language], language)
+
+
+def _russian_genitive(name: str) -> str:
+    """`name` after "делегации" when no genitive is known: a name in Latin script or an acronym is
+    not declined ("Human Rights Watch", "МКК"); any other Russian name follows the word
+    "организации" in quotation marks, which is in the genitive ("организации «Врачи мира»")."""
+    if not _CYRILLIC.search(name) or not any(c.islower() for c in name):
+        return name
+    quoted = name if name.startswith("«") and name.endswith("»") else f"«{name}»"
+    return f"организации {quoted}"
+
+
+def default_names(name: str) -> Names:
+    """The names `organizations.json` gives the organisation registered as `name`, in the stored
+    shape (what the organizer's form starts from); {} for an organisation it does not know."""
+    known = organization(name)
+    if known is None:
+        return {}
+    found: Names = {}
+    for language in NAMED_LANGUAGES:
+        words = {"name": known["names"].get(language, "") if language != "en" else ""}
+        if language in AFTER_DELEGATION_LANGUAGES:
+            words["after_delegation"] = _known_after(known, language)
+        if kept := {key: value for key, value in words.items() if value}:
+            found[language] = kept
+    return found
+
+
+def delegation_labels(
+    rows: Iterable[tuple[Any, str, str, str | None, Names | None]], locale: str | None = None
+) -> dict:
+    """`delegation_name` of each row (key, name, category, country, names), by key, where it differs
+    from the registered name: what a page that has the registered names needs to show them to its reader."""
     return {
         key: shown
-        for key, name, category, country in rows
-        if (shown := delegation_name(name, category, country, locale)) != name
+        for key, name, category, country, names in rows
+        if (shown := delegation_name(name, category, country, names, locale)) != name
     }
 
 
@@ -169,9 +234,9 @@ def matching(text: str) -> set[str]:
 
 def label(delegation: Any, locale: str | None = None) -> str:
     """`delegation_name` of a Delegation: what a page, list, export or receipt shows as its name."""
-    return delegation_name(delegation.name, delegation.category, delegation.country, locale)
+    return delegation_name(delegation.name, delegation.category, delegation.country, delegation.names, locale)
 
 
 def of_delegation(delegation: Any, locale: str | None = None) -> str:
     """`delegation_of` of a Delegation: what a sentence writes after the word "delegation"."""
-    return delegation_of(delegation.name, delegation.category, delegation.country, locale)
+    return delegation_of(delegation.name, delegation.category, delegation.country, delegation.names, locale)

@@ -132,9 +132,7 @@ def build(session: Session, event: Event, language: str = "en") -> Report:
         report.groups[group_of(delegation.category)].append(
             Line(
                 delegation_id=delegation.id,
-                name=countries.delegation_name(
-                    delegation.name, delegation.category, delegation.country, language
-                ),
+                name=countries.label(delegation, language),
                 standing=standing_of(best),
                 issued_on=best.issued_on if best else None,
                 authority=best.authority if best else None,

@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,23 @@ MAX_ROWS = 20_000
 XLSX_UNPACKED_FACTOR = 10
 #: Row errors listed when an import is refused; the count covers them all.
 MAX_ROW_ERRORS = 100
+#: At most this many characters in one of an organisation's names (as its registered name).
+MAX_NAME = 200
+
+#: The organizer form's fields for an organisation's own names (kiosk.services.countries.Names):
+#: (part, language) → label. Its registered name is the English name; English, French, Spanish and
+#: Russian also write the words that follow "delegation" (article, preposition, genitive).
+NAME_FIELDS = {
+    ("name", "fr"): _l("Name in French"),
+    ("name", "es"): _l("Name in Spanish"),
+    ("name", "ru"): _l("Name in Russian"),
+    ("name", "zh"): _l("Name in Chinese"),
+    ("name", "ar"): _l("Name in Arabic"),
+    ("after_delegation", "en"): _l("In English, after the word “delegation”"),
+    ("after_delegation", "fr"): _l("In French, after the word “delegation”"),
+    ("after_delegation", "es"): _l("In Spanish, after the word “delegation”"),
+    ("after_delegation", "ru"): _l("In Russian, after the word “delegation” (genitive)"),
+}
 
 COLUMNS = ("name", "category", "country", "cap", "focal_point_name", "focal_point_email")
 _CATEGORY_ALIASES = {
@@ -265,6 +283,80 @@ def import_delegations(
         changes={"count": len(delegations)},
     )
     return delegations
+
+
+def field_key(part: str, language: str) -> str:
+    """The form field (and error key) of one of an organisation's names: "name_fr", "after_delegation_ru"."""
+    return f"{part}_{language}"
+
+
+def clean_names(data: Mapping[str, Mapping[str, Any]]) -> countries.Names:
+    """Validate an organisation's own names ({language: {part: text}}, the parts of NAME_FIELDS);
+    raise ValidationFailed with one sentence per wrong field (keyed by `field_key`). Blank parts
+    are left out."""
+    errors: dict[str, list[str]] = {}
+    names: countries.Names = {}
+    for language, parts in data.items():
+        if not set(parts) <= {part for part, known in NAME_FIELDS if known == language}:
+            errors[language] = [_("Only the names listed on the form may be given.")]
+    for (part, language), label in NAME_FIELDS.items():
+        raw = data.get(language, {}).get(part) or ""
+        text = " ".join(str(raw).split())
+        if has_unsafe_characters(str(raw)):
+            errors[field_key(part, language)] = [
+                _("“%(field)s” contains characters that are not allowed.", field=label)
+            ]
+        elif len(text) > MAX_NAME:
+            errors[field_key(part, language)] = [
+                _("“%(field)s” is too long (at most %(max)d characters).", field=label, max=MAX_NAME)
+            ]
+        elif text:
+            names.setdefault(language, {})[part] = text
+    if errors:
+        raise ValidationFailed(_("Some fields need correcting."), errors)
+    return names
+
+
+def names_shown(delegation: Delegation) -> countries.Names:
+    """An organisation's names as its form shows them: its own, else `organizations.json`'s."""
+    shown = countries.default_names(delegation.name)
+    for language, parts in (delegation.names or {}).items():
+        shown.setdefault(language, {}).update(parts)
+    return shown
+
+
+def set_names(session: Session, delegation: Delegation, data: Mapping[str, Any], actor: Actor) -> Delegation:
+    """Set an organisation's own names (audited); what `organizations.json` already says is not kept
+    twice, so a correction of that file still reaches every name the secretariat left as it was."""
+    if delegation.category in STATE_CATEGORIES:
+        message = _("A State is named by its UN names; only an organisation's names can be edited.")
+        raise ValidationFailed(message, {"category": [message]})
+    given = clean_names(data)
+    defaults = countries.default_names(delegation.name)
+    names = {
+        language: kept
+        for language, parts in given.items()
+        if (kept := {p: v for p, v in parts.items() if v != defaults.get(language, {}).get(p)})
+    }
+    old = delegation.names or {}
+    if names != old:
+        delegation.names = names
+        live.touch(session, delegation.event_id)
+        record(
+            session,
+            actor,
+            "delegation.names",
+            "delegation",
+            delegation.id,
+            event_id=delegation.event_id,
+            changes={
+                field_key(part, language): [before, after]
+                for part, language in NAME_FIELDS
+                if (before := old.get(language, {}).get(part)) != (after := names.get(language, {}).get(part))
+            },
+        )
+    session.flush()
+    return delegation
 
 
 def set_cap_override(session: Session, delegation: Delegation, cap: Any, actor: Actor) -> Delegation:

@@ -93,6 +93,20 @@ ORGANIZATIONS = [
     ("Norwegian People's Aid", Category.NGO),
     ("Geneva International Centre for Humanitarian Demining", Category.OTHER),
 ]
+#: An organisation that organizations.json does not know, with the names the secretariat gives it on
+#: its names page (illustrative: check them against the organisation's own usage before a real
+#: meeting). No genitive in Russian, so the Russian sentences show the fallback: "делегации
+#: организации «Гуманность и инклюзивность»".
+OWN_NAMES = {
+    "Humanity & Inclusion": {
+        "en": {"after_delegation": "of Humanity & Inclusion"},
+        "fr": {"name": "Humanité & Inclusion", "after_delegation": "d'Humanité & Inclusion"},
+        "es": {"name": "Humanidad e Inclusión", "after_delegation": "de Humanidad e Inclusión"},
+        "ru": {"name": "Гуманность и инклюзивность"},
+        "zh": {"name": "助残国际"},
+        "ar": {"name": "منظمة الإنسانية والإدماج"},
+    },
+}
 #: Names by language, so badges and lists show every script the meeting uses.
 NAMES = {
     "en": [
@@ -251,6 +265,7 @@ def seed(
             name=name,
             category=category,
             country=country,
+            names=OWN_NAMES.get(name, {}),
             cap_override=5 if category == Category.ICRC else None,
             focal_point_name=f"Focal point, {name}",
             focal_point_email=f"focal.{slug}@example.org",

@@ -170,7 +170,7 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         people.sort(
             key=lambda p: (function_rank(p.function), sort_key(p.family_name), sort_key(p.given_name))
         )
-        name = countries.delegation_name(delegation.name, delegation.category, delegation.country, language)
+        name = countries.label(delegation, language)
         by_category.setdefault(delegation.category, []).append(
             ListedDelegation(
                 name=name,

@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from badges.render import BADGE_LANGUAGES
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID, optional_number, whole_number
-from kiosk.models import Category, Delegation, Event, Mode, Participant, Role, Status
+from kiosk.models import STATE_CATEGORIES, Category, Delegation, Event, Mode, Participant, Role, Status
 from kiosk.models.base import utcnow
 from kiosk.services import (
     badging,
@@ -46,7 +46,7 @@ from kiosk.services.fields import CHOICE_LABELS
 from kiosk.services.vocabulary import CATEGORY_LABELS, DECISION_LABELS, DOCUMENT_KIND_LABELS
 from kiosk.views.auth import current_actor, staff_required
 from kiosk.views.forms import CsrfForm
-from kiosk.views.languages import set_page_url
+from kiosk.views.languages import SWITCH, set_page_url
 from kiosk.web.pages import attempt, delegation_or_404, event_or_404, participant_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -331,6 +331,66 @@ def set_cap(slug: str, delegation_id: int):
     return redirect(
         url_for(".delegation_list", slug=event.slug, **filter_args(request.form, ("q", "category", "page")))
     )
+
+
+#: An example of the words after "delegation", in the language of the field it explains.
+AFTER_DELEGATION_EXAMPLES = {
+    "en": ("the delegation ", "of the European Union"),
+    "fr": ("la délégation ", "de l'Union européenne"),
+    "es": ("la delegación ", "de la Unión Europea"),
+    "ru": ("делегации ", "Европейского союза"),
+}
+
+
+@bp.route("/events/<slug>/delegations/<int:delegation_id>/names", methods=["GET", "POST"])
+@staff_required(Role.ORGANIZER)
+def delegation_names(slug: str, delegation_id: int):
+    """An organisation's names in the six languages, as the secretariat corrects or completes them."""
+    event = event_or_404(slug)
+    delegation = delegation_or_404(event, delegation_id)
+    if delegation.category in STATE_CATEGORIES:
+        flash(_("A State is named by its UN names; only an organisation's names can be edited."), "warning")
+        return redirect(url_for(".delegation_list", slug=event.slug))
+    values = delegations.names_shown(delegation)
+    errors: dict[str, list[str]] = {}
+    error = None
+    status = 200
+    if request.method == "POST":
+        values = {}
+        for part, language in delegations.NAME_FIELDS:
+            values.setdefault(language, {})[part] = request.form.get(
+                delegations.field_key(part, language), ""
+            )
+        with attempt() as tried:
+            delegations.set_names(db.session, delegation, values, current_actor())
+        if refused := tried.error:
+            error, errors, status = refused.detail, refused.errors, refused.status
+        else:
+            flash(
+                _(
+                    "The names of the delegation %(of_delegation)s are saved.",
+                    of_delegation=countries.of_delegation(delegation),
+                ),
+                "success",
+            )
+            return redirect(url_for(".delegation_names", slug=event.slug, delegation_id=delegation.id))
+    return render_template(
+        "admin/delegation_names.html",
+        event=event,
+        delegation=delegation,
+        values=values,
+        errors=errors,
+        error=error,
+        fields=[
+            (delegations.field_key(part, language), part, language, label)
+            for (part, language), label in delegations.NAME_FIELDS.items()
+        ],
+        examples=AFTER_DELEGATION_EXAMPLES,
+        known=countries.organization(delegation.name) is not None,
+        languages=SWITCH,
+        of_delegation=countries.of_delegation,
+        form=CsrfForm(),
+    ), status
 
 
 @bp.post("/events/<slug>/delegations/<int:delegation_id>/link")

@@ -36,6 +36,7 @@ ACTION_LABELS = {
     "delegation.create": _l("Delegation added"),
     "delegation.import": _l("Delegations imported"),
     "delegation.cap": _l("Cap changed"),
+    "delegation.names": _l("Names changed"),
     "delegation.link": _l("New private link"),
     "event.create": _l("Event created"),
     "event.settings": _l("Registration settings changed"),

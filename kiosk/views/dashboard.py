@@ -65,9 +65,9 @@ def live(slug: str):
         # shows them in its own language (States by their UN name).
         "delegation_names": countries.delegation_labels(
             db.session.execute(
-                select(Delegation.id, Delegation.name, Delegation.category, Delegation.country).where(
-                    Delegation.event_id == event.id
-                )
+                select(
+                    Delegation.id, Delegation.name, Delegation.category, Delegation.country, Delegation.names
+                ).where(Delegation.event_id == event.id)
             )
         ),
     }

@@ -82,10 +82,10 @@ def test_every_state_has_its_running_form_in_french_spanish_english_and_russian(
 )
 def test_organisations_are_named_from_data_in_six_languages(language, words, name):
     for registered in ("ICRC", "International Committee of the Red Cross", " icrc "):
-        assert countries.delegation_of(registered, Category.ICRC, None, language) == words
+        assert countries.delegation_of(registered, Category.ICRC, None, {}, language) == words
     if language != "en":  # English shows the name as registered
-        assert countries.delegation_name("ICRC", Category.ICRC, None, language) == name
-    unknown = countries.delegation_of("Mines Advisory Group", Category.NGO, None, language)
+        assert countries.delegation_name("ICRC", Category.ICRC, None, None, language) == name
+    unknown = countries.delegation_of("Mines Advisory Group", Category.NGO, None, {}, language)
     assert unknown.endswith("Mines Advisory Group")  # as registered, with the language's "of"
 
 

@@ -149,8 +149,28 @@ def test_organizer_lists_accredits_and_rejects(client, app, chile, make_token, m
             "cap": 3,
             "places_used": 1,
             "focal_point_name": "",
+            "names": {},
         }
     ]
+
+
+def test_delegations_carry_an_organisation_s_names(client, app, chile, make_delegation, make_token):
+    with app.app_context():
+        event = db.session.get(Delegation, chile.id).event
+        db.session.expunge(event)
+    make_delegation(
+        event=event, name="ICRC", category="icrc", country=None, names={"zh": {"name": "红十字会"}}
+    )
+    organizer = bearer(make_token(Role.ORGANIZER))
+    listed = client.get(f"/api/v1/events/{event.slug}/delegations", headers=organizer).json
+    names = {d["name"]: d["names"] for d in listed}
+    assert names["Chile"] == {}  # a State: its UN names
+    assert names["ICRC"]["zh"] == {"name": "红十字会"}  # the secretariat's own
+    assert names["ICRC"]["fr"] == {  # the file's, where the secretariat left them
+        "name": "Comité international de la Croix-Rouge",
+        "after_delegation": "du Comité international de la Croix-Rouge",
+    }
+    assert names["ICRC"]["en"] == {"after_delegation": "of the International Committee of the Red Cross"}
 
 
 def test_reinstate_brings_back_the_withdrawn_and_rejected_only(

@@ -42,7 +42,7 @@ def _holders_version(session: Session, event_id: int) -> tuple:
         ).where(Participant.event_id == event_id)
     ).one()
     delegations = session.execute(
-        select(Delegation.id, Delegation.name, Delegation.category, Delegation.country)
+        select(Delegation.id, Delegation.name, Delegation.category, Delegation.country, Delegation.names)
         .where(Delegation.event_id == event_id)
         .order_by(Delegation.id)
     ).all()
@@ -56,7 +56,7 @@ def _holders_json(
 
     `version` is `_holders_version`'s, whose second part is the event's delegations.
     """
-    delegations = {d_id: (name, category.value) for d_id, name, category, _country in version[1]}
+    delegations = {d_id: (name, category.value) for d_id, name, category, _country, _names in version[1]}
     participants, not_accredited, revoked = {}, [], []
     rows = session.execute(
         select(*_HOLDER, Participant.delegation_id)
@@ -145,7 +145,7 @@ def offline_bundle(
             "checkpoints": [checkpoint_json(event, c) for c in checkpoints],
             "category_labels": {c: label(c) for c in sorted(categories)},
             "delegation_labels": countries.delegation_labels(
-                (name, name, category, country) for _id, name, category, country in version[1]
+                (name, name, category, country, names) for _id, name, category, country, names in version[1]
             ),
         }
     )

@@ -71,6 +71,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             Delegation.name,
             Delegation.category,
             Delegation.country,
+            Delegation.names,
             Checkpoint.name,
             Presence.changed_at,
         )
@@ -86,7 +87,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             "name": _holder_name(title, given, family, badge_name, first, gender, event.badge_language),
             "family_name": family,
             "given_name": given,
-            "delegation": countries.delegation_name(delegation, category, country),
+            "delegation": countries.delegation_name(delegation, category, country, names),
             "category": category.value,
             "checkpoint": checkpoint or "",
             "since": at,
@@ -102,6 +103,7 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             delegation,
             category,
             country,
+            names,
             checkpoint,
             at,
         ) in rows
@@ -148,6 +150,7 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
             Delegation.name,
             Delegation.category,
             Delegation.country,
+            Delegation.names,
             officer.email,
             resolver.email,
         )
@@ -173,6 +176,7 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
         delegation,
         category,
         country,
+        names,
         by,
         fixer,
     ) in rows:
@@ -192,7 +196,7 @@ def conflicts(session: Session, event: Event, limit: int = 200) -> list[Conflict
                     if named
                     else ""
                 ),
-                delegation=countries.delegation_name(delegation, category, country) if named else "",
+                delegation=countries.delegation_name(delegation, category, country, names) if named else "",
                 officer=by or "",
                 device=_CALLER_LABEL.sub("", scan.device),
                 resolved_at=scan.resolved_at,

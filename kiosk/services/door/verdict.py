@@ -199,7 +199,14 @@ def _holder_name(
 
 
 _SHOWN = (
-    select(*_HOLDER, Delegation.name, Delegation.category, Delegation.country, Event.badge_language)
+    select(
+        *_HOLDER,
+        Delegation.name,
+        Delegation.category,
+        Delegation.country,
+        Delegation.names,
+        Event.badge_language,
+    )
     .join(Delegation, Delegation.id == Participant.delegation_id)
     .join(Event, Event.id == Participant.event_id)
     .where(Participant.id == bindparam("pid"), Participant.event_id == bindparam("eid"))
@@ -292,11 +299,11 @@ def _shown(session: Session, participant_id: int, event_id: int) -> tuple[Shown,
     if row is None:
         return None
     pid, title, given, family, badge_name, first, status, serial, has_photo, updated, gender = row[:11]
-    delegation, category, country, language = row[11:]
+    delegation, category, country, names, language = row[11:]
     shown = Shown(
         pid,
         _holder_name(title, given, family, badge_name, first, gender, language),
-        countries.delegation_name(delegation, category, country),
+        countries.delegation_name(delegation, category, country, names),
         category.value,
         bool(has_photo),
         int(updated.timestamp()),
