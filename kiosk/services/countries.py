@@ -94,15 +94,17 @@ def delegation_name(
     return _organisation_words(name, names, language)["name"] or name
 
 
-def _after_of(running: str, language: str) -> str:
-    """`running` (a name with its article) after the preposition "of" in `language`."""
+def _after_of(running: str, language: str, state: bool = False) -> str:
+    """`running` (a name with its article) after the preposition "of" in `language`. French elides
+    "de" before a vowel, and before an H only in a State's name ("d'Haïti", the UN's list decides
+    the others with its articles): an organisation's H is taken as aspirated, "de Human Rights Watch"."""
     if language == "en":
         return "of " + running
     if language == "fr":
         for article, contracted in (("le ", "du "), ("les ", "des ")):
             if running.startswith(article):
                 return contracted + running[len(article) :]
-        if running[:1] in "AEIOUYÂÉÈÊÎÔÛH" and not running.startswith(("la ", "l'")):
+        if running[:1] in "AEIOUYÂÉÈÊÎÔÛ" + ("H" if state else "") and not running.startswith(("la ", "l'")):
             return "d'" + running  # "d'Israël", "d'Haïti", "d'El Salvador"
         return "de " + running
     if language == "es":
@@ -118,8 +120,8 @@ def of_state(code: str, locale: str | None = None) -> str:
     phrase = _phrases().get(code.upper())
     if language not in RUNNING_LANGUAGES or phrase is None:
         name = country_name(code, language)
-        return _after_of(name, language) if language in ("en", "fr", "es") else name
-    return _after_of(phrase[language], language)
+        return _after_of(name, language, state=True) if language in ("en", "fr", "es") else name
+    return _after_of(phrase[language], language, state=True)
 
 
 def delegation_of(

@@ -77,6 +77,10 @@ def test_own_names_come_first_then_the_file_language_by_language(language, name,
         ("en", "Human Rights Watch", None, "of Human Rights Watch"),
         ("fr", "Mines Advisory Group", None, "de Mines Advisory Group"),
         ("fr", "Amnesty International", None, "d'Amnesty International"),
+        # French elides before an H only in a State's name ("d'Haïti"); an organisation gives its own
+        # words when its H is mute ("d'Humanité & Inclusion", on its names page)
+        ("fr", "Human Rights Watch", None, "de Human Rights Watch"),
+        ("fr", "Handicap International", None, "de Handicap International"),
         ("es", "Human Rights Watch", None, "de Human Rights Watch"),
         ("zh", "Human Rights Watch", None, "Human Rights Watch"),
         ("ar", "Human Rights Watch", None, "Human Rights Watch"),

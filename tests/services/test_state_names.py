@@ -35,6 +35,8 @@ OF_STATE = {
            "المملكة المتحدة لبريطانيا العظمى وأيرلندا الشمالية", "大不列颠及北爱尔兰联合王国"),
     "JO": ("of Jordan", "de la Jordanie", "de Jordania", "Иордании", "الأردن", "约旦"),
     "IL": ("of Israel", "d'Israël", "de Israel", "Израиля", "إسرائيل", "以色列"),
+    "HT": ("of Haiti", "d'Haïti", "de Haití", "Гаити", "هايتي", "海地"),
+    "HN": ("of Honduras", "du Honduras", "de Honduras", "Гондураса", "هندوراس", "洪都拉斯"),
     "PE": ("of Peru", "du Pérou", "del Perú", "Перу", "بيرو", "秘鲁"),
     "BO": ("of the Plurinational State of Bolivia", "de l'État plurinational de Bolivie",
            "del Estado Plurinacional de Bolivia", "Многонационального Государства Боливия",
