@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from badges.render import BadgeData, BadgeFormat, category_label, render_pdf, render_png
 from kiosk.models import CheckIn, Event, Participant, Status
-from kiosk.services import mail, titles
+from kiosk.services import countries, mail, titles
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_days
 from kiosk.services.errors import NotAccredited, ValidationFailed
@@ -84,7 +84,7 @@ def badge_data(session: Session, participant: Participant, locale: str | None = 
         event_title=event.title,
         event_dates=event_dates(event, locale),
         name=printed_name(participant, locale),
-        delegation=delegation.name,
+        delegation=countries.label(delegation, locale),
         function=function_label(participant.function, locale, participant.gender) or None,
         category=category,
         category_label=category_label(category, locale),

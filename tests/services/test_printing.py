@@ -489,6 +489,9 @@ def test_badge_prints_the_function_in_the_badge_language(app, make_participant):
         first = db.session.get(Participant, listed.id)
         assert badging.badge_data(db.session, first).function == "Head of delegation"
         assert badging.badge_data(db.session, first, "fr").function == "Chef de délégation"
+        # the delegation too, by its UN name in that language (Chile; English: as registered)
+        names = [badging.badge_data(db.session, first, lang).delegation for lang in ("en", "fr", "zh")]
+        assert names == [first.delegation.name, "Chili", "智利"]
         assert badging.badge_data(db.session, first, "fr").event_dates.endswith(
             str(first.delegation.event.ends_on.year)
         )
