@@ -15,7 +15,7 @@ from kiosk.api.schemas import local_iso
 from kiosk.extensions import db
 from kiosk.inputs import MAX_ID
 from kiosk.models import CheckInMethod, Event, Kiosk, Participant, Role
-from kiosk.services import badging, checkin, countries, kiosk_codes, name_search, ratelimit
+from kiosk.services import badging, checkin, collation, countries, kiosk_codes, name_search, ratelimit, titles
 from kiosk.services.errors import (
     AlreadyCheckedIn,
     CodeExpired,
@@ -31,7 +31,6 @@ from kiosk.services.errors import (
     ValidationFailed,
     WrongEvent,
 )
-from kiosk.services.participant_list import sort_key
 from kiosk.services.ratelimit import SharedRateLimit
 from kiosk.services.vocabulary import function_label
 from kiosk.web.api import operation
@@ -350,7 +349,8 @@ def find_participants(event: Event, query: dict[str, Any]):
                 "list_name": person.list_name,
             }
         )
-    return jsonify({"delegations": sorted(groups.values(), key=lambda group: sort_key(group["name"]))})
+    language = titles.current_language()
+    return jsonify({"delegations": collation.sort(groups.values(), language, lambda group: group["name"])})
 
 
 @operation(

@@ -31,8 +31,8 @@ from kiosk.models import (
     Event,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import countries, dates, exports
-from kiosk.services.participant_list import LANGUAGES, STYLESHEET, sort_key
+from kiosk.services import collation, countries, dates, exports
+from kiosk.services.participant_list import LANGUAGES, STYLESHEET
 from kiosk.services.vocabulary import AUTHORITY_LABELS
 
 #: What was received, from the strongest to nothing (the report's columns, in this order).
@@ -142,7 +142,7 @@ def build(session: Session, event: Event, language: str = "en") -> Report:
             )
         )
     for lines in report.groups.values():
-        lines.sort(key=lambda line: sort_key(line.name))
+        lines.sort(key=lambda line: collation.key(line.name, language))
     return report
 
 

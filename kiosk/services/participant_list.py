@@ -24,7 +24,6 @@ import os
 import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from kiosk.models import Category, Delegation, Event, Participant, Status
-from kiosk.services import countries, dates, titles, vocabulary
+from kiosk.services import collation, countries, dates, titles, vocabulary
 from kiosk.services.errors import DomainError
 from kiosk.services.vocabulary import FUNCTIONS
 
@@ -79,12 +78,6 @@ def function_rank(function: str) -> int:
     return order.index(code) if code in order else len(order)
 
 
-def sort_key(text: str) -> str:
-    """Alphabetical order that ignores accents and case (É sorts with E)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 class UnknownLanguage(DomainError):
     code, status, title = "unknown_language", 400, "Unknown language"
 
@@ -124,11 +117,12 @@ def function_in(function: str, language: str, known: dict[str, str | None], gend
 
 
 def delegation_order(delegation: ListedDelegation, language: str) -> tuple:
-    """A delegation's place in its section: States in the UN order of `language`, then the others."""
+    """A delegation's place in its section: States in the UN order of `language`, then the others
+    alphabetically in that language."""
     order = _state_order(language)
     if delegation.country in order:
-        return (0, order[delegation.country], "")
-    return (1, 0, sort_key(delegation.name))
+        return (0, order[delegation.country], None)
+    return (1, 0, collation.key(delegation.name, language))
 
 
 @cache
@@ -168,7 +162,11 @@ def sections(session: Session, event: Event, language: str = "en") -> list[Secti
         if not people:
             continue
         people.sort(
-            key=lambda p: (function_rank(p.function), sort_key(p.family_name), sort_key(p.given_name))
+            key=lambda p: (
+                function_rank(p.function),
+                collation.key(p.family_name, language),
+                collation.key(p.given_name, language),
+            )
         )
         name = countries.label(delegation, language)
         by_category.setdefault(delegation.category, []).append(

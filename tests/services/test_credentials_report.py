@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import Category, CredentialDocument, Decision, Delegation, DocumentKind, Event, Status
-from kiosk.services import credentials, demo
+from kiosk.services import collation, credentials, demo
 
 
 def expected_standing(held: list[CredentialDocument]) -> str:
@@ -65,7 +65,7 @@ def test_the_seeded_event_shows_every_case_and_counts_them_right(app, tmp_path):
             }
             assert line.representatives == len(named)
         names = [line.name for line in report.groups["states_parties"]]
-        assert names == sorted(names, key=credentials.sort_key)
+        assert names == sorted(names, key=lambda name: collation.key(name, report.language))
         assert report.groups["states_not_parties"] and report.groups["observers"]
         assert {line.delegation_id for line in report.groups["observers"]}.isdisjoint(p.id for p in parties)
 

@@ -104,6 +104,44 @@ def test_french_list_names_states_in_french_and_sorts_them_so(app, make_event):
     assert listed[0].title == "États parties"
 
 
+def test_organisations_and_people_of_one_function_in_the_lists_collation(app, make_event):
+    """Chinese by pinyin (北 běi before 中 zhōng, Han before Latin), Spanish with ñ after n: not by
+    code point, nor with ñ as n."""
+    event = make_event()
+    with app.app_context():
+        made = [
+            Delegation(event_id=event.id, name=name, category=Category.NGO)
+            for name in ("Amnesty International", "中国红十字会", "北京人权协会")
+        ]
+        db.session.add_all(made)
+        db.session.flush()
+        amnesty = made[0]
+        people = [
+            ("伟", "张"),
+            ("明", "王"),
+            ("娜", "李"),
+            ("Ana", "Núñez"),
+            ("Luis", "Nuzman"),
+            ("Eva", "Nunez"),
+        ]
+        db.session.add_all([accredited(amnesty, given, family, "Delegate") for given, family in people])
+        db.session.add_all([accredited(d, "Sam", "Lee") for d in made[1:]])
+        db.session.commit()
+        chinese = participant_list.sections(db.session, db.session.get(Event, event.id), "zh")
+        spanish = participant_list.sections(db.session, db.session.get(Event, event.id), "es")
+    assert [d.name for d in chinese[0].delegations] == [
+        "北京人权协会",
+        "中国红十字会",
+        "Amnesty International",
+    ]
+    assert [name for name, _f in chinese[0].delegations[2].members][:3] == ["李娜", "王明", "张伟"]
+    assert [name for name, _f in spanish[0].delegations[0].members][:3] == [
+        "Eva NUNEZ",  # ñ after n (accents aside, Ana would come first)
+        "Ana NÚÑEZ",
+        "Luis NUZMAN",
+    ]
+
+
 def pdf_text(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "list.pdf"
     path.write_bytes(pdf)

@@ -23,12 +23,11 @@ from kiosk.models.door import (
     Scan,
     ScanResult,
 )
-from kiosk.services import counters, countries
+from kiosk.services import collation, counters, countries, titles
 from kiosk.services.audit import Actor, record
 from kiosk.services.door.caches import MEETING_DOORS_OPEN, forget_gates
 from kiosk.services.door.verdict import _holder_name, venue_of
 from kiosk.services.errors import NotFound, ValidationFailed
-from kiosk.services.participant_list import sort_key
 
 
 def checkpoint_json(event: Event, checkpoint: Checkpoint) -> dict[str, Any]:
@@ -79,7 +78,6 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
         .join(Delegation, Delegation.id == Participant.delegation_id)
         .outerjoin(Checkpoint, Checkpoint.id == Presence.checkpoint_id)
         .where(Presence.event_id == event.id, Presence.venue_id == venue_id, Presence.inside.is_(True))
-        .order_by(Participant.family_name, Participant.given_name)
     )
     people = [
         {
@@ -108,8 +106,8 @@ def who_is_inside(session: Session, event: Event, venue_id: int) -> list[dict[st
             at,
         ) in rows
     ]
-    people.sort(key=lambda person: sort_key(person["delegation"]))  # stable: by name within each
-    return people
+    language = titles.current_language()
+    return collation.sort(people, language, lambda p: (p["delegation"], p["family_name"], p["given_name"]))
 
 
 @dataclass(frozen=True)
