@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from badges import codes
 from kiosk.models import (
@@ -44,7 +44,7 @@ from kiosk.models import (
 )
 from kiosk.models.base import utcnow
 from kiosk.models.participant import normalise_reference
-from kiosk.services import counters, live, mail, name_search, printing, vocabulary
+from kiosk.services import collation, counters, countries, live, mail, name_search, printing, vocabulary
 from kiosk.services.audit import Actor, record
 from kiosk.services.dates import format_clock, format_day
 from kiosk.services.errors import (
@@ -276,7 +276,7 @@ def find_by_family_name(session: Session, event: Event, text: str, limit: int = 
 
 
 def _people(session: Session, ids: Sequence[int], *order: ColumnElement) -> list[Participant]:
-    """These participants, in this order (columns of Participant and Delegation)."""
+    """These participants with their delegations, in this order (columns of Participant and Delegation)."""
     if not ids:
         return []
     return list(
@@ -284,6 +284,7 @@ def _people(session: Session, ids: Sequence[int], *order: ColumnElement) -> list
             select(Participant)
             .join(Delegation, Delegation.id == Participant.delegation_id)
             .where(Participant.id.in_(ids))
+            .options(contains_eager(Participant.delegation))
             .order_by(*order)
         ).scalars()
     )
@@ -454,10 +455,17 @@ def count_checkins(session: Session, event_id: int) -> Mapping[str, int]:
 # --- the desk -------------------------------------------------------------------------------
 
 
-def search(session: Session, event: Event, text: str, limit: int = 50) -> list[Participant]:
-    """Anyone of the event (any status), found by the one search (name_search.search_ids)."""
+def search(
+    session: Session, event: Event, text: str, language: str = "en", limit: int = 50
+) -> list[Participant]:
+    """Anyone of the event (any status), found by the one search (name_search.search_ids), by family
+    name, given name and delegation in the alphabetical order of `language`."""
     ids = name_search.search_ids(session, event.id, text, limit=limit)
-    return _people(session, ids, Participant.family_name, Participant.given_name, Delegation.name)
+    return collation.sort(
+        _people(session, ids),
+        language,
+        lambda p: (p.family_name, p.given_name, countries.label(p.delegation, language)),
+    )
 
 
 def checkins_of(session: Session, participant_ids: Sequence[int]) -> dict[int, CheckIn]:

@@ -33,7 +33,7 @@ import importlib.util
 import json
 import unicodedata
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -95,8 +95,13 @@ def sort(items: Iterable[T], language: str, by: Callable[[T], str | tuple[str, .
     return sorted(items, key=item_key)
 
 
-def _units(ch: str, language: str, first: str | None) -> list[tuple[str, tuple[int, ...]]]:
+@lru_cache(maxsize=8192)
+def _units(ch: str, language: str, first: str | None) -> tuple[tuple[str, tuple[int, ...]], ...]:
     """The primary units of one character with their accents (second-level weights)."""
+    return tuple(_units_of(ch, language, first))
+
+
+def _units_of(ch: str, language: str, first: str | None) -> list[tuple[str, tuple[int, ...]]]:
     if ch == "ـ" or unicodedata.category(ch) in ("Cc", "Cf"):
         return []  # tatweel, controls and format characters are ignored
     if ch in _PUNCTUATION_ORDER:

@@ -17,6 +17,7 @@ import pycountry
 from flask_babel import get_locale
 
 from kiosk.models import STATE_CATEGORIES
+from kiosk.services import collation
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "countries.json"
 PHRASES = DATA.with_name("state_phrases.json")
@@ -237,6 +238,12 @@ def matching(text: str) -> set[str]:
 def label(delegation: Any, locale: str | None = None) -> str:
     """`delegation_name` of a Delegation: what a page, list, export or receipt shows as its name."""
     return delegation_name(delegation.name, delegation.category, delegation.country, delegation.names, locale)
+
+
+def by_label(delegations: Iterable[Any], locale: str | None = None) -> list[Any]:
+    """Delegations in the alphabetical order of `locale` (default: the page's) of their `label`."""
+    language = _language(locale)
+    return collation.sort(delegations, language, lambda delegation: label(delegation, language))
 
 
 def of_delegation(delegation: Any, locale: str | None = None) -> str:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from badges.names import NameStyle, compose
 from kiosk.models import Checkpoint, Delegation, Direction, Event, Participant, Scan, ScanResult
-from kiosk.services import countries, events, identity_details, live_figures, titles
+from kiosk.services import collation, countries, events, identity_details, live_figures, titles
 from kiosk.services.dates import machine_moment
 from kiosk.services.door import REASON_TEXT
 from kiosk.services.fields import CHOICE_LABELS
@@ -95,7 +95,8 @@ def _code(value: Any) -> Any:
 
 
 def participants(session: Session, event: Event, *, with_identity: bool = False) -> Table:
-    """Every participant of the event with their delegation, in delegation and name order.
+    """Every participant of the event with their delegation, in the alphabetical order (in the page's
+    language) of the delegation names shown, then of family and given names.
 
     Identity details (services/identity_details.py) only with `with_identity`: an organizer's explicit choice.
     """
@@ -103,8 +104,21 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
         select(Participant, Delegation)
         .join(Delegation, Delegation.id == Participant.delegation_id)
         .where(Participant.event_id == event.id)
-        .order_by(Delegation.name, Participant.family_name, Participant.given_name, Participant.id)
+        .order_by(Participant.id)
     ).all()
+    language = titles.current_language()
+    ranks = {
+        d.id: rank
+        for rank, d in enumerate(countries.by_label({d.id: d for _p, d in rows}.values(), language))
+    }
+    rows = sorted(
+        rows,
+        key=lambda row: (
+            ranks[row[1].id],
+            collation.key(row[0].family_name, language),
+            collation.key(row[0].given_name, language),
+        ),
+    )
     columns = [
         ("reference", _("Reference")),
         ("delegation", _("Delegation")),
@@ -132,7 +146,7 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
         ("language_code", None),
         ("status_code", None),
     ]
-    language, listed_titles = titles.current_language(), set(titles.codes())
+    listed_titles = set(titles.codes())
     body = [
         [
             p.reference,
@@ -173,11 +187,12 @@ def participants(session: Session, event: Event, *, with_identity: bool = False)
 
 
 def delegations(session: Session, event: Event) -> Table:
-    """Every delegation with its cap, places used and focal point."""
+    """Every delegation with its cap, places used and focal point, in the alphabetical order (in the
+    page's language) of the names shown."""
     used = events.places_used_by_delegation(session, event.id)
-    rows = session.execute(
-        select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
-    ).scalars()
+    rows = countries.by_label(
+        session.execute(select(Delegation).where(Delegation.event_id == event.id)).scalars()
+    )
     columns = [
         ("name", _("Delegation")),
         ("category", _("Category")),

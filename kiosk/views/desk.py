@@ -27,7 +27,17 @@ from kiosk.models import (
     Status,
 )
 from kiosk.models.base import utcnow
-from kiosk.services import badging, checkin, identity_details, photos, printing, printworker, registration
+from kiosk.services import (
+    badging,
+    checkin,
+    countries,
+    identity_details,
+    photos,
+    printing,
+    printworker,
+    registration,
+    titles,
+)
 from kiosk.services import events as events_service
 from kiosk.services.errors import DomainError
 from kiosk.services.fields import PARTICIPANT_FIELDS
@@ -116,7 +126,7 @@ def index():
 def search(slug: str):
     event = event_or_404(slug)
     q = request.args.get("q", "").strip()
-    found = checkin.search(db.session, event, q) if q else []
+    found = checkin.search(db.session, event, q, titles.current_language()) if q else []
     arrivals = checkin.checkins_of(db.session, [p.id for p in found])
     return render_desk("desk/search.html", event, q=q, found=found, arrivals=arrivals)
 
@@ -300,12 +310,8 @@ def set_identity(slug: str, participant_id: int):
 @staff_required(*DESK_ROLES)
 def walk_in(slug: str):
     event = event_or_404(slug)
-    delegations = (
-        db.session.execute(
-            select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
-        )
-        .scalars()
-        .all()
+    delegations = countries.by_label(
+        db.session.execute(select(Delegation).where(Delegation.event_id == event.id)).scalars()
     )
     values, errors, error = participant_values(None), {}, None
     delegation_id = request.form.get("delegation_id", type=int)

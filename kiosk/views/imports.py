@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from kiosk.extensions import db
 from kiosk.models import Delegation, Event, Role
-from kiosk.services import participant_import
+from kiosk.services import countries, participant_import
 from kiosk.services.delegations import read_rows
 from kiosk.services.errors import ImportFailed
 from kiosk.services.fields import PARTICIPANT_FIELDS
@@ -30,12 +30,9 @@ def import_folder() -> Path:
 
 
 def event_delegations(event: Event) -> list[Delegation]:
-    return list(
-        db.session.execute(
-            select(Delegation).where(Delegation.event_id == event.id).order_by(Delegation.name)
-        )
-        .scalars()
-        .all()
+    """The event's delegations, in the page language's order of the names the page shows."""
+    return countries.by_label(
+        db.session.execute(select(Delegation).where(Delegation.event_id == event.id)).scalars()
     )
 
 
