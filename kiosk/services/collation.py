@@ -23,7 +23,7 @@ cháng, where ICU files it under zhǎng); characters of one syllable and tone by
 立 before 利, 西 before 希); a hamza inside a word before alef (ICU: "سءال" before "سال");
 symbols other than common punctuation after it in code-point order; a lone hamza form.
 
-The pinyin table (42,000 characters, about 11 MB) is read the first time Chinese is sorted, from
+The pinyin table (42,000 characters, about 6 MB, 0.2 s) is read the first time Chinese is sorted, from
 pypinyin's data file, without importing pypinyin (whose phrase dictionaries take 56 MB).
 """
 

@@ -326,6 +326,9 @@ function insideIds(venue) {
   return [...ids].filter((id) => isInside(id));
 }
 
+// Names in the page language's alphabetical order (the browser's default locale may be another).
+const byName = new Intl.Collator(document.documentElement.lang || undefined);
+
 function showEvacuation() {
   // Everyone inside the checkpoint's venue: the last bundle, then this device's own movements since.
   const body = $("door-evacuation-rows");
@@ -337,7 +340,7 @@ function showEvacuation() {
   const people = insideIds(venueOf(checkpoint()))
     .map((id) => state.bundle.participants?.[String(id)] || { name: `#${id}`, delegation: "", category: "" })
     .map((person) => ({ ...person, delegation: delegationName(person.delegation) }))
-    .sort((a, b) => a.delegation.localeCompare(b.delegation) || a.name.localeCompare(b.name));
+    .sort((a, b) => byName.compare(a.delegation, b.delegation) || byName.compare(a.name, b.name));
   people.forEach((person, index) => {
     const row = document.createElement("tr");
     for (const [text, header, typed] of [[String(index + 1), false, false], [person.name, true, true],
