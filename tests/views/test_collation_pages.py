@@ -107,7 +107,7 @@ def test_participants_by_delegation_in_the_page_languages_order_across_pages(
     assert [len(participant_rows(page)) for page in pages] == [5, 5, 5, 1]
     shown = [name for page in pages for name in participant_rows(page)]
     assert shown == [name for name in icu_order("ar") for _person in range(2)]
-    families = re.findall(r"<bdi>([A-Z]+), Ana</bdi>", "".join(pages))
+    families = re.findall(r"<bdi[^>]*>([A-Z]+), Ana</bdi>", "".join(pages))
     assert families == ["ALPHA", "ZETA"] * len(STATES)
     assert select_options(pages[0]) == icu_order("ar")
 
@@ -129,7 +129,7 @@ def test_desk_search_results_in_the_page_languages_order(client, login, states, 
         make_participant(algeria, family_name=family, given_name="Ana")
     login()
     page = client.get(f"/desk/{states.slug}/?q=Nu&lang=es").text
-    assert re.findall(r"<bdi>Ana (\w+)</bdi>", page) == ["NUNEZ", "NÚÑEZ", "NUZMAN"]  # ñ after n
+    assert re.findall(r"<bdi[^>]*>Ana (\w+)</bdi>", page) == ["NUNEZ", "NÚÑEZ", "NUZMAN"]  # ñ after n
 
 
 def test_exports_in_the_page_languages_order(client, login, states, make_participant, app):
