@@ -11,7 +11,7 @@ from kiosk.extensions import db
 from kiosk.models import Event, Participant
 from kiosk.services import titles
 from tests.conftest import base_config
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
+from tests.test_migrations import empty_database, insert_old_event  # noqa: F401 - the fixture, on each backend
 
 
 def test_badge_text_columns_come_and_go_without_losing_rows(empty_database, tmp_path):  # noqa: F811
@@ -21,21 +21,7 @@ def test_badge_text_columns_come_and_go_without_losing_rows(empty_database, tmp_
         config = migrate.migrate.get_config(migrate.directory)
         before = ScriptDirectory.from_config(config).get_revision("0005_badge_text").down_revision
         upgrade(directory=migrate.directory, revision=before)
-        db.session.execute(
-            text(
-                "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
-                " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
-                " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
-                " '2024-01-01 00:00:00')"
-            )
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
-                " focal_point_email, revision, created_at) VALUES (1, 1, 'China', 'state_party', '', '', 0,"
-                " '2024-01-01 00:00:00')"
-            )
-        )
+        insert_old_event(db.session, "China")
         db.session.execute(
             text(
                 "INSERT INTO participants (event_id, delegation_id, title, given_name, family_name,"

@@ -9,7 +9,7 @@ from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Event
 from tests.conftest import base_config
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
+from tests.test_migrations import empty_database, insert_old_event  # noqa: F401 - the fixture, on each backend
 
 BEFORE = "0015_kiosk_codes"
 
@@ -19,21 +19,7 @@ def test_credentials_tables_and_setting_come_and_go_without_losing_events(empty_
     migrate = app.extensions["migrate"]
     with app.app_context():
         upgrade(directory=migrate.directory, revision=BEFORE)
-        db.session.execute(
-            text(
-                "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
-                " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
-                " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
-                " '2024-01-01 00:00:00')"
-            )
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
-                " focal_point_email, revision, created_at) VALUES (1, 1, 'Chile', 'state_party', '', '', 0,"
-                " '2024-01-01 00:00:00')"
-            )
-        )
+        insert_old_event(db.session)
         db.session.commit()
         upgrade(directory=migrate.directory)
         assert db.session.execute(select(Event.credentials_required)).scalar_one() is False

@@ -10,7 +10,7 @@ from kiosk.extensions import db
 from kiosk.models import Delegation
 from kiosk.services import countries
 from tests.conftest import base_config
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
+from tests.test_migrations import empty_database, insert_old_event  # noqa: F401 - the fixture, on each backend
 
 
 def test_delegations_start_without_names_of_their_own_and_lose_them_going_back(empty_database, tmp_path):  # noqa: F811
@@ -18,21 +18,7 @@ def test_delegations_start_without_names_of_their_own_and_lose_them_going_back(e
     directory = app.extensions["migrate"].directory
     with app.app_context():
         upgrade(directory=directory, revision="0020_identity")
-        db.session.execute(
-            text(
-                "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
-                " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
-                " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
-                " '2024-01-01 00:00:00')"
-            )
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
-                " focal_point_email, revision, created_at) VALUES (1, 1, 'ICRC', 'icrc', '', '', 0,"
-                " '2024-01-01 00:00:00')"
-            )
-        )
+        insert_old_event(db.session, "ICRC", "icrc")
         db.session.commit()
         upgrade(directory=directory, revision="0021_delegation_names")
         icrc = db.session.execute(select(Delegation)).scalar_one()

@@ -9,7 +9,7 @@ from kiosk import create_app
 from kiosk.extensions import db
 from kiosk.models import Event, Participant
 from tests.conftest import base_config
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
+from tests.test_migrations import empty_database, insert_old_event  # noqa: F401 - the fixture, on each backend
 
 
 def test_functions_become_codes_and_events_get_a_sender(empty_database, tmp_path):  # noqa: F811
@@ -17,21 +17,7 @@ def test_functions_become_codes_and_events_get_a_sender(empty_database, tmp_path
     directory = app.extensions["migrate"].directory
     with app.app_context():
         upgrade(directory=directory, revision="0003_live_counters")
-        db.session.execute(
-            text(
-                "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
-                " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
-                " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
-                " '2024-01-01 00:00:00')"
-            )
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
-                " focal_point_email, revision, created_at) VALUES (1, 1, 'Chile', 'state_party', '', '', 0,"
-                " '2024-01-01 00:00:00')"
-            )
-        )
+        insert_old_event(db.session)
         for n, function in enumerate(["Head of delegation", "adviser", "Attaché de presse", ""]):
             db.session.execute(
                 text(

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from kiosk import create_app
 from kiosk.extensions import db
 from tests.conftest import base_config
-from tests.test_migrations import empty_database  # noqa: F401 - the fixture, on each backend
+from tests.test_migrations import empty_database, insert_old_event  # noqa: F401 - the fixture, on each backend
 
 TYPED = [
     ("H.E. Mr.", "he_mr"),
@@ -34,21 +34,7 @@ def test_typed_titles_become_codes_and_come_back_in_english(empty_database, tmp_
         config = migrate.migrate.get_config(migrate.directory)
         before = ScriptDirectory.from_config(config).get_revision("0017_titles").down_revision
         upgrade(directory=migrate.directory, revision=before)
-        db.session.execute(
-            text(
-                "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
-                " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
-                " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
-                " '2024-01-01 00:00:00')"
-            )
-        )
-        db.session.execute(
-            text(
-                "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
-                " focal_point_email, revision, created_at) VALUES (1, 1, 'Chile', 'state_party', '', '', 0,"
-                " '2024-01-01 00:00:00')"
-            )
-        )
+        insert_old_event(db.session)
         for n, (typed, _code) in enumerate(TYPED):
             db.session.execute(
                 text(

@@ -47,6 +47,27 @@ def empty_database(request, tmp_path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def insert_old_event(session, delegation: str = "Chile", category: str = "state_party") -> None:
+    """Event 1 ("old") and its delegation 1 as the first migrations stored them, for a migration test
+    to upgrade from (the columns every revision since 0003 has; later ones have their defaults)."""
+    session.execute(
+        text(
+            "INSERT INTO events (id, slug, title, starts_on, ends_on, timezone, default_cap,"
+            " cap_in_person, auto_accredit, contact_email, secretariat, created_at) VALUES (1, 'old',"
+            " 'Old', '2024-06-18', '2024-06-20', 'Europe/Zurich', 3, true, false, '', '',"
+            " '2024-01-01 00:00:00')"
+        )
+    )
+    session.execute(
+        text(
+            "INSERT INTO delegations (id, event_id, name, category, focal_point_name,"
+            " focal_point_email, revision, created_at) VALUES (1, 1, :name, :category, '', '', 0,"
+            " '2024-01-01 00:00:00')"
+        ),
+        {"name": delegation, "category": category},
+    )
+
+
 def test_upgrading_a_database_with_participants_counts_them_and_gives_references(empty_database, tmp_path):
     app = create_app(base_config(empty_database, tmp_path))
     directory = app.extensions["migrate"].directory
